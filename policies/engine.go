@@ -1,0 +1,202 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Engine evaluates the embedded rules. It compiles and prepares its queries once;
+// Eval is safe for concurrent use.
+type Engine struct {
+	findings rego.PreparedEvalQuery
+	problems rego.PreparedEvalQuery
+	budget   rego.PreparedEvalQuery
+}
+
+// Input is what the rules see (DESIGN.md "The Rego input contract").
+type Input struct {
+	Config  Config
+	Objects []Object
+	Focus   []int // objects findings may be reported on; nil means all
+}
+
+// Object is one object in scope, with its normalised kind.
+type Object struct {
+	ID      int            `json:"id"`
+	Cluster string         `json:"cluster,omitempty"`
+	Source  Source         `json:"source"`
+	Kind    string         `json:"kind"`
+	Object  map[string]any `json:"object"`
+	Cilium  *CiliumValues  `json:"cilium,omitempty"`
+}
+
+// Source is where an object was read from; empty at admission time.
+type Source struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// CiliumValues locates Cilium settings inside an object of kind CiliumConfig.
+type CiliumValues struct {
+	Form   string         `json:"form"` // "configmap" (cilium-config data) or "helm" (chart values)
+	At     []any          `json:"at"`   // path of the settings within Object
+	Values map[string]any `json:"values"`
+}
+
+// Finding is a rule's verdict on one object (DESIGN.md finding contract).
+type Finding struct {
+	Rule        string `json:"rule"`
+	Severity    string `json:"severity"`
+	Object      int    `json:"object"`
+	Path        []any  `json:"path"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation"`
+}
+
+// Problem is a setting the rules could not read (wrong type, unknown value): an input
+// error, since Cilium itself would refuse it.
+type Problem struct {
+	Object  int    `json:"object"`
+	Path    []any  `json:"path"`
+	Message string `json:"message"`
+}
+
+// Result is one evaluation's output.
+type Result struct {
+	Findings []Finding
+	Problems []Problem
+}
+
+// unsafeBuiltins can reach the network or the host; the rules never need them, and a
+// policy must not be able to exfiltrate what it reads.
+var unsafeBuiltins = []string{"http.send", "net.lookup_ip_addr", "opa.runtime", "trace", "print"}
+
+// NewEngine compiles the embedded policies and prepares the queries.
+func NewEngine(ctx context.Context) (*Engine, error) {
+	p := parsed()
+	if p.err != nil {
+		return nil, fmt.Errorf("embedded policies: %w", p.err)
+	}
+	modules := map[string]*ast.Module{}
+	for name, m := range p.modules {
+		modules[name] = m
+	}
+	all, err := findingsModule(p.catalogue)
+	if err != nil {
+		return nil, err
+	}
+	modules["findings.rego"] = all
+	compiler, err := Compile(modules)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{}
+	for query, dst := range map[string]*rego.PreparedEvalQuery{
+		"data.mtuguard.findings.all":        &e.findings,
+		"data.mtuguard.lib.cilium.problems": &e.problems,
+		"data.mtuguard.lib.budget.explain":  &e.budget,
+	} {
+		pq, err := rego.New(rego.Query(query), rego.Compiler(compiler)).PrepareForEval(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("prepare %s: %w", query, err)
+		}
+		*dst = pq
+	}
+	return e, nil
+}
+
+// Compile type-checks modules the way `opa check --strict` does, without network builtins.
+func Compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	caps := ast.CapabilitiesForThisVersion()
+	unsafe := map[string]struct{}{}
+	for _, name := range unsafeBuiltins {
+		unsafe[name] = struct{}{}
+	}
+	kept := caps.Builtins[:0:0]
+	for _, b := range caps.Builtins {
+		if _, bad := unsafe[b.Name]; !bad {
+			kept = append(kept, b)
+		}
+	}
+	caps.Builtins = kept
+	c := ast.NewCompiler().WithStrict(true).WithCapabilities(caps).WithEnablePrintStatements(false)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", c.Errors)
+	}
+	return c, nil
+}
+
+// findingsModule unions every catalogued rule into data.mtuguard.findings.all, so one
+// query evaluates them all; the list comes from METADATA, never from a hand-kept list.
+func findingsModule(rules []Rule) (*ast.Module, error) {
+	var b strings.Builder
+	b.WriteString("package mtuguard.findings\n\n")
+	for _, r := range rules {
+		fmt.Fprintf(&b, "all contains f if some f in %s.%s\n\n", r.Package, r.ID)
+	}
+	return ast.ParseModuleWithOpts("findings.rego", b.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+}
+
+// Eval runs every rule over in.
+func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {
+	value, err := in.regoValue()
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	if err := e.evalInto(ctx, e.findings, value, &res.Findings); err != nil {
+		return Result{}, err
+	}
+	if err := e.evalInto(ctx, e.problems, value, &res.Problems); err != nil {
+		return Result{}, err
+	}
+	sortFindings(res.Findings)
+	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Object < res.Problems[j].Object })
+	return res, nil
+}
+
+func (e *Engine) evalInto(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, dst any) error {
+	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return fmt.Errorf("evaluate policies: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+	return fromValue(rs[0].Expressions[0].Value, dst)
+}
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Object != b.Object {
+			return a.Object < b.Object
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+}
+
+func (in Input) regoValue() (ast.Value, error) {
+	objects := make([]any, len(in.Objects))
+	for i := range in.Objects {
+		o, err := toPlain(in.Objects[i])
+		if err != nil {
+			return nil, err
+		}
+		objects[i] = o
+	}
+	doc := map[string]any{"config": in.Config.regoValue(), "objects": objects}
+	if in.Focus != nil {
+		doc["focus"] = in.Focus
+	}
+	return ast.InterfaceToValue(doc)
+}

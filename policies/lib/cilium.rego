@@ -1,0 +1,325 @@
+# One reading of Cilium's settings, whatever they were written in: the `cilium-config`
+# ConfigMap, Cilium Helm values, or values embedded in a Flux HelmRelease / Argo CD
+# Application. Go hands each such object over as kind "CiliumConfig" with
+#   cilium: {"form": "configmap"|"helm", "at": <path of the settings in the object>, "values": {...}}
+# and this package applies Cilium's own defaults:
+#   - agent defaults: pkg/defaults/defaults.go (RoutingMode "tunnel", TunnelProtocol "vxlan",
+#     UnderlayProtocol "auto", AllowICMPFragNeeded true, EnableIPv4/EnableIPv6 true,
+#     MaxConnectedClusters 255), tunnel ports pkg/defaults (VXLAN 8472, Geneve 6081);
+#   - chart defaults and rendering: install/kubernetes/cilium/templates/cilium-configmap.yaml
+#     (routing-mode defaults to native only with eni.enabled or gke.enabled; encryption.type
+#     defaults to ipsec; ipv6.enabled false; extraConfig entries land in the ConfigMap verbatim).
+# Several CiliumConfig objects of one cluster are layers (e.g. values.yaml + values-prod.yaml):
+# a key set in a later layer wins, as with `helm -f a -f b`.
+package mtuguard.lib.cilium
+
+import data.mtuguard.lib.objects
+
+# Where Cilium's chart reads each setting (cilium-config key -> Helm values path).
+helm_paths := {
+	"routing-mode": ["routingMode"],
+	"tunnel-protocol": ["tunnelProtocol"],
+	"tunnel": ["tunnel"],
+	"tunnel-port": ["tunnelPort"],
+	"underlay-protocol": ["underlayProtocol"],
+	"mtu": ["MTU"],
+	"cluster-name": ["cluster", "name"],
+	"cluster-id": ["cluster", "id"],
+	"max-connected-clusters": ["clustermesh", "maxConnectedClusters"],
+	"ipam": ["ipam", "mode"],
+	"cluster-pool-ipv4-cidr": ["ipam", "operator", "clusterPoolIPv4PodCIDRList"],
+	"cluster-pool-ipv6-cidr": ["ipam", "operator", "clusterPoolIPv6PodCIDRList"],
+	"enable-ipv4": ["ipv4", "enabled"],
+	"enable-ipv6": ["ipv6", "enabled"],
+	"enable-host-firewall": ["hostFirewall", "enabled"],
+	"enable-pmtu-discovery": ["pmtuDiscovery", "enabled"],
+	"packetization-layer-pmtud-mode": ["pmtuDiscovery", "packetizationLayerPMTUDMode"],
+	# Helm-only inputs to the keys above.
+	"helm:encryption.enabled": ["encryption", "enabled"],
+	"helm:encryption.type": ["encryption", "type"],
+	"helm:eni.enabled": ["eni", "enabled"],
+	"helm:gke.enabled": ["gke", "enabled"],
+	"helm:clustermesh.useAPIServer": ["clustermesh", "useAPIServer"],
+	"helm:clustermesh.config.enabled": ["clustermesh", "config", "enabled"],
+}
+
+configs := objects.kind("CiliumConfig")
+
+# raw[id][key] = {"value", "path", "object"}: each setting as written in one object.
+raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, [key]), "object": o.id} if {
+	some o in configs
+	o.cilium.form == "configmap"
+	some key, v in o.cilium.values
+}
+
+raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, p), "object": o.id} if {
+	some o in configs
+	o.cilium.form == "helm"
+	some key, p in helm_paths
+	not has_extra_config(o, key)
+	v := object.get(o.cilium.values, p, null)
+	v != null
+}
+
+raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, ["extraConfig", key]), "object": o.id} if {
+	some o in configs
+	o.cilium.form == "helm"
+	some key, v in o.cilium.values.extraConfig
+}
+
+has_extra_config(o, key) if o.cilium.values.extraConfig[key]
+
+# layers[cluster] is the ordered list of CiliumConfig object ids of a cluster.
+layers[c] := sort([o.id | some o in configs; o.cluster == c]) if {
+	some x in configs
+	c := x.cluster
+}
+
+# merged[cluster][key]: the entry of the last layer that sets key.
+merged[c][key] := entry if {
+	some c, ids in layers
+	some key in {k | some id in ids; some k, _ in object.get(raw, id, {})}
+	top := max({id | some id in ids; raw[id][key]})
+	entry := raw[top][key]
+}
+
+# form[cluster] is "helm" when any layer is Helm values (defaults follow the chart).
+form[c] := layer_form(ids) if some c, ids in layers
+
+layer_form(ids) := "helm" if {
+	some id in ids
+	objects.by_id[id].cilium.form == "helm"
+} else := "configmap"
+
+# anchor[cluster] is where to point when a setting is absent: the settings root of the first layer.
+anchor[c] := {"object": ids[0], "path": objects.by_id[ids[0]].cilium.at} if some c, ids in layers
+
+# at(cluster, key) is where a finding about key points: the key itself, else the anchor.
+at(c, key) := {"object": e.object, "path": e.path} if e := merged[c][key]
+
+at(c, key) := anchor[c] if not merged[c][key]
+
+# --- typed readers -------------------------------------------------------------------
+
+value(c, key) := merged[c][key].value
+
+text(c, key) := lower(trim_space(sprintf("%v", [value(c, key)])))
+
+set(c, key) if text(c, key) != ""
+
+bool_of(c, key, default_value) := true if {
+	text(c, key) == "true"
+} else := false if {
+	text(c, key) == "false"
+} else := default_value
+
+int_of(c, key, default_value) := n if {
+	n := to_number(text(c, key))
+	n == floor(n)
+} else := default_value
+
+list_of(c, key) := [x | some x in value(c, key)] if is_array(value(c, key))
+
+list_of(c, key) := [x | some x in split(replace(value(c, key), ",", " "), " "); x != ""] if is_string(value(c, key))
+
+# --- problems: values Cilium would refuse; reported as input errors -----------------
+
+numeric_keys := {"mtu", "cluster-id", "tunnel-port", "max-connected-clusters"}
+
+boolean_keys := {
+	"enable-ipv4", "enable-ipv6", "enable-wireguard", "enable-ipsec", "allow-icmp-frag-needed",
+	"enable-host-firewall", "enable-pmtu-discovery", "helm:encryption.enabled", "helm:eni.enabled",
+	"helm:gke.enabled", "helm:clustermesh.useAPIServer", "helm:clustermesh.config.enabled",
+}
+
+enums := {
+	"routing-mode": {"tunnel", "native"},
+	"tunnel-protocol": {"vxlan", "geneve"},
+	"tunnel": {"vxlan", "geneve", "disabled"},
+	"underlay-protocol": {"ipv4", "ipv6", "auto"},
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in raw
+	some key, e in entries
+	key in numeric_keys
+	s := lower(trim_space(sprintf("%v", [e.value])))
+	s != ""
+	not regex.match(`^[0-9]+$`, s)
+	msg := sprintf("%s: %q is not a whole number >= 0", [display_key(id, key), e.value])
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in raw
+	some key, e in entries
+	key in boolean_keys
+	s := lower(trim_space(sprintf("%v", [e.value])))
+	s != ""
+	not s in {"true", "false"}
+	msg := sprintf("%s: %q is not true or false", [display_key(id, key), e.value])
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in raw
+	some key, allowed in enums
+	e := entries[key]
+	s := lower(trim_space(sprintf("%v", [e.value])))
+	s != ""
+	not s in allowed
+	msg := sprintf("%s: %q is not one of %s", [display_key(id, key), e.value, concat(", ", sort(allowed))])
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in raw
+	some key in {"cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr"}
+	e := entries[key]
+	not is_string(e.value)
+	not is_array(e.value)
+	msg := sprintf("%s: want a CIDR list, got %v", [display_key(id, key), e.value])
+}
+
+display_key(id, key) := concat(".", helm_paths[key]) if {
+	objects.by_id[id].cilium.form == "helm"
+	not objects.by_id[id].cilium.values.extraConfig[key]
+} else := key
+
+# --- the effective settings of each cluster -------------------------------------------
+
+# settings[cluster] is what the Cilium agent of that cluster runs with.
+settings[c] := s if {
+	some c, _ in layers
+	routing := routing_mode(c)
+	protocol := tunnel_protocol(c)
+	ipv4 := bool_of(c, "enable-ipv4", true)
+	ipv6 := bool_of(c, "enable-ipv6", ipv6_default(c))
+	s := {
+		"cluster": c,
+		"routing_mode": routing,
+		"tunnel_protocol": protocol,
+		"tunnel_port": tunnel_port(c, protocol),
+		"underlay": underlay(c, ipv4),
+		"mtu": int_of(c, "mtu", 0),
+		"encryption": encryption(c),
+		"cluster_name": cluster_name(c),
+		"cluster_id": int_of(c, "cluster-id", 0),
+		"max_connected_clusters": int_of(c, "max-connected-clusters", 255),
+		"ipam": ipam(c),
+		"pod_cidrs": pod_cidrs(c, ipv4, ipv6),
+		"ipv4": ipv4,
+		"ipv6": ipv6,
+		"allow_icmp_frag_needed": bool_of(c, "allow-icmp-frag-needed", true),
+		"host_firewall": bool_of(c, "enable-host-firewall", false),
+		"pmtu_discovery": bool_of(c, "enable-pmtu-discovery", false),
+		"plpmtud_mode": plpmtud_mode(c),
+		"clustermesh": is_member(c),
+	}
+}
+
+# routing-mode; legacy `tunnel: disabled` (Cilium <= 1.13) means native; Helm defaults
+# to native with eni.enabled or gke.enabled; the agent defaults to tunnel.
+routing_mode(c) := text(c, "routing-mode") if {
+	set(c, "routing-mode")
+} else := "native" if {
+	text(c, "tunnel") == "disabled"
+} else := "tunnel" if {
+	set(c, "tunnel")
+} else := "native" if {
+	form[c] == "helm"
+	some k in {"helm:eni.enabled", "helm:gke.enabled"}
+	bool_of(c, k, false)
+} else := "tunnel"
+
+tunnel_protocol(c) := text(c, "tunnel-protocol") if {
+	set(c, "tunnel-protocol")
+} else := text(c, "tunnel") if {
+	text(c, "tunnel") in {"vxlan", "geneve"}
+} else := "vxlan"
+
+tunnel_port(c, _) := n if {
+	n := int_of(c, "tunnel-port", 0)
+	n > 0
+} else := 6081 if {
+	tunnel_protocol(c) == "geneve"
+} else := 8472
+
+# underlay-protocol "auto" picks IPv4 when it is enabled (pkg/datapath/tunnel/tunnel.go).
+underlay(c, _) := text(c, "underlay-protocol") if {
+	text(c, "underlay-protocol") in {"ipv4", "ipv6"}
+} else := "ipv4" if {
+	bool_of(c, "enable-ipv4", true)
+} else := "ipv6"
+
+# The chart renders enable-ipv6 from ipv6.enabled (default false); a bare agent enables IPv6.
+ipv6_default(c) := false if form[c] == "helm"
+
+ipv6_default(c) := true if form[c] == "configmap"
+
+encryption(c) := "wireguard" if {
+	bool_of(c, "enable-wireguard", false)
+} else := "ipsec" if {
+	bool_of(c, "enable-ipsec", false)
+} else := "wireguard" if {
+	bool_of(c, "helm:encryption.enabled", false)
+	text(c, "helm:encryption.type") == "wireguard"
+} else := "ipsec" if {
+	bool_of(c, "helm:encryption.enabled", false)
+	text_or_empty(c, "helm:encryption.type") in {"ipsec", ""}
+} else := "none"
+
+text_or_empty(c, key) := text(c, key) if set(c, key)
+
+text_or_empty(c, key) := "" if not set(c, key)
+
+cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-name")
+
+cluster_name(c) := "default" if not set(c, "cluster-name")
+
+ipam(c) := "eni" if {
+	form[c] == "helm"
+	bool_of(c, "helm:eni.enabled", false)
+} else := text(c, "ipam") if {
+	set(c, "ipam")
+} else := "cluster-pool"
+
+# Pod CIDRs are only known for cluster-pool IPAM; the chart's default pool is 10.0.0.0/8.
+pod_cidrs(c, ipv4, ipv6) := array.concat(family_cidrs(c, "cluster-pool-ipv4-cidr", ipv4, ["10.0.0.0/8"]), family_cidrs(c, "cluster-pool-ipv6-cidr", ipv6, ["fd00::/104"])) if {
+	ipam(c) == "cluster-pool"
+} else := []
+
+family_cidrs(c, key, true, _) := list_of(c, key) if set(c, key)
+
+family_cidrs(c, key, true, chart_default) := chart_default if {
+	not set(c, key)
+	form[c] == "helm"
+}
+
+family_cidrs(c, key, true, _) := [] if {
+	not set(c, key)
+	form[c] == "configmap"
+}
+
+family_cidrs(_, _, false, _) := []
+
+# The chart's default mode is "blackhole" (1.20); an agent without the key leaves the sysctl alone.
+plpmtud_mode(c) := text(c, "packetization-layer-pmtud-mode") if {
+	set(c, "packetization-layer-pmtud-mode")
+} else := "blackhole" if {
+	form[c] == "helm"
+} else := "unset"
+
+# A ClusterMesh member has a cluster-id >= 1, or enables the clustermesh API server / config.
+member(c) if int_of(c, "cluster-id", 0) >= 1
+
+member(c) if bool_of(c, "helm:clustermesh.useAPIServer", false)
+
+member(c) if bool_of(c, "helm:clustermesh.config.enabled", false)
+
+default is_member(_) := false
+
+is_member(c) if member(c)
+
+# members is the set of cluster names that are ClusterMesh members.
+members contains c if {
+	some c, s in settings
+	s.clustermesh
+}

@@ -1,0 +1,61 @@
+# What the mesh looks like to the rules: the path between members and each member's budget.
+package mtuguard.lib.mesh
+
+import data.mtuguard.lib.budget
+import data.mtuguard.lib.cilium
+import data.mtuguard.lib.nodes
+
+path_known if input.config.mesh.pathMTU
+
+path_mtu := input.config.mesh.pathMTU
+
+# path_text names the path for messages, e.g. "aws-transit-gateway 8500".
+path_text := sprintf("the mesh path (%s)", [input.config.mesh.pathSource]) if path_known
+
+# base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
+base_mtu[c] := s.mtu if {
+	some c, s in cilium.settings
+	s.mtu > 0
+}
+
+base_mtu[c] := nodes.mtu(c) if {
+	some c, s in cilium.settings
+	s.mtu == 0
+}
+
+# pod_mtu[cluster]: the route MTU Cilium gives pods.
+pod_mtu[c] := budget.pod_mtu(base_mtu[c], s) if some c, s in cilium.settings
+
+# base_source[cluster] explains base_mtu in a message.
+base_source[c] := sprintf("mtu: %d is set explicitly", [s.mtu]) if {
+	some c, s in cilium.settings
+	s.mtu > 0
+}
+
+base_source[c] := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if {
+	some c, s in cilium.settings
+	s.mtu == 0
+}
+
+# overhead_text describes the overhead in bytes, e.g. "50 (VXLAN over IPv4)".
+overhead_text(s) := concat(" + ", [x | some x in parts(s)])
+
+parts(s) := array.concat(tunnel_part(s), encryption_part(s))
+
+tunnel_part(s) := [sprintf("%d %s over %s", [budget.tunnel_overhead(s), upper_protocol(s.tunnel_protocol), family_name(s.underlay)])] if {
+	s.routing_mode == "tunnel"
+} else := []
+
+encryption_part(s) := [sprintf("%d WireGuard", [budget.encryption_overhead(s)])] if {
+	s.encryption == "wireguard"
+} else := [sprintf("%d IPsec", [budget.encryption_overhead(s)])] if {
+	s.encryption == "ipsec"
+} else := []
+
+upper_protocol("vxlan") := "VXLAN"
+
+upper_protocol("geneve") := "Geneve"
+
+family_name("ipv4") := "IPv4"
+
+family_name("ipv6") := "IPv6"

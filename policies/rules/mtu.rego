@@ -1,0 +1,149 @@
+# MTU rules: will the packets Cilium sends fit the path between clusters?
+package mtuguard.rules.mtu
+
+import data.mtuguard.lib.budget
+import data.mtuguard.lib.cilium
+import data.mtuguard.lib.finding
+import data.mtuguard.lib.mesh
+import data.mtuguard.lib.objects
+
+# METADATA
+# title: Tunnel packets exceed the mesh path MTU
+# description: |
+#   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve) and the MTU Cilium uses
+#   (the explicit `mtu`, else the node MTU it auto-detects) is larger than the path between
+#   clusters. Cilium gives pods that MTU minus the tunnel and encryption overhead, so
+#   encapsulated packets reach the full MTU; a hop such as an AWS Transit Gateway (8500)
+#   drops the larger ones, and any ICMP it sends reaches the node, not the pod. Small
+#   requests work; anything larger between clusters hangs with no error.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu001
+# custom:
+#   id: MTU001
+#   severity: error
+#   applies_to: Cilium config
+#   remediation: |
+#     Set Cilium's `mtu` (Helm `MTU`) to the mesh path MTU, clamp the node interface MTU to
+#     it, or clamp TCP MSS. `packetization-layer-pmtud-mode` only mitigates (TCP recovers
+#     after a stall; UDP never does).
+MTU001 contains f if {
+	some c in cilium.members
+	s := cilium.settings[c]
+	s.routing_mode == "tunnel"
+	mesh.path_known
+	base := mesh.base_mtu[c]
+	base > mesh.path_mtu
+	at := cilium.at(c, "mtu")
+	objects.focused(at.object)
+	f := finding.new(rego.metadata.rule(), at, mtu001_text(c, s, base))
+}
+
+mtu001_text(c, s, base) := {
+	"message": sprintf(
+		"cluster %q is a ClusterMesh member in tunnel mode and %s: pods get MTU %d = %d - %s, so encapsulated packets reach %d bytes, but %s carries at most %d and drops larger ones; ICMP from the path, if any, reaches the node, not the pod. Requests work, but packets over %d bytes between clusters are lost and large transfers hang.",
+		[s.cluster_name, mesh.base_source[c], mesh.pod_mtu[c], base, mesh.overhead_text(s), base, mesh.path_text, mesh.path_mtu, budget.pod_mtu(mesh.path_mtu, s)],
+	),
+	"remediation": sprintf(
+		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d. packetization-layer-pmtud-mode (now %q) only lets TCP recover after a stall and never helps UDP; enable-pmtu-discovery is for DSR load balancing and does not fix the tunnel.",
+		[set_mtu_snippet(c, mesh.path_mtu), budget.pod_mtu(mesh.path_mtu, s), budget.tcp_mss(budget.pod_mtu(mesh.path_mtu, s), "ipv4"), mesh.path_mtu, mesh.path_mtu, s.plpmtud_mode],
+	),
+}
+
+# set_mtu_snippet is the line to paste, in the form the user wrote the settings in.
+set_mtu_snippet(c, mtu) := sprintf("Set `MTU: %d` in the Cilium Helm values", [mtu]) if {
+	cilium.form[c] == "helm"
+} else := sprintf("Set `mtu: \"%d\"` in the cilium-config ConfigMap", [mtu])
+
+# METADATA
+# title: ClusterMesh members disagree on MTU
+# description: |
+#   Mesh members size their tunnel packets differently. Packets from the member with the
+#   larger MTU can be dropped on their way to, or at, the smaller one: traffic breaks in one
+#   direction only, which is hard to diagnose.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu004
+# custom:
+#   id: MTU004
+#   severity: warning
+#   applies_to: Cilium config
+#   remediation: |
+#     Set the same `mtu` (Helm `MTU`) on every member, no larger than the mesh path MTU.
+MTU004 contains f if {
+	count(cilium.members) > 1
+	smallest := min({mesh.base_mtu[m] | some m in cilium.members})
+	some c in cilium.members
+	mesh.base_mtu[c] > smallest
+	at := cilium.at(c, "mtu")
+	objects.focused(at.object)
+	smaller := sort([sprintf("%q (%d)", [cilium.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.members; mesh.base_mtu[m] < mesh.base_mtu[c]])
+	f := finding.new(rego.metadata.rule(), at, {
+		"message": sprintf(
+			"cluster %q sends packets of up to %d bytes (%s), but mesh member(s) %s use less: packets from %q that are larger than the other side accepts are dropped one way only.",
+			[cilium.settings[c].cluster_name, mesh.base_mtu[c], mesh.base_source[c], concat(", ", smaller), cilium.settings[c].cluster_name],
+		),
+		"remediation": sprintf("%s on every member (the smallest member's value), or lower them all to the mesh path MTU.", [set_mtu_snippet(c, smallest)]),
+	})
+}
+
+# METADATA
+# title: Pod MTU too small for IP
+# description: |
+#   After tunnel and encryption overhead, the pod MTU falls below 1280 while IPv6 is enabled
+#   (IPv6 requires 1280: it stops working) or below 576 for IPv4.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu005
+# custom:
+#   id: MTU005
+#   severity: error
+#   applies_to: Cilium config
+#   remediation: |
+#     Raise `mtu` (Helm `MTU`) or the node MTU so the pod MTU stays at or above 1280 (IPv6) or 576 (IPv4).
+MTU005 contains f if {
+	some c, s in cilium.settings
+	pod := mesh.pod_mtu[c]
+	[family, floor] := ip_floor(s)
+	pod < floor
+	at := cilium.at(c, "mtu")
+	objects.focused(at.object)
+	f := finding.new(rego.metadata.rule(), at, {
+		"message": sprintf(
+			"cluster %q: %s, and pods get MTU %d = %d - %s, below the %d bytes %s requires: %s traffic between pods fails.",
+			[s.cluster_name, mesh.base_source[c], pod, mesh.base_mtu[c], mesh.overhead_text(s), floor, family, family],
+		),
+		"remediation": sprintf("%s or more (the smallest MTU that leaves pods %d).", [set_mtu_snippet(c, (floor + mesh.base_mtu[c]) - pod), floor]),
+	})
+}
+
+ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
+	s.ipv6
+} else := ["IPv4", budget.ipv4_min_mtu]
+
+# METADATA
+# title: Jumbo MTU in a ClusterMesh with an undeclared path
+# description: |
+#   A ClusterMesh member in tunnel mode uses a jumbo MTU (above 1500) but the mtuguard config
+#   does not say what connects the clusters, so MTU001 cannot tell whether packets fit.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu006
+# custom:
+#   id: MTU006
+#   severity: warning
+#   applies_to: Cilium config
+#   remediation: |
+#     Declare the path in .mtuguard.yaml, e.g. `mesh.links: [aws-transit-gateway]` or `mesh.pathMTU: 8500`.
+MTU006 contains f if {
+	not mesh.path_known
+	some c in cilium.members
+	s := cilium.settings[c]
+	s.routing_mode == "tunnel"
+	mesh.base_mtu[c] > 1500
+	at := cilium.at(c, "mtu")
+	objects.focused(at.object)
+	f := finding.new(rego.metadata.rule(), at, {
+		"message": sprintf(
+			"cluster %q is a ClusterMesh member in tunnel mode and %s, so encapsulated packets reach %d bytes; mtuguard cannot tell whether the path between clusters carries them (AWS Transit Gateway and inter-region peering carry 8500).",
+			[s.cluster_name, mesh.base_source[c], mesh.base_mtu[c]],
+		),
+		"remediation": "Declare what connects the clusters in .mtuguard.yaml: `mesh: {links: [aws-transit-gateway]}` (see `mtuguard explain` for the link names) or `mesh: {pathMTU: 8500}`.",
+	})
+}

@@ -1,0 +1,160 @@
+package policies
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+)
+
+// Normalised kinds: what the rules call the objects they read.
+const (
+	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application values
+	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
+	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
+	KindNetworkPolicy                  = "NetworkPolicy"
+)
+
+// Classified is what Classify learned about an object.
+type Classified struct {
+	Kind   string        // normalised kind; "" when no rule reads this object
+	Cilium *CiliumValues // for KindCiliumConfig: where the settings are
+}
+
+// classifier recognises one family of objects. ok=false means "not mine"; an error means
+// "mine, but malformed" (e.g. a cilium-config whose data is not strings).
+type classifier func(obj map[string]any) (c Classified, ok bool, err error)
+
+// classifiers are tried in order; the first that claims an object wins.
+var classifiers = []classifier{
+	classifyCiliumConfigMap,
+	classifyNetworkPolicy,
+	classifyCiliumPolicy,
+	classifyHelmValues,
+}
+
+// Classify names the normalised kind of a Kubernetes object or Helm values document.
+func Classify(obj map[string]any) (Classified, error) {
+	for _, c := range classifiers {
+		if got, ok, err := c(obj); ok || err != nil {
+			return got, err
+		}
+	}
+	return Classified{}, nil
+}
+
+// TypeMeta returns an object's apiVersion and kind ("" when absent or not strings).
+func TypeMeta(obj map[string]any) (apiVersion, kind string) {
+	apiVersion, _ = obj["apiVersion"].(string)
+	kind, _ = obj["kind"].(string)
+	return apiVersion, kind
+}
+
+// Meta returns an object's metadata fields the reports and suppression use.
+func Meta(obj map[string]any) (namespace, name string, annotations map[string]string) {
+	md, _ := obj["metadata"].(map[string]any)
+	namespace, _ = md["namespace"].(string)
+	name, _ = md["name"].(string)
+	annotations = map[string]string{}
+	if a, ok := md["annotations"].(map[string]any); ok {
+		for k, v := range a {
+			if s, ok := v.(string); ok {
+				annotations[k] = s
+			}
+		}
+	}
+	return namespace, name, annotations
+}
+
+// CiliumConfigMapName is the ConfigMap the Cilium agent reads, in whatever namespace Cilium runs.
+const CiliumConfigMapName = "cilium-config"
+
+func classifyCiliumConfigMap(obj map[string]any) (Classified, bool, error) {
+	apiVersion, kind := TypeMeta(obj)
+	if apiVersion != "v1" || kind != "ConfigMap" {
+		return Classified{}, false, nil
+	}
+	if _, name, _ := Meta(obj); name != CiliumConfigMapName {
+		return Classified{}, false, nil
+	}
+	// Typed decoding catches what the API server would refuse, e.g. `mtu: 9001` unquoted.
+	var cm corev1.ConfigMap
+	if err := decodeTyped(obj, &cm); err != nil {
+		return Classified{}, true, err
+	}
+	values := map[string]any{}
+	for k, v := range cm.Data {
+		values[k] = v
+	}
+	return Classified{Kind: KindCiliumConfig, Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: values}}, true, nil
+}
+
+func classifyNetworkPolicy(obj map[string]any) (Classified, bool, error) {
+	apiVersion, kind := TypeMeta(obj)
+	if apiVersion != "networking.k8s.io/v1" || kind != "NetworkPolicy" {
+		return Classified{}, false, nil
+	}
+	var np networkingv1.NetworkPolicy
+	if err := decodeTyped(obj, &np); err != nil {
+		return Classified{}, true, err
+	}
+	return Classified{Kind: KindNetworkPolicy}, true, nil
+}
+
+func classifyCiliumPolicy(obj map[string]any) (Classified, bool, error) {
+	apiVersion, kind := TypeMeta(obj)
+	if apiVersion != "cilium.io/v2" {
+		return Classified{}, false, nil
+	}
+	switch kind {
+	case KindCiliumNetworkPolicy, KindCiliumClusterwideNetworkPolicy:
+		return Classified{Kind: kind}, true, nil
+	}
+	return Classified{}, false, nil
+}
+
+// helmValuesKeys are top-level keys only Cilium's chart uses (DESIGN.md "Helm values").
+var helmValuesKeys = []string{"routingMode", "tunnelProtocol", "tunnel", "MTU", "clustermesh", "underlayProtocol", "kubeProxyReplacement", "eni", "hubble", "bpf"}
+
+func classifyHelmValues(obj map[string]any) (Classified, bool, error) {
+	if apiVersion, kind := TypeMeta(obj); apiVersion != "" || kind != "" {
+		return Classified{}, false, nil
+	}
+	for _, k := range helmValuesKeys {
+		if _, ok := obj[k]; ok {
+			return HelmValues(obj), true, nil
+		}
+	}
+	return Classified{}, false, nil
+}
+
+// HelmValues classifies a document the user declared to be Cilium Helm values (--values).
+func HelmValues(obj map[string]any) Classified {
+	return Classified{Kind: KindCiliumConfig, Cilium: &CiliumValues{Form: "helm", At: []any{}, Values: obj}}
+}
+
+// decodeTyped checks obj against a k8s.io/api type, so wrong field types are reported the
+// way the API server would.
+func decodeTyped(obj map[string]any, into any) error {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, into); err != nil {
+		return typeError(err)
+	}
+	return nil
+}
+
+func typeError(err error) error {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		field := te.Field
+		if strings.HasPrefix(field, "data.") {
+			return fmt.Errorf("%s: ConfigMap data values must be strings, got %s (quote the value)", field, te.Value)
+		}
+		return fmt.Errorf("%s: want %s, got %s", field, te.Type, te.Value)
+	}
+	return err
+}

@@ -138,7 +138,8 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 	var b strings.Builder
 	b.WriteString("package mtuguard.findings\n\n")
 	for _, r := range rules {
-		fmt.Fprintf(&b, "all contains f if some f in %s.%s\n\n", r.Package, r.ID)
+		// The rule's own severity (ICMP004's case-dependent one) wins over the default.
+		fmt.Fprintf(&b, "all contains object.union({%q: %q, %q: %q}, f) if some f in %s.%s\n\n", "rule", r.ID, "severity", r.Severity, r.Package, r.ID)
 	}
 	return ast.ParseModuleWithOpts("findings.rego", b.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
 }

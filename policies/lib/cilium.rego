@@ -107,7 +107,7 @@ text(c, key) := lower(trim_space(sprintf("%v", [value(c, key)])))
 
 set(c, key) if text(c, key) != ""
 
-bool_of(c, key, default_value) := true if {
+bool_of(c, key, default_value) if {
 	text(c, key) == "true"
 } else := false if {
 	text(c, key) == "false"
@@ -252,7 +252,7 @@ underlay(c, _) := text(c, "underlay-protocol") if {
 # The chart renders enable-ipv6 from ipv6.enabled (default false); a bare agent enables IPv6.
 ipv6_default(c) := false if form[c] == "helm"
 
-ipv6_default(c) := true if form[c] == "configmap"
+ipv6_default(c) if form[c] == "configmap"
 
 encryption(c) := "wireguard" if {
 	bool_of(c, "enable-wireguard", false)

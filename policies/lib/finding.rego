@@ -1,16 +1,17 @@
-# The finding contract (DESIGN.md): rules build findings only through new/3.
+# The finding contract (DESIGN.md): rules build findings only through new/2.
+# A rule's ID and default severity come from its METADATA: the engine adds them when it
+# unions every rule into data.mtuguard.findings (policies/engine.go), so one rule may have
+# several definitions and its severity is written in one place.
 package mtuguard.lib.finding
 
-# new returns a finding of the rule whose METADATA is meta, on object id at path.
-# meta is the calling rule's rego.metadata.rule(), so ID and severity live in one place.
-new(meta, at, text) := {
-	"rule": meta.custom.id,
-	"severity": meta.custom.severity,
+# new returns a finding on at.object, pointing at at.path.
+new(at, text) := {
 	"object": at.object,
 	"path": at.path,
 	"message": text.message,
 	"remediation": text.remediation,
 }
 
-# with_severity is new/3 for rules whose severity depends on the case (e.g. ICMP004).
-with_severity(meta, at, text, severity) := object.union(new(meta, at, text), {"severity": severity})
+# with_severity is new/2 for rules whose severity depends on the case (e.g. ICMP004);
+# it overrides the METADATA default.
+with_severity(at, text, severity) := object.union(new(at, text), {"severity": severity})

@@ -26,7 +26,7 @@ MESH001 contains f if {
 	count(twins) > 0
 	at := cilium.at(c, "cluster-id")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("cluster %q uses cluster-id %d, as does %s: security identities and endpoints of the two clusters collide in the mesh.", [cilium.settings[c].cluster_name, id, concat(", ", twins)]),
 		"remediation": sprintf("Give cluster %q a cluster-id no other member uses (1-%d).", [cilium.settings[c].cluster_name, max_id(cilium.settings[c])]),
 	})
@@ -38,7 +38,7 @@ MESH001 contains f if {
 	not in_range(s)
 	at := cilium.at(c, "cluster-id")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("cluster %q is a ClusterMesh member with cluster-id %d, outside 1-%d (max-connected-clusters %d): Cilium refuses it.", [s.cluster_name, s.cluster_id, max_id(s), s.max_connected_clusters]),
 		"remediation": sprintf("Set cluster-id (Helm `cluster.id`) to a unique value from 1 to %d.", [max_id(s)]),
 	})
@@ -75,7 +75,7 @@ MESH002 contains f if {
 	cilium.settings[o].cluster_name == name
 	at := cilium.at(c, "cluster-name")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("two ClusterMesh members are both named %q: the mesh cannot tell them apart and only one connects.", [name]),
 		"remediation": "Set a unique `cluster-name` (Helm `cluster.name`) on each member.",
 	})
@@ -88,7 +88,7 @@ MESH002 contains f if {
 	s.cluster_id != 0
 	at := cilium.at(c, "cluster-name")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("a ClusterMesh member (cluster-id %d) is named \"default\": Cilium refuses the default name with a non-zero cluster-id.", [s.cluster_id]),
 		"remediation": "Set `cluster-name` (Helm `cluster.name`) to a unique name for this cluster.",
 	})
@@ -121,7 +121,7 @@ MESH003 contains f if {
 	count(others) > 0
 	at := tunnel_at(c, s)
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("cluster %q tunnels with %s on UDP port %d, but mesh member(s) %s differ: pod traffic between them is dropped.", [s.cluster_name, s.tunnel_protocol, s.tunnel_port, concat(", ", others)]),
 		"remediation": "Set the same `tunnel-protocol` and `tunnel-port` (Helm `tunnelProtocol`, `tunnelPort`) on every member.",
 	})
@@ -166,7 +166,7 @@ MESH004 contains f if {
 	count(clashes) > 0
 	at := cidr_at(c)
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf("cluster %q allocates pod IPs from %s, which overlaps %s: ClusterMesh cannot route between overlapping pod CIDRs.", [s.cluster_name, concat(" ", s.pod_cidrs), concat(", ", clashes)]),
 		"remediation": "Give each member a distinct pod CIDR (`cluster-pool-ipv4-cidr`, Helm `ipam.operator.clusterPoolIPv4PodCIDRList`); existing clusters need their pods re-addressed.",
 	})

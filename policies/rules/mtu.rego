@@ -35,7 +35,7 @@ MTU001 contains f if {
 	base > mesh.path_mtu
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, mtu001_text(c, s, base))
+	f := finding.new(at, mtu001_text(c, s, base))
 }
 
 mtu001_text(c, s, base) := {
@@ -76,7 +76,7 @@ MTU004 contains f if {
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
 	smaller := sort([sprintf("%q (%d)", [cilium.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.members; mesh.base_mtu[m] < mesh.base_mtu[c]])
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf(
 			"cluster %q sends packets of up to %d bytes (%s), but mesh member(s) %s use less: packets from %q that are larger than the other side accepts are dropped one way only.",
 			[cilium.settings[c].cluster_name, mesh.base_mtu[c], mesh.base_source[c], concat(", ", smaller), cilium.settings[c].cluster_name],
@@ -105,7 +105,7 @@ MTU005 contains f if {
 	pod < floor
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf(
 			"cluster %q: %s, and pods get MTU %d = %d - %s, below the %d bytes %s requires: %s traffic between pods fails.",
 			[s.cluster_name, mesh.base_source[c], pod, mesh.base_mtu[c], mesh.overhead_text(s), floor, family, family],
@@ -139,7 +139,7 @@ MTU006 contains f if {
 	mesh.base_mtu[c] > 1500
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	f := finding.new(rego.metadata.rule(), at, {
+	f := finding.new(at, {
 		"message": sprintf(
 			"cluster %q is a ClusterMesh member in tunnel mode and %s, so encapsulated packets reach %d bytes; mtuguard cannot tell whether the path between clusters carries them (AWS Transit Gateway and inter-region peering carry 8500).",
 			[s.cluster_name, mesh.base_source[c], mesh.base_mtu[c]],

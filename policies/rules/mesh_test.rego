@@ -1,0 +1,76 @@
+package mtuguard.rules.mesh_test
+
+import data.mtuguard.rules.mesh
+import data.mtuguard.test.fixtures
+
+two(a, b) := {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", a), fixtures.configmap(1, "b", b)]}
+
+test_mesh001_fires_duplicate_id if {
+	fs := mesh.MESH001 with input as two(fixtures.member("a", 7), fixtures.member("b", 7))
+	count(fs) == 2
+	some f in fs
+	f.path == ["data", "cluster-id"]
+}
+
+test_mesh001_fires_out_of_range if {
+	some f in mesh.MESH001 with input as two(fixtures.member("a", 300), fixtures.member("b", 2))
+	contains(f.message, "outside 1-255")
+}
+
+test_mesh001_fires_member_without_id if {
+	values := {"cluster": {"name": "a"}, "clustermesh": {"useAPIServer": true}}
+	some f in mesh.MESH001 with input as {"config": fixtures.undeclared, "objects": [fixtures.helm(0, "a", values)]}
+	contains(f.message, "cluster-id 0")
+}
+
+test_mesh001_passes_511_with_max_connected if {
+	a := object.union(fixtures.member("a", 300), {"max-connected-clusters": "511"})
+	count(mesh.MESH001) == 0 with input as two(a, fixtures.member("b", 2))
+}
+
+test_mesh002_fires_duplicate_name if {
+	count(mesh.MESH002) == 2 with input as two(fixtures.member("x", 1), fixtures.member("x", 2))
+}
+
+test_mesh002_fires_default_name if {
+	some f in mesh.MESH002 with input as {"config": fixtures.undeclared, "objects": [fixtures.helm(0, "a", {"cluster": {"id": 4}})]}
+	contains(f.message, "\"default\"")
+}
+
+test_mesh002_passes_distinct_names if {
+	count(mesh.MESH002) == 0 with input as two(fixtures.member("a", 1), fixtures.member("b", 2))
+}
+
+test_mesh003_fires_protocol_mismatch if {
+	b := object.union(fixtures.member("b", 2), {"tunnel-protocol": "geneve"})
+	fs := mesh.MESH003 with input as two(fixtures.member("a", 1), b)
+	count(fs) == 2
+	some f in fs
+	f.object == 1
+	f.path == ["data", "tunnel-protocol"]
+}
+
+test_mesh003_fires_port_mismatch if {
+	b := object.union(fixtures.member("b", 2), {"tunnel-port": "8473"})
+	count(mesh.MESH003) == 2 with input as two(fixtures.member("a", 1), b)
+}
+
+test_mesh003_passes_same_encapsulation if {
+	b := object.union(fixtures.member("b", 2), {"tunnel-port": "8472"})
+	count(mesh.MESH003) == 0 with input as two(fixtures.member("a", 1), b)
+}
+
+test_mesh004_fires_helm_default_pools if {
+	a := fixtures.helm(0, "a", {"cluster": {"name": "a", "id": 1}})
+	b := fixtures.helm(1, "b", {"cluster": {"name": "b", "id": 2}})
+	fs := mesh.MESH004 with input as {"config": fixtures.undeclared, "objects": [a, b]}
+	count(fs) == 2
+	some f in fs
+	contains(f.message, "10.0.0.0/8")
+}
+
+test_mesh004_passes_distinct_pools if {
+	a := object.union(fixtures.member("a", 1), {"cluster-pool-ipv4-cidr": "10.1.0.0/16"})
+	b := object.union(fixtures.member("b", 2), {"cluster-pool-ipv4-cidr": "10.2.0.0/16 10.3.0.0/16"})
+	count(mesh.MESH004) == 0 with input as two(a, b)
+}

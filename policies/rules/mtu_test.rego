@@ -1,0 +1,118 @@
+package mtuguard.rules.mtu_test
+
+import data.mtuguard.rules.mtu
+import data.mtuguard.test.fixtures
+
+test_mtu001_fires_auto_detected_jumbo_vxlan_ipv4 if {
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", fixtures.member("a", 1))]}
+	f.path == ["data"]
+	contains(f.message, "pods get MTU 8951 = 9001 - 50 VXLAN over IPv4")
+	contains(f.remediation, "`mtu: \"8500\"`")
+	contains(f.remediation, "pods get MTU 8450 (TCP MSS 8410)")
+}
+
+test_mtu001_fires_geneve_ipv6_underlay if {
+	cm := object.union(fixtures.member("a", 1), {"tunnel-protocol": "geneve", "underlay-protocol": "ipv6"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "pods get MTU 8931 = 9001 - 70 Geneve over IPv6")
+}
+
+test_mtu001_fires_wireguard_and_ipsec_budgets if {
+	wg := object.union(fixtures.member("a", 1), {"enable-wireguard": "true"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", wg)]}
+	contains(f.message, "pods get MTU 8856 = 9001 - 50 VXLAN over IPv4 + 95 WireGuard")
+	ipsec := object.union(fixtures.member("a", 1), {"enable-ipsec": "true"})
+	some g in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", ipsec)]}
+	contains(g.message, "pods get MTU 8874 = 9001 - 50 VXLAN over IPv4 + 77 IPsec")
+}
+
+test_mtu001_fires_explicit_mtu_too_large_helm if {
+	values := {"cluster": {"name": "a", "id": 1}, "MTU": 9001}
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.helm(0, "a", values)]}
+	f.path == ["MTU"]
+	contains(f.message, "mtu: 9001 is set explicitly")
+	contains(f.remediation, "`MTU: 8500`")
+}
+
+test_mtu001_fires_legacy_tunnel_key if {
+	cm := object.union(fixtures.member("a", 1), {"tunnel": "geneve"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "Geneve over IPv4")
+}
+
+test_mtu001_passes_when_clamped if {
+	cm := object.union(fixtures.member("a", 1), {"mtu": "8500"})
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+}
+
+test_mtu001_passes_native_routing_eni if {
+	values := {"cluster": {"name": "a", "id": 1}, "eni": {"enabled": true}}
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.helm(0, "a", values)]}
+}
+
+test_mtu001_passes_not_a_mesh_member if {
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", {"cluster-name": "a"})]}
+}
+
+test_mtu001_passes_later_layer_clamps if {
+	base := fixtures.helm(0, "a", {"routingMode": "tunnel", "cluster": {"name": "a", "id": 1}})
+	overlay := fixtures.helm(1, "a", {"MTU": 8500})
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [base, overlay]}
+}
+
+test_mtu001_passes_nodes_already_small if {
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.config(8500, 1500), "objects": [fixtures.configmap(0, "a", fixtures.member("a", 1))]}
+}
+
+test_mtu001_passes_outside_focus if {
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", fixtures.member("a", 1))], "focus": [7]}
+}
+
+test_mtu004_fires_members_disagree if {
+	a := fixtures.configmap(0, "a", fixtures.member("a", 1))
+	b := fixtures.configmap(1, "b", object.union(fixtures.member("b", 2), {"mtu": "8500"}))
+	fs := mtu.MTU004 with input as {"config": fixtures.undeclared, "objects": [a, b]}
+	count(fs) == 1
+	some f in fs
+	f.object == 0
+	contains(f.message, "\"b\" (8500)")
+}
+
+test_mtu004_passes_members_agree if {
+	a := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"mtu": "8500"}))
+	b := fixtures.configmap(1, "b", object.union(fixtures.member("b", 2), {"mtu": "8500"}))
+	count(mtu.MTU004) == 0 with input as {"config": fixtures.undeclared, "objects": [a, b]}
+}
+
+test_mtu005_fires_ipv6_below_1280 if {
+	cm := {"mtu": "1300", "enable-ipv6": "true"}
+	some f in mtu.MTU005 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "pods get MTU 1250")
+	contains(f.message, "1280 bytes IPv6 requires")
+	contains(f.remediation, "`mtu: \"1330\"`")
+}
+
+test_mtu005_fires_ipv4_below_576 if {
+	cm := {"mtu": "600", "enable-ipv6": "false", "enable-wireguard": "true"}
+	some f in mtu.MTU005 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "576 bytes IPv4 requires")
+}
+
+test_mtu005_passes_ipv4_only_at_1300 if {
+	cm := {"mtu": "1300", "enable-ipv6": "false"}
+	count(mtu.MTU005) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+}
+
+test_mtu006_fires_path_undeclared if {
+	some f in mtu.MTU006 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", fixtures.member("a", 1))]}
+	contains(f.remediation, "aws-transit-gateway")
+}
+
+test_mtu006_passes_path_declared if {
+	count(mtu.MTU006) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", fixtures.member("a", 1))]}
+}
+
+test_mtu006_passes_standard_frames if {
+	cm := object.union(fixtures.member("a", 1), {"mtu": "1500"})
+	count(mtu.MTU006) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+}

@@ -6,8 +6,6 @@ import (
 	"os"
 	"regexp"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // ConfigAPIVersion and ConfigKind identify an mtuguard config file.
@@ -62,7 +60,7 @@ func LoadConfig(path string) (Config, error) {
 // a misspelt `pathMtu` must not silently mean "path unknown".
 func ParseConfig(data []byte) (Config, error) {
 	var cfg Config
-	if err := yaml.UnmarshalStrict(data, &cfg); err != nil {
+	if err := unmarshalStrict(data, &cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, cfg.Validate()

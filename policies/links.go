@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // Link is a known hop between ClusterMesh members.
@@ -26,7 +24,7 @@ var links = func() map[string]Link {
 	var doc struct {
 		Links map[string]Link `json:"links"`
 	}
-	if err := yaml.UnmarshalStrict(linksYAML, &doc); err != nil {
+	if err := unmarshalStrict(linksYAML, &doc); err != nil {
 		panic(fmt.Sprintf("policies/links.yaml: %v", err))
 	}
 	for name, l := range doc.Links {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/lint/report"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// defaultConfigFile is read from the working directory when --config is not given.
+const defaultConfigFile = ".mtuguard.yaml"
+
+type lintFlags struct {
+	config       string
+	format       string
+	output       string
+	failOn       string
+	values       []string
+	maxFileBytes int64
+	maxNodes     int
+}
+
+func newLintCmd() *cobra.Command {
+	var fl lintFlags
+	cmd := &cobra.Command{
+		Use:   "lint [PATH...]",
+		Short: "Check files and directories (or - for stdin) for MTU black holes",
+		Long: `Lint Cilium configs (cilium-config ConfigMap, Helm values, HelmRelease/Application),
+node pools and network policies. Directories are read recursively (.yaml, .yml, .json).
+
+Exit status: 0 no error findings, 1 error findings (or warnings with --fail-on warning),
+2 usage or input errors.`,
+		Example: `  mtuguard lint clusters/
+  mtuguard lint --config mesh.yaml --format json clusters/ > findings.json
+  helm get values cilium -n kube-system | mtuguard lint --values - -`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				args = []string{"."}
+			}
+			return runLint(cmd, args, fl)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&fl.config, "config", "c", "", "config file (default: "+defaultConfigFile+" in the working directory, if present)")
+	f.StringVarP(&fl.format, "format", "f", "text", "output format: "+fmt.Sprint(report.Names()))
+	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
+	f.StringVar(&fl.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
+	f.StringArrayVar(&fl.values, "values", nil, "treat this file as Cilium Helm values (repeatable; - for stdin)")
+	f.Int64Var(&fl.maxFileBytes, "max-file-size", 0, "refuse files larger than this many bytes (default 16 MiB)")
+	f.IntVar(&fl.maxNodes, "max-yaml-nodes", 0, "refuse YAML that expands (aliases included) beyond this many nodes (default 1000000)")
+	return cmd
+}
+
+func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
+	if fl.failOn != "error" && fl.failOn != "warning" {
+		return usageError("--fail-on %q: want error or warning", fl.failOn)
+	}
+	cfg, err := loadConfig(fl.config)
+	if err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	formatter, err := report.Get(fl.format, report.Options{Color: useColor(fl)})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	engine, err := policies.NewEngine(cmd.Context())
+	if err != nil {
+		return err
+	}
+	opts := lint.Options{Config: cfg, HelmValues: fl.values}
+	opts.Load.Stdin = cmd.InOrStdin()
+	opts.Load.Limits.MaxFileBytes = fl.maxFileBytes
+	opts.Load.Limits.MaxNodes = fl.maxNodes
+	paths := args
+	for _, v := range fl.values {
+		if !contains(paths, v) {
+			paths = append(paths, v)
+		}
+	}
+	rep, err := lint.Run(cmd.Context(), engine, paths, opts)
+	if err != nil {
+		return err
+	}
+	for _, e := range rep.InputErrors {
+		fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
+	}
+	if err := writeReport(cmd.OutOrStdout(), fl.output, formatter, rep); err != nil {
+		return &exitError{code: 2, err: err}
+	}
+	return lintExit(rep, fl.failOn)
+}
+
+// lintExit maps a report to the exit status: input errors win over findings.
+func lintExit(rep *lint.Report, failOn string) error {
+	c := rep.Counts()
+	switch {
+	case len(rep.InputErrors) > 0:
+		return &exitError{code: 2}
+	case c.Errors > 0, failOn == "warning" && c.Warnings > 0:
+		return &exitError{code: 1}
+	}
+	return nil
+}
+
+func loadConfig(path string) (policies.Config, error) {
+	if path == "" {
+		if _, err := os.Stat(defaultConfigFile); errors.Is(err, os.ErrNotExist) {
+			return policies.Config{}, nil
+		}
+		path = defaultConfigFile
+	}
+	return policies.LoadConfig(path)
+}
+
+func writeReport(stdout io.Writer, output string, f report.Formatter, rep *lint.Report) error {
+	if output == "" {
+		return f.Format(stdout, rep)
+	}
+	file, err := os.Create(output)
+	if err != nil {
+		return err
+	}
+	if err := f.Format(file, rep); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
+}
+
+// useColor: only on a terminal, and never with NO_COLOR (https://no-color.org).
+func useColor(fl lintFlags) bool {
+	if fl.output != "" || fl.format != "text" {
+		return false
+	}
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	return term.IsTerminal(int(os.Stdout.Fd()))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

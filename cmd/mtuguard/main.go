@@ -1,0 +1,8 @@
+// Command mtuguard stops Cilium ClusterMesh MTU black holes before they ship.
+package main
+
+import "os"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,187 @@
+package lint
+
+import (
+	"fmt"
+	"path"
+	"sort"
+
+	"github.com/mtuguard/mtuguard/lint/yamldoc"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// Clusters (DESIGN.md): each Cilium config starts a cluster named by its cluster-name.
+// Cilium configs in one directory with the same name, or without one beside a single named
+// config, are layers of one cluster (values.yaml + values-prod.yaml). Every other object
+// belongs to the cluster whose Cilium config sits in the nearest enclosing directory, or
+// to the only cluster when there is one.
+
+// orderLayers sorts documents so that, within a directory, a base values file
+// (values.yaml) comes before its overrides: later layers win in Rego, as with helm -f.
+func orderLayers(docs []*yamldoc.Document) []*yamldoc.Document {
+	out := append([]*yamldoc.Document(nil), docs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if da, db := path.Dir(a.File), path.Dir(b.File); da != db {
+			return da < db
+		}
+		if ra, rb := layerRank(a.File), layerRank(b.File); ra != rb {
+			return ra < rb
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Index < b.Index
+	})
+	return out
+}
+
+func layerRank(file string) int {
+	switch path.Base(file) {
+	case "values.yaml", "values.yml":
+		return 0
+	}
+	return 1
+}
+
+type clusterGroup struct {
+	dir, name string
+	ids       []int
+	configMap bool // a cilium-config ConfigMap: never layered with others
+}
+
+func (g *clusterGroup) layered() bool { return !g.configMap }
+
+func assignClusters(objects []policies.Object) {
+	groups := map[[2]string]*clusterGroup{}
+	var order []*clusterGroup
+	group := func(dir, name string) *clusterGroup {
+		k := [2]string{dir, name}
+		if g, ok := groups[k]; ok {
+			return g
+		}
+		g := &clusterGroup{dir: dir, name: name}
+		groups[k] = g
+		order = append(order, g)
+		return g
+	}
+	var unnamed []int
+	for i, o := range objects {
+		if o.Kind != policies.KindCiliumConfig {
+			continue
+		}
+		name := clusterName(o)
+		if o.Cilium.Form == "configmap" {
+			// A cluster has one cilium-config: each ConfigMap is its own cluster.
+			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: []int{i}, configMap: true}
+			order = append(order, g)
+			continue
+		}
+		if name != "" {
+			g := group(path.Dir(o.Source.File), name)
+			g.ids = append(g.ids, i)
+		} else {
+			unnamed = append(unnamed, i)
+		}
+	}
+	for _, i := range unnamed {
+		dir := path.Dir(objects[i].Source.File)
+		var g *clusterGroup
+		if named := groupsIn(order, dir); len(named) == 1 {
+			g = named[0]
+		} else {
+			g = group(dir, "")
+		}
+		g.ids = append(g.ids, i)
+	}
+	key := clusterKeys(order)
+	byDir := map[string][]*clusterGroup{}
+	for _, g := range order {
+		for _, id := range g.ids {
+			objects[id].Cluster = key[g]
+		}
+		byDir[g.dir] = append(byDir[g.dir], g)
+	}
+	for i := range objects {
+		if objects[i].Kind == policies.KindCiliumConfig {
+			continue
+		}
+		objects[i].Cluster = enclosingCluster(path.Dir(objects[i].Source.File), byDir, order, key)
+	}
+}
+
+func groupsIn(order []*clusterGroup, dir string) []*clusterGroup {
+	var out []*clusterGroup
+	for _, g := range order {
+		if g.dir == dir && g.name != "" && len(g.ids) > 0 && g.layered() {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// clusterKeys names each group: its cluster-name (or directory) when unique, else
+// qualified by directory, else numbered.
+func clusterKeys(order []*clusterGroup) map[*clusterGroup]string {
+	key := map[*clusterGroup]string{}
+	for _, qualify := range []func(g *clusterGroup) string{
+		func(g *clusterGroup) string { return g.name },
+		func(g *clusterGroup) string { return g.name + "@" + g.dir },
+	} {
+		seen := map[string]int{}
+		for _, g := range order {
+			seen[qualify(g)]++
+		}
+		for _, g := range order {
+			if _, done := key[g]; !done && seen[qualify(g)] == 1 && g.name != "" {
+				key[g] = qualify(g)
+			}
+		}
+	}
+	for i, g := range order {
+		if _, done := key[g]; done {
+			continue
+		}
+		if g.name == "" {
+			key[g] = fmt.Sprintf("%s#%d", g.dir, i)
+		} else {
+			key[g] = fmt.Sprintf("%s@%s#%d", g.name, g.dir, i)
+		}
+	}
+	return key
+}
+
+func enclosingCluster(dir string, byDir map[string][]*clusterGroup, order []*clusterGroup, key map[*clusterGroup]string) string {
+	for d := dir; ; {
+		if gs := byDir[d]; len(gs) == 1 {
+			return key[gs[0]]
+		} else if len(gs) > 1 {
+			return "" // several clusters configured side by side: ambiguous
+		}
+		parent := path.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if len(order) == 1 {
+		return key[order[0]]
+	}
+	return ""
+}
+
+// clusterName peeks at a Cilium config's cluster name, before Rego normalises it.
+func clusterName(o policies.Object) string {
+	if o.Cilium == nil {
+		return ""
+	}
+	if o.Cilium.Form == "configmap" {
+		s, _ := o.Cilium.Values["cluster-name"].(string)
+		return s
+	}
+	if c, ok := o.Cilium.Values["cluster"].(map[string]any); ok {
+		if s, ok := c["name"].(string); ok {
+			return s
+		}
+	}
+	return ""
+}

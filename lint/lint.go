@@ -1,0 +1,173 @@
+// Package lint runs the rules over files: load documents, classify them, group them into
+// clusters, evaluate, and turn findings into file:line verdicts.
+package lint
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/mtuguard/mtuguard/lint/yamldoc"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// Options configure one lint run.
+type Options struct {
+	Config policies.Config
+	Load   LoadOptions
+	// HelmValues lists files whose documents are Cilium Helm values whatever their keys (--values).
+	HelmValues []string
+}
+
+// Report is the outcome of one run: what the formatters print.
+type Report struct {
+	Files       []string
+	Objects     int // documents read
+	Findings    []Finding
+	InputErrors []error // unreadable or invalid input; makes the run exit 2
+}
+
+// Finding is a verdict located in a file (DESIGN.md "Findings as the user sees them").
+type Finding struct {
+	policies.Verdict
+	File    string    `json:"file"`
+	Line    int       `json:"line"`
+	Ref     ObjectRef `json:"object"`
+	Cluster string    `json:"cluster,omitempty"`
+}
+
+// ObjectRef names the object a finding is about.
+type ObjectRef struct {
+	APIVersion string `json:"apiVersion,omitempty"`
+	Kind       string `json:"kind,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name,omitempty"`
+}
+
+// Counts summarise a report's findings.
+type Counts struct {
+	Errors, Warnings, Infos, Suppressed int
+}
+
+// Counts tallies the findings by severity; suppressed ones only count as suppressed.
+func (r *Report) Counts() Counts {
+	var c Counts
+	for _, f := range r.Findings {
+		switch {
+		case f.Suppressed != "":
+			c.Suppressed++
+		case f.Severity == "error":
+			c.Errors++
+		case f.Severity == "warning":
+			c.Warnings++
+		default:
+			c.Infos++
+		}
+	}
+	return c
+}
+
+// Run lints paths with engine.
+func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Options) (*Report, error) {
+	if opts.Load.Ignore == nil {
+		opts.Load.Ignore = opts.Config.Ignore
+	}
+	loaded := Load(ctx, paths, opts.Load)
+	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents), InputErrors: loaded.Errors}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	set := newInventory(loaded.Documents, opts.HelmValues)
+	rep.InputErrors = append(rep.InputErrors, set.errors...)
+	if len(set.objects) == 0 {
+		return rep, nil
+	}
+	res, err := engine.Eval(ctx, policies.Input{Config: opts.Config, Objects: set.objects})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range res.Problems {
+		doc := set.docs[p.Object]
+		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
+	}
+	for _, v := range opts.Config.Apply(res.Findings, set.annotations) {
+		rep.Findings = append(rep.Findings, set.locate(v))
+	}
+	return rep, nil
+}
+
+// inventory is the run's objects in Rego form, with the documents they came from.
+type inventory struct {
+	objects []policies.Object
+	docs    []*yamldoc.Document // by object ID
+	errors  []error
+}
+
+func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
+	forced := map[string]bool{}
+	for _, f := range helmValues {
+		forced[filepath.ToSlash(filepath.Clean(f))] = true
+	}
+	inv := &inventory{}
+	for _, doc := range orderLayers(docs) {
+		obj, ok := doc.Object.(map[string]any)
+		if !ok {
+			continue // a scalar or list document: nothing a rule reads
+		}
+		var c policies.Classified
+		var err error
+		if forced[filepath.ToSlash(filepath.Clean(doc.File))] {
+			c = policies.HelmValues(obj)
+		} else {
+			c, err = policies.Classify(obj)
+		}
+		if err != nil {
+			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: doc.Line, Msg: err.Error()})
+			continue
+		}
+		if c.Kind == "" {
+			continue
+		}
+		inv.objects = append(inv.objects, policies.Object{
+			ID:     len(inv.objects),
+			Source: policies.Source{File: doc.File, Line: doc.Line},
+			Kind:   c.Kind,
+			Object: obj,
+			Cilium: c.Cilium,
+		})
+		inv.docs = append(inv.docs, doc)
+	}
+	assignClusters(inv.objects)
+	return inv
+}
+
+func (inv *inventory) annotations(id int) map[string]string {
+	_, _, ann := policies.Meta(inv.objects[id].Object)
+	return ann
+}
+
+func (inv *inventory) locate(v policies.Verdict) Finding {
+	o := inv.objects[v.Object]
+	doc := inv.docs[v.Object]
+	apiVersion, kind := policies.TypeMeta(o.Object)
+	ns, name, _ := policies.Meta(o.Object)
+	ref := ObjectRef{APIVersion: apiVersion, Kind: kind, Namespace: ns, Name: name}
+	if kind == "" {
+		ref.Kind = "HelmValues"
+	}
+	return Finding{Verdict: v, File: doc.File, Line: doc.LineOf(pathOf(v.Path)), Ref: ref, Cluster: o.Cluster}
+}
+
+// pathOf turns a Rego path (JSON numbers decode as float64) into yamldoc's form.
+func pathOf(p []any) []any {
+	out := make([]any, len(p))
+	for i, e := range p {
+		switch n := e.(type) {
+		case float64:
+			out[i] = int(n)
+		default:
+			out[i] = fmt.Sprint(n)
+		}
+	}
+	return out
+}

@@ -106,6 +106,9 @@ type inventory struct {
 func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
 	forced := map[string]bool{}
 	for _, f := range helmValues {
+		if f == "-" {
+			f = StdinName
+		}
 		forced[filepath.ToSlash(filepath.Clean(f))] = true
 	}
 	inv := &inventory{}

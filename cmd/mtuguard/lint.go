@@ -41,7 +41,7 @@ Exit status: 0 no error findings, 1 error findings (or warnings with --fail-on w
   mtuguard lint --config mesh.yaml --format json clusters/ > findings.json
   helm get values cilium -n kube-system | mtuguard lint --values - -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && len(fl.values) == 0 {
 				args = []string{"."}
 			}
 			return runLint(cmd, args, fl)

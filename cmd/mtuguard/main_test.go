@@ -116,7 +116,7 @@ func TestStdin(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, ".mtuguard.yaml", tgwConfig)
 	code, out, _ := mtuguard(t, dir, unclampedMember, "lint", "-")
-	if code != 1 || !strings.Contains(out, "<stdin>:7: MTU001 error") {
+	if code != 1 || !strings.Contains(out, "<stdin>:6: MTU001 error") {
 		t.Errorf("exit %d; stdout:\n%s", code, out)
 	}
 	// Helm values on stdin, declared with --values.
@@ -145,7 +145,7 @@ func TestJSONContract(t *testing.T) {
 		t.Fatalf("summary %+v, findings %+v", got.Summary, got.Findings)
 	}
 	f := got.Findings[0]
-	if f.Rule != "MTU001" || f.Severity != "error" || f.File != "clusters/prod-use1/cilium-config.yaml" || f.Line != 7 ||
+	if f.Rule != "MTU001" || f.Severity != "error" || f.File != "clusters/prod-use1/cilium-config.yaml" || f.Line != 6 ||
 		f.Object.Kind != "ConfigMap" || f.Object.Name != "cilium-config" || f.Object.Namespace != "kube-system" ||
 		f.Cluster != "prod-use1" || f.Remediation == "" {
 		t.Errorf("finding %+v", f)

@@ -1,0 +1,240 @@
+// Package yamldoc reads YAML and JSON files into documents that remember where every
+// field came from, so a finding can name the line to change. It is the one place the
+// linter meets untrusted bytes, so every cost is bounded: file size, node count (alias
+// expansion included) and nesting depth.
+package yamldoc
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits bounds what one file may cost. Zero fields mean the defaults.
+type Limits struct {
+	MaxFileBytes int64 // default 16 MiB
+	MaxNodes     int   // YAML nodes produced per file, alias expansion included; default 1,000,000
+	MaxDepth     int   // nesting depth; default 1000
+}
+
+// DefaultLimits are generous for real manifests and fatal to alias bombs.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 16 << 20, MaxNodes: 1_000_000, MaxDepth: 1000}
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.MaxFileBytes <= 0 {
+		l.MaxFileBytes = d.MaxFileBytes
+	}
+	if l.MaxNodes <= 0 {
+		l.MaxNodes = d.MaxNodes
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = d.MaxDepth
+	}
+	return l
+}
+
+// Document is one YAML or JSON document of a file (or one item of a List).
+type Document struct {
+	File   string // the path as given or walked, slash-separated
+	Index  int    // 0-based index of the document in its file
+	Line   int    // 1-based line where the document (or List item) starts
+	Object any    // JSON-compatible: map[string]any, []any, string, int64, float64, bool, nil
+
+	root *yaml.Node // the content node of the document or List item
+}
+
+// Node is the document's yaml.v3 node, comments included.
+func (d *Document) Node() *yaml.Node { return d.root }
+
+// Error is an input error: what was wrong and where.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// Parse splits data into documents. Empty, comment-only and null documents are skipped;
+// a `kind: List` (or `*List` with `items`, as kubectl emits) yields one Document per item.
+func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
+	lim = lim.withDefaults()
+	if int64(len(data)) > lim.MaxFileBytes {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("file is %d bytes, over the %d-byte limit (raise --max-file-size if it is genuine)", len(data), lim.MaxFileBytes)}
+	}
+	if err := checkText(data); err != nil {
+		return nil, &Error{File: file, Line: err.line, Msg: err.msg}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	budget := &budget{left: lim.MaxNodes, maxDepth: lim.MaxDepth}
+	var docs []*Document
+	for index := 0; ; index++ {
+		var n yaml.Node
+		if err := dec.Decode(&n); err != nil {
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			return nil, syntaxError(file, err)
+		}
+		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			continue
+		}
+		root := n.Content[0]
+		obj, err := budget.convert(root, 0)
+		if err != nil {
+			var ce *convertError
+			if errors.As(err, &ce) {
+				return nil, &Error{File: file, Line: ce.line, Msg: ce.msg}
+			}
+			return nil, &Error{File: file, Line: root.Line, Msg: err.Error()}
+		}
+		if obj == nil {
+			continue // `null` or `~` document
+		}
+		docs = append(docs, expandList(file, index, root, obj)...)
+	}
+}
+
+// expandList turns a v1 List into its items, each locatable on its own.
+func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
+	m, ok := obj.(map[string]any)
+	kind, _ := m["kind"].(string)
+	items, isList := m["items"].([]any)
+	if !ok || m["apiVersion"] != "v1" || !strings.HasSuffix(kind, "List") || !isList {
+		return []*Document{{File: file, Index: index, Line: root.Line, Object: obj, root: root}}
+	}
+	itemsNode := lookup(root, "items")
+	var docs []*Document
+	for i, item := range items {
+		if item == nil {
+			continue
+		}
+		n := itemsNode.Content[i]
+		docs = append(docs, &Document{File: file, Index: index, Line: n.Line, Object: item, root: n})
+	}
+	return docs
+}
+
+// LineOf returns the line of the field at path (the key's line for a map entry, the
+// item's line for a list index), or of the nearest existing parent.
+func (d *Document) LineOf(path []any) int {
+	n := d.root
+	line := n.Line
+	for _, step := range path {
+		n = resolveAlias(n)
+		switch s := step.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return line
+			}
+			key, val := mapEntry(n, s)
+			if key == nil {
+				return line
+			}
+			line, n = key.Line, val
+		case int:
+			if n.Kind != yaml.SequenceNode || s < 0 || s >= len(n.Content) {
+				return line
+			}
+			n = n.Content[s]
+			line = n.Line
+		default:
+			return line
+		}
+	}
+	return line
+}
+
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+// mapEntry finds key in a mapping node, looking through `<<` merges like the decoder does.
+func mapEntry(m *yaml.Node, key string) (k, v *yaml.Node) {
+	for i := len(m.Content) - 2; i >= 0; i -= 2 { // last wins, as in decoding
+		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Tag != "!!merge" {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Tag == "!!merge" {
+			for _, src := range mergeSources(m.Content[i+1]) {
+				if k, v := mapEntry(src, key); k != nil {
+					return k, v
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+func mergeSources(n *yaml.Node) []*yaml.Node {
+	n = resolveAlias(n)
+	if n.Kind == yaml.SequenceNode {
+		var out []*yaml.Node
+		for _, c := range n.Content {
+			out = append(out, resolveAlias(c))
+		}
+		return out
+	}
+	return []*yaml.Node{n}
+}
+
+func lookup(m *yaml.Node, key string) *yaml.Node {
+	_, v := mapEntry(resolveAlias(m), key)
+	return resolveAlias(v)
+}
+
+type textError struct {
+	line int
+	msg  string
+}
+
+// checkText refuses binary and non-UTF-8 input before the parser sees it.
+func checkText(data []byte) *textError {
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return &textError{line: 1 + bytes.Count(data[:i], []byte("\n")), msg: "binary file (NUL byte): not YAML or JSON"}
+	}
+	if !utf8.Valid(data) {
+		bad := 0
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				bad = i
+				break
+			}
+			i += size
+		}
+		return &textError{line: 1 + bytes.Count(data[:bad], []byte("\n")), msg: "not valid UTF-8: save the file as UTF-8"}
+	}
+	return nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+
+func syntaxError(file string, err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,6 +34,15 @@ func write(t *testing.T, dir, name, content string) string {
 	}
 	return path
 }
+
+// aliasBomb is a billion-laughs document: 9^9 nodes once expanded.
+var aliasBomb = func() string {
+	s := "a0: &a0 [x,x,x,x,x,x,x,x,x]\n"
+	for i := 1; i < 10; i++ {
+		s += fmt.Sprintf("a%d: &a%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*a%d,", i-1), 9), ","))
+	}
+	return s
+}()
 
 const tgwConfig = "apiVersion: mtuguard.dev/v1alpha1\nkind: Config\nmesh:\n  links: [aws-transit-gateway]\n"
 
@@ -69,6 +79,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown link", map[string]string{".mtuguard.yaml": "mesh:\n  links: [aws-tgw]\n"}, []string{"lint", "."}, 2},
 		{"missing path", nil, []string{"lint", "does-not-exist.yaml"}, 2},
 		{"malformed yaml", map[string]string{"bad.yaml": "a: [1, 2\n"}, []string{"lint", "."}, 2},
+		{"alias bomb", map[string]string{"bomb.yaml": aliasBomb}, []string{"lint", "."}, 2},
 		{"examples", nil, []string{"lint", "--config", filepath.Join(examples, ".mtuguard.yaml"), examples}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

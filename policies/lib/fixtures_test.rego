@@ -27,3 +27,24 @@ config(path_mtu, node_mtu) := {
 
 # member is the ConfigMap data of a ClusterMesh member.
 member(name, id) := {"cluster-name": name, "cluster-id": sprintf("%d", [id])}
+
+# cnp is a CiliumNetworkPolicy with spec s in namespace "prod".
+cnp(id, cluster, s) := {
+	"id": id, "cluster": cluster, "kind": "CiliumNetworkPolicy",
+	"object": {"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": {"name": sprintf("p%d", [id]), "namespace": "prod"}, "spec": s},
+}
+
+# ccnp is a CiliumClusterwideNetworkPolicy with spec s.
+ccnp(id, cluster, s) := {
+	"id": id, "cluster": cluster, "kind": "CiliumClusterwideNetworkPolicy",
+	"object": {"apiVersion": "cilium.io/v2", "kind": "CiliumClusterwideNetworkPolicy", "metadata": {"name": sprintf("c%d", [id])}, "spec": s},
+}
+
+# netpol is a Kubernetes NetworkPolicy with spec s.
+netpol(id, cluster, s) := {
+	"id": id, "cluster": cluster, "kind": "NetworkPolicy",
+	"object": {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": sprintf("n%d", [id]), "namespace": "prod"}, "spec": s},
+}
+
+# run wraps objects into an input with the Transit Gateway config.
+run(objs) := {"config": tgw, "objects": objs}

@@ -1,0 +1,223 @@
+# A model of how Cilium enforces network policy on the ICMP errors path-MTU discovery
+# needs: ICMPv4 type 3 (DestinationUnreachable; code 4 = fragmentation needed) and ICMPv6
+# type 2 (PacketTooBig). Sources (github.com/cilium/cilium v1.20.2):
+#   - pkg/policy/api/rule.go: enableDefaultDeny defaults to true for each direction that
+#     has rules (ingress or ingressDeny); any policy requesting it wins.
+#   - pkg/policy/api/icmp.go: icmps fields take a type number or name; family defaults to
+#     IPv4; "DestinationUnreachable" is 3 for IPv4 but 1 for IPv6; "PacketTooBig" is IPv6 2.
+#   - pkg/policy/api/ingress.go: an ingress rule without from* selectors applies to all
+#     sources; a rule without toPorts/icmps allows every protocol (L3-only).
+#   - bpf/lib/policy.h __policy_can_access: with allow_icmp_frag_needed (default true,
+#     pkg/defaults AllowICMPFragNeeded) ICMPv4 type 3 code 4 is accepted before any policy
+#     lookup, deny rules included; ICMPv6 has no such bypass.
+#   - bpf/bpf_lxc.c and bpf/lib/host_firewall.h: CT_REPLY and CT_RELATED skip policy, so an
+#     ICMP error about a connection conntrack tracks for that endpoint always passes.
+#   - Host policies (CCNP with nodeSelector) apply only with enable-host-firewall.
+package mtuguard.lib.netpol
+
+import data.mtuguard.lib.objects
+
+policy_kinds := {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
+
+# specs lists every rule of every Cilium policy: {"object", "path", "spec", "host"}.
+specs contains {"object": o, "path": ["spec"], "spec": o.object.spec, "host": is_host(o.object.spec)} if {
+	some kind in policy_kinds
+	some o in objects.kind(kind)
+	is_object(o.object.spec)
+}
+
+specs contains {"object": o, "path": ["specs", i], "spec": s, "host": is_host(s)} if {
+	some kind in policy_kinds
+	some o in objects.kind(kind)
+	some i, s in o.object.specs
+	is_object(s)
+}
+
+is_host(s) if s.nodeSelector
+
+default is_host(_) := false
+
+# --- ICMP matching -------------------------------------------------------------------
+
+# The types that carry path-MTU signals, per family.
+signal_type := {"IPv4": 3, "IPv6": 2}
+
+icmp_names := {
+	"IPv4": {"DestinationUnreachable": 3},
+	"IPv6": {"DestinationUnreachable": 1, "PacketTooBig": 2},
+}
+
+field_family(f) := object.get(f, "family", "IPv4")
+
+field_type(f) := to_number(f.type) if regex.match(`^[0-9]+$`, sprintf("%v", [f.type]))
+
+field_type(f) := icmp_names[field_family(f)][f.type] if is_string(f.type)
+
+# matches(rule, family): the rule (allow or deny) covers the family's PMTU signal type.
+matches(rule, family) if {
+	some icmp in rule.icmps
+	some f in icmp.fields
+	field_family(f) == family
+	field_type(f) == signal_type[family]
+}
+
+matches(rule, family) if {
+	some tp in rule.toPorts
+	some p in tp.ports
+	upper(object.get(p, "protocol", "ANY")) in protocol_names[family]
+	object.get(p, "port", "0") in {"0", 0, ""}
+	not object.get(p, "endPort", 0) > 0
+}
+
+# An L3-only rule (no toPorts, no icmps) covers every protocol.
+matches(rule, _) if {
+	not rule.toPorts
+	not rule.icmps
+}
+
+protocol_names := {"IPv4": {"ICMP", "ANY"}, "IPv6": {"ICMPV6", "ANY"}}
+
+# how(rule, family) says, for messages, by what a rule matches.
+how(rule, family) := "icmps" if {
+	some icmp in rule.icmps
+	some f in icmp.fields
+	field_family(f) == family
+	field_type(f) == signal_type[family]
+} else := "toPorts protocol" if {
+	rule.toPorts
+} else := "an L3-only rule"
+
+# --- peers: where the signal comes from ----------------------------------------------
+
+# A router outside the cluster is `world` (or a CIDR); the underlay's signal to a node may
+# also come from a remote node. `all` covers both; a rule with no from* selector covers all.
+router_entities := {"world", "world-ipv4", "world-ipv6", "all"}
+
+node_entities := {"remote-node", "host", "all", "cluster"}
+
+from_router(rule) if {
+	some e in rule.fromEntities
+	e in router_entities
+}
+
+from_router(rule) if count(object.get(rule, "fromCIDR", [])) > 0
+
+from_router(rule) if count(object.get(rule, "fromCIDRSet", [])) > 0
+
+from_router(rule) if no_peer_selector(rule)
+
+from_node(rule) if {
+	some e in rule.fromEntities
+	e in node_entities
+}
+
+from_node(rule) if count(object.get(rule, "fromNodes", [])) > 0
+
+from_node(rule) if no_peer_selector(rule)
+
+peer_fields := {"fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"}
+
+no_peer_selector(rule) if {
+	every k in peer_fields {
+		not rule[k]
+	}
+}
+
+# --- per spec verdicts ---------------------------------------------------------------
+
+# default_deny(spec): the spec puts its subjects into ingress default-deny.
+default_deny(s) if s.enableDefaultDeny.ingress == true
+
+default_deny(s) if {
+	not s.enableDefaultDeny.ingress == false
+	count(object.get(s, "ingress", [])) + count(object.get(s, "ingressDeny", [])) > 0
+}
+
+# allows(spec, family): an ingress rule lets the family's signal in from a router (pods)
+# or from a router or remote node (nodes).
+allows(s, family) if {
+	some rule in s.ingress
+	matches(rule, family)
+	from_signal_source(rule, s)
+}
+
+# denies(spec, family) lists the ingressDeny rules that match the family's signal.
+denies(s, family) := [i |
+	some i, rule in object.get(s, "ingressDeny", [])
+	matches(rule, family)
+	from_signal_source(rule, s)
+	not l3_only(rule)
+]
+
+l3_only(rule) if {
+	not rule.toPorts
+	not rule.icmps
+}
+
+from_signal_source(rule, _) if from_router(rule)
+
+from_signal_source(rule, s) if {
+	is_host(s)
+	from_node(rule)
+}
+
+# egress_denies(spec, family): egressDeny rules that stop the subjects sending the signal
+# (a pod or node that routes for others must be able to say "fragmentation needed").
+egress_denies(s, family) := [i |
+	some i, rule in object.get(s, "egressDeny", [])
+	matches(rule, family)
+	not l3_only(rule)
+]
+
+# subject(spec) names what a spec selects, for messages.
+subject(s) := "nodes selected by nodeSelector" if is_host(s)
+
+subject(s) := "pods selected by endpointSelector" if not is_host(s)
+
+# --- Kubernetes NetworkPolicy --------------------------------------------------------
+
+# k8s_default_deny: a NetworkPolicy whose policyTypes include Ingress (or that has ingress
+# rules and no policyTypes) isolates its pods for ingress; it cannot name ICMP types at all.
+k8s_default_deny(np) if "Ingress" in np.spec.policyTypes
+
+k8s_default_deny(np) if {
+	not np.spec.policyTypes
+	is_object(np.spec)
+}
+
+# k8s_allows_all(np): some ingress rule without ports and peers admits everything.
+k8s_allows_all(np) if {
+	some rule in np.spec.ingress
+	not rule.from
+	not rule.ports
+}
+
+# --- blanket allowances: a policy that lets the signals in for everyone it selects ------
+
+# covered_pods[cluster][namespace] is true when some policy with an empty endpointSelector
+# (all pods in the namespace; a CCNP: all pods, namespace "*") allows both signals.
+blanket_ns(cluster) := {ns |
+	some x in specs
+	not x.host
+	is_object(x.spec.endpointSelector)
+	count(object.get(x.spec.endpointSelector, "matchLabels", {})) + count(object.get(x.spec.endpointSelector, "matchExpressions", [])) == 0
+	x.object.cluster == cluster
+	allows(x.spec, "IPv4")
+	allows(x.spec, "IPv6")
+	ns := namespace_of(x.object)
+}
+
+namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
+
+namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if o.kind != "CiliumClusterwideNetworkPolicy"
+
+covered(o) if "*" in blanket_ns(o.cluster)
+
+covered(o) if namespace_of(o) in blanket_ns(o.cluster)
+
+# snippet is the ingress rule to paste, for the families that need it.
+snippet(families) := sprintf("ingress:\n- fromEntities: [world]\n  icmps:\n  - fields:\n%s", [concat("\n", [field_line(f) | some f in sort(families)])])
+
+field_line("IPv4") := "    - {type: DestinationUnreachable, family: IPv4}"
+
+field_line("IPv6") := "    - {type: PacketTooBig, family: IPv6}"

@@ -28,7 +28,7 @@ type Input struct {
 // Object is one object in scope, with its normalised kind.
 type Object struct {
 	ID      int            `json:"id"`
-	Cluster string         `json:"cluster,omitempty"`
+	Cluster string         `json:"cluster"`
 	Source  Source         `json:"source"`
 	Kind    string         `json:"kind"`
 	Object  map[string]any `json:"object"`

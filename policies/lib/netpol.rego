@@ -133,12 +133,13 @@ default_deny(s) if {
 	count(object.get(s, "ingress", [])) + count(object.get(s, "ingressDeny", [])) > 0
 }
 
-# allows(spec, family): an ingress rule lets the family's signal in from a router (pods)
-# or from a router or remote node (nodes).
+# allows(spec, family): an ingress rule lets the family's signal in from the routers that
+# send it (world, all, CIDRs). Allowing only remote-node or cluster does not help: the hop
+# that drops a tunnel packet, e.g. a Transit Gateway, is outside the cluster.
 allows(s, family) if {
 	some rule in s.ingress
 	matches(rule, family)
-	from_signal_source(rule, s)
+	from_router(rule)
 }
 
 # denies(spec, family) lists the ingressDeny rules that match the family's signal.
@@ -154,12 +155,10 @@ l3_only(rule) if {
 	not rule.icmps
 }
 
+# A deny matters wherever the signal can come from: routers, or nodes that forward.
 from_signal_source(rule, _) if from_router(rule)
 
-from_signal_source(rule, s) if {
-	is_host(s)
-	from_node(rule)
-}
+from_signal_source(rule, _) if from_node(rule)
 
 # egress_denies(spec, family): egressDeny rules that stop the subjects sending the signal
 # (a pod or node that routes for others must be able to say "fragmentation needed").

@@ -22,6 +22,11 @@ assumption(c) := " (no Cilium config for this cluster in scope: assuming Cilium'
 
 family_name := {"IPv4": "ICMPv4 DestinationUnreachable (type 3; code 4 = fragmentation needed)", "IPv6": "ICMPv6 PacketTooBig (type 2)"}
 
+# relevant(c): a deny of a family the cluster does not run is moot.
+relevant(c) := families(c) if c.known
+
+relevant(c) := {"IPv4", "IPv6"} if not c.known
+
 # families(c) are the address families whose signals matter in the cluster.
 families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
 
@@ -49,7 +54,7 @@ ICMP001 contains f if {
 	some x in netpol.specs
 	objects.focused(x.object.id)
 	c := cluster(x.object)
-	some family in {"IPv4", "IPv6"}
+	some family in relevant(c)
 	some i in netpol.denies(x.spec, family)
 	rule := x.spec.ingressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["ingressDeny", i])}, {
@@ -62,7 +67,7 @@ ICMP001 contains f if {
 	some x in netpol.specs
 	objects.focused(x.object.id)
 	c := cluster(x.object)
-	some family in {"IPv4", "IPv6"}
+	some family in relevant(c)
 	some i in netpol.egress_denies(x.spec, family)
 	rule := x.spec.egressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["egressDeny", i])}, {

@@ -168,3 +168,8 @@ test_icmp004_passes_default_true if {
 test_icmp004_passes_explicit_true if {
 	count(icmp.ICMP004) == 0 with input as fixtures.run([fixtures.configmap(0, "a", {"allow-icmp-frag-needed": "true"})])
 }
+
+test_icmp001_passes_ipv6_deny_in_ipv4_only_cluster if {
+	cm := fixtures.configmap(0, "a", {"enable-ipv6": "false"})
+	count(icmp.ICMP001) == 0 with input as fixtures.run([cm, fixtures.cnp(1, "a", deny_icmp([{"type": "PacketTooBig", "family": "IPv6"}]))])
+}

@@ -210,9 +210,20 @@ namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
 
 namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if o.kind != "CiliumClusterwideNetworkPolicy"
 
-covered(o) if "*" in blanket_ns(o.cluster)
+# covered(x): a blanket policy lets the signals in for the subjects of spec entry x.
+# Pod blankets never cover nodes: host policies are enforced separately.
+covered(x) if {
+	not x.host
+	"*" in blanket_ns(x.object.cluster)
+}
 
-covered(o) if namespace_of(o) in blanket_ns(o.cluster)
+covered(x) if {
+	not x.host
+	namespace_of(x.object) in blanket_ns(x.object.cluster)
+}
+
+# A Kubernetes NetworkPolicy's pods are covered like a CNP's in the same namespace.
+k8s_covered(o) if covered({"object": o, "host": false})
 
 # snippet is the ingress rule to paste, for the families that need it.
 snippet(families) := sprintf("ingress:\n- fromEntities: [world]\n  icmps:\n  - fields:\n%s", [concat("\n", [field_line(f) | some f in sort(families)])])

@@ -170,7 +170,7 @@ ICMP003 contains f if {
 	c := cluster(x.object)
 	enforced(x, c)
 	not icmp002_fires(x, c)
-	not netpol.covered(x.object)
+	not netpol.covered(x)
 	missing := {m | some m in families(c); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
 	count(missing) > 0
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, {
@@ -184,7 +184,7 @@ ICMP003 contains f if {
 	objects.focused(o.id)
 	netpol.k8s_default_deny(o.object)
 	not netpol.k8s_allows_all(o.object)
-	not netpol.covered(o)
+	not netpol.k8s_covered(o)
 	c := cluster(o)
 	f := finding.new({"object": o.id, "path": ["spec", "policyTypes"]}, {
 		"message": sprintf("this NetworkPolicy isolates its pods for ingress, and Kubernetes NetworkPolicy cannot express ICMP, so nothing can allow fragmentation-needed or PacketTooBig here: it works today only because %s%s", [defaults_text(families(c), c), assumption(c)]),
@@ -274,14 +274,14 @@ blocking_policies(c) := {x.object |
 	x.object.cluster == c
 	netpol.default_deny(x.spec)
 	not netpol.allows(x.spec, "IPv4")
-	not netpol.covered(x.object)
+	not netpol.covered(x)
 	not skip_host(x, c)
 } | {o |
 	some o in objects.kind("NetworkPolicy")
 	o.cluster == c
 	netpol.k8s_default_deny(o.object)
 	not netpol.k8s_allows_all(o.object)
-	not netpol.covered(o)
+	not netpol.k8s_covered(o)
 }
 
 skip_host(x, c) if {

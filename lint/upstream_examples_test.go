@@ -1,0 +1,133 @@
+package lint_test
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/policies/upstream"
+)
+
+// upstreamExpectations lists, for every example policy Cilium ships (examples/policies/ in
+// the module), the rules it deserves under default config, each with why. Each example is
+// linted on its own: they are independent illustrations, not one cluster.
+var upstreamExpectations = map[string]struct {
+	rules  []string
+	reason string
+}{
+	"auth/auth.yaml": {nil, "egress only, no ingress default-deny"},
+	"getting-started/cilium_dkr_demo_l3-l4-policy-170817.yaml":       {[]string{"ICMP003"}, "ingress from pods only: default-deny with no ICMP allowance"},
+	"getting-started/cilium_dkr_demo_l7-policy-230817.yaml":          {[]string{"ICMP003"}, "ingress from pods only"},
+	"getting-started/l3-l4-policy.yaml":                              {[]string{"ICMP003"}, "ingress from pods only"},
+	"getting-started/l7-policy.yaml":                                 {[]string{"ICMP003"}, "ingress from pods only"},
+	"host/allow-extended-protocols.yaml":                             {nil, "host egress only"},
+	"host/demo-host-policy.yaml":                                     {[]string{"ICMP003"}, "host lock-down: nodes in default-deny, no ICMP allowance (host firewall assumed on: config unknown)"},
+	"host/lock-down-dev-vms-remote-node.yaml":                        {[]string{"ICMP003"}, "host lock-down"},
+	"host/lock-down-gke.yaml":                                        {[]string{"ICMP003"}, "host lock-down"},
+	"host/lock-down-ingress.yaml":                                    {[]string{"ICMP003"}, "host lock-down: remote-node and health only, ports without ICMP"},
+	"kubernetes/clustermesh/cross-cluster-any-namespace-policy.yaml": {nil, "egress only"},
+	"kubernetes/clustermesh/cross-cluster-policy.yaml":               {nil, "egress only"},
+	"kubernetes/clusterwide/clusterscope-policy.yaml":                {[]string{"ICMP003"}, "ingress from pods only"},
+	"kubernetes/clusterwide/health.yaml":                             {[]string{"ICMP003"}, "ingress from health only"},
+	"kubernetes/clusterwide/wildcard-from-endpoints.yaml":            {[]string{"ICMP003"}, "fromEndpoints {} is every pod, not world"},
+	"kubernetes/namespace/demo-pods.yaml":                            {nil, "pods, not policies"},
+	"kubernetes/namespace/isolate-namespaces.yaml":                   {[]string{"ICMP003"}, "ingress from the namespace only"},
+	"kubernetes/namespace/kubedns-policy.yaml":                       {nil, "egress only"},
+	"kubernetes/namespace/namespace-labels-policy.yaml":              {[]string{"ICMP003"}, "ingress from labelled namespaces only"},
+	"kubernetes/namespace/namespace-policy.yaml":                     {[]string{"ICMP003"}, "ingress from one namespace only"},
+	"kubernetes/serviceaccount/demo-pods.yaml":                       {nil, "pods, not policies"},
+	"kubernetes/serviceaccount/serviceaccount-policy.yaml":           {[]string{"ICMP003"}, "ingress from one service account only"},
+	"l3/cidr/cidr.yaml":                                              {nil, "egress only"},
+	"l3/egress-allow-all/egress-allow-all.yaml":                      {nil, "egress only"},
+	"l3/egress-default-deny/egress-default-deny.yaml":                {nil, "egress default-deny does not stop incoming errors"},
+	"l3/egress-deny/egress-deny.yaml":                                {nil, "egress deny of an L3 peer, not of ICMP"},
+	"l3/entities/apiserver.yaml":                                     {nil, "egress only"},
+	"l3/entities/customnodes.yaml":                                   {[]string{"ICMP003"}, "ingress from nodes only"},
+	"l3/entities/from_world_deny.yaml":                               {nil, "an L3 deny of world is explicit intent, not an ICMP match"},
+	"l3/entities/host.yaml":                                          {nil, "egress only"},
+	"l3/entities/nodes.yaml":                                         {[]string{"ICMP003"}, "ingress from nodes only"},
+	"l3/entities/world.yaml":                                         {nil, "L3 allow from world lets every protocol in, ICMP included"},
+	"l3/fqdn/fqdn.yaml":                                              {nil, "egress only"},
+	"l3/ingress-allow-all/ingress-allow-all.yaml":                    {[]string{"ICMP003"}, "fromEndpoints {} allows every pod, not routers"},
+	"l3/match-expressions/and-statement.yaml":                        {[]string{"ICMP003"}, "ingress from pods only"},
+	"l3/match-expressions/or-statement.yaml":                         {[]string{"ICMP003"}, "ingress from pods only"},
+	"l3/requires/endpoints.yaml":                                     {[]string{"ICMP003"}, "ingress from pods only"},
+	"l3/requires/requires.yaml":                                      {[]string{"ICMP003"}, "fromRequires narrows to pods"},
+	"l3/service/service.yaml":                                        {nil, "egress only"},
+	"l3/simple/l3.yaml":                                              {[]string{"ICMP003"}, "ingress from pods only"},
+	"l3/simple/l3_egress.yaml":                                       {nil, "egress only"},
+	"l4/cidr_l4_combined.yaml":                                       {nil, "egress only"},
+	"l4/from_init.yaml":                                              {[]string{"ICMP003"}, "ingress from init identity only"},
+	"l4/icmp.yaml":                                                   {nil, "egress ping allowance"},
+	"l4/init.yaml":                                                   {[]string{"ICMP003"}, "ingress from init identity only"},
+	"l4/l3_l4_combined.yaml":                                         {[]string{"ICMP003"}, "ingress from pods on one port"},
+	"l4/l4.yaml":                                                     {nil, "egress only"},
+	"l4/l4_port_range.yaml":                                          {nil, "egress only"},
+	"l4/l4_sni.yaml":                                                 {nil, "egress only"},
+	"l4/multi_rule.yaml":                                             {[]string{"ICMP003"}, "ingress from pods only"},
+	"l7/dns/dns-upgrade.yaml":                                        {nil, "egress only"},
+	"l7/dns/dns-visibility.yaml":                                     {nil, "egress only"},
+	"l7/dns/dns.yaml":                                                {nil, "egress only"},
+	"l7/http/http.yaml":                                              {[]string{"ICMP003"}, "L7 ingress from pods only"},
+	"l7/http/l7_multi.yaml":                                          {[]string{"ICMP003"}, "L7 ingress from pods only"},
+	"l7/http/simple/l7.yaml":                                         {[]string{"ICMP003"}, "L7 ingress from pods only"},
+}
+
+func TestUpstreamCiliumExamples(t *testing.T) {
+	mod, err := upstream.ModuleDir(upstream.Cilium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(mod, "examples", "policies")
+	e := testEngine(t)
+	seen := map[string]bool{}
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".json")) {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		seen[rel] = true
+		want, listed := upstreamExpectations[rel]
+		if !listed {
+			t.Errorf("%s: new upstream example; add it to upstreamExpectations with the rules it deserves", rel)
+			return nil
+		}
+		rep, err := lint.Run(context.Background(), e, []string{path}, lint.Options{})
+		if err != nil {
+			return err
+		}
+		for _, ie := range rep.InputErrors {
+			t.Errorf("%s: input error %v", rel, ie)
+		}
+		got := map[string]bool{}
+		for _, f := range rep.Findings {
+			got[f.Rule] = true
+			if !strings.Contains(f.Ref.Kind, "Policy") {
+				t.Errorf("%s: finding on a non-policy object %+v", rel, f.Ref)
+			}
+		}
+		var gotList []string
+		for r := range got {
+			gotList = append(gotList, r)
+		}
+		sort.Strings(gotList)
+		if strings.Join(gotList, ",") != strings.Join(want.rules, ",") {
+			t.Errorf("%s: rules %v, want %v (%s)", rel, gotList, want.rules, want.reason)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rel := range upstreamExpectations {
+		if !seen[rel] {
+			t.Errorf("%s: listed but no longer upstream", rel)
+		}
+	}
+}
+

@@ -130,4 +130,3 @@ func TestUpstreamCiliumExamples(t *testing.T) {
 		}
 	}
 }
-

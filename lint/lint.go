@@ -17,6 +17,9 @@ type Options struct {
 	Load   LoadOptions
 	// HelmValues lists files whose documents are Cilium Helm values whatever their keys (--values).
 	HelmValues []string
+	// Cluster, when set, puts every object in this one cluster instead of grouping by
+	// directory (auditing a live cluster).
+	Cluster string
 }
 
 // Report is the outcome of one run: what the formatters print.
@@ -73,11 +76,22 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 		opts.Load.Ignore = opts.Config.Ignore
 	}
 	loaded := Load(ctx, paths, opts.Load)
-	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents), InputErrors: loaded.Errors}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	return Evaluate(ctx, engine, loaded, opts)
+}
+
+// Evaluate runs the rules over documents already loaded (from files, or from a live
+// cluster by `mtuguard audit`).
+func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts Options) (*Report, error) {
+	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents), InputErrors: loaded.Errors}
 	set := newInventory(loaded.Documents, opts.HelmValues)
+	if opts.Cluster != "" {
+		for i := range set.objects {
+			set.objects[i].Cluster = opts.Cluster
+		}
+	}
 	rep.InputErrors = append(rep.InputErrors, set.errors...)
 	if len(set.objects) == 0 {
 		return rep, nil

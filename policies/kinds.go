@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Normalised kinds: what the rules call the objects they read.
@@ -16,6 +17,18 @@ const (
 	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
 	KindNetworkPolicy                  = "NetworkPolicy"
 )
+
+// Watched lists the API kinds the rules read from a live cluster: the webhook caches them
+// (whichever are installed) and its RBAC grants get/list/watch on exactly these.
+var Watched = []schema.GroupVersionKind{
+	{Version: "v1", Kind: "ConfigMap"}, // only cilium-config: the webhook's cache filters by name
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
+	{Group: "cilium.io", Version: "v2", Kind: KindCiliumNetworkPolicy},
+	{Group: "cilium.io", Version: "v2", Kind: KindCiliumClusterwideNetworkPolicy},
+	{Group: "cilium.io", Version: "v2", Kind: "CiliumNodeConfig"},
+	{Group: "karpenter.sh", Version: "v1", Kind: "NodePool"},
+	{Group: "karpenter.k8s.aws", Version: "v1", Kind: "EC2NodeClass"},
+}
 
 // Classified is what Classify learned about an object.
 type Classified struct {

@@ -40,6 +40,8 @@ at admission time (webhook).`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: 2, err: err} })
 	root.AddCommand(
 		newLintCmd(),
+		newAuditCmd(),
+		newWebhookCmd(),
 		newVersionCmd(),
 	)
 	return root

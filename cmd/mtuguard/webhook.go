@@ -1,0 +1,54 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/mtuguard/mtuguard/webhook"
+)
+
+func newWebhookCmd() *cobra.Command {
+	var o webhook.Options
+	var devLog bool
+	cmd := &cobra.Command{
+		Use:   "webhook",
+		Short: "Serve the validating admission webhook",
+		Long: `Serve mtuguard's validating admission webhook: the same rules as "lint", evaluated on
+each object the API server sends, with the cluster's Cilium config, network policies and
+node pools (from an informer cache) as context. Error findings deny the request; warnings
+are returned as admission warnings.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := zap.New(zap.UseDevMode(devLog))
+			ctrl.SetLogger(log)
+			cfg, err := ctrl.GetConfig()
+			if err != nil {
+				return err
+			}
+			mgr, err := webhook.NewManager(cfg, o, log)
+			if err != nil {
+				return err
+			}
+			return mgr.Start(ctrl.SetupSignalHandler())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.ConfigFile, "config", "", "mtuguard config file (mounted from a ConfigMap; reloaded when it changes)")
+	f.IntVar(&o.Port, "port", 9443, "HTTPS port for admission requests")
+	f.StringVar(&o.CertDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "directory with tls.crt and tls.key (reloaded when they change)")
+	f.StringVar(&o.ClientCA, "client-ca", "", "file name in --cert-dir of the CA that signs the API server's client certificate; when set, other clients are rejected")
+	f.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", `metrics endpoint address ("0" disables)`)
+	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "/healthz and /readyz address")
+	f.DurationVar(&o.EvalTimeout, "eval-timeout", 2*time.Second, "evaluation deadline; keep it below the webhook's timeoutSeconds")
+	f.BoolVar(&o.DenyOnTimeout, "deny-on-timeout", false, "deny objects whose evaluation exceeds --eval-timeout (default: allow with a warning)")
+	f.BoolVar(&o.SelfSignedCerts, "self-signed-certs", false, "generate and rotate the serving certificate (cert-controller) instead of reading one from --cert-dir")
+	f.StringVar(&o.Namespace, "namespace", "mtuguard-system", "namespace of the webhook (with --self-signed-certs)")
+	f.StringVar(&o.ServiceName, "service-name", "mtuguard-webhook", "service name in the certificate (with --self-signed-certs)")
+	f.StringVar(&o.SecretName, "secret-name", "mtuguard-webhook-tls", "secret holding the rotated certificate (with --self-signed-certs)")
+	f.StringVar(&o.WebhookConfigName, "webhook-config-name", "mtuguard", "ValidatingWebhookConfiguration to inject the CA into (with --self-signed-certs)")
+	f.BoolVar(&devLog, "dev-log", false, "human-readable logs")
+	return cmd
+}

@@ -1,0 +1,66 @@
+package webhook
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// Metrics are served with controller-runtime's own on the metrics endpoint.
+type Metrics struct {
+	findings *prometheus.CounterVec
+	outcomes *prometheus.CounterVec
+	latency  prometheus.Histogram
+}
+
+// NewMetrics creates the webhook's metrics and registers them with reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		findings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mtuguard_admission_findings_total",
+			Help: "Findings on admitted objects, by rule and effective severity (suppressed ones as severity=suppressed).",
+		}, []string{"rule", "severity"}),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mtuguard_admission_requests_total",
+			Help: "Admission requests mtuguard evaluated, by outcome (allowed, denied, timeout, panic).",
+		}, []string{"outcome"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "mtuguard_admission_evaluation_seconds",
+			Help:    "Time to answer one admission request, evaluation included.",
+			Buckets: []float64{.0005, .001, .002, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.findings, m.outcomes, m.latency)
+	}
+	return m
+}
+
+// DefaultMetrics registers with controller-runtime's registry, served on /metrics.
+func DefaultMetrics() *Metrics { return NewMetrics(metrics.Registry) }
+
+func (m *Metrics) observeFinding(v policies.Verdict) {
+	if m == nil {
+		return
+	}
+	sev := v.Severity
+	if v.Suppressed != "" {
+		sev = "suppressed"
+	}
+	m.findings.WithLabelValues(v.Rule, sev).Inc()
+}
+
+func (m *Metrics) observeOutcome(outcome string) {
+	if m != nil {
+		m.outcomes.WithLabelValues(outcome).Inc()
+	}
+}
+
+func (m *Metrics) observeLatency(d time.Duration) {
+	if m != nil {
+		m.latency.Observe(d.Seconds())
+	}
+}

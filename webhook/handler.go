@@ -68,6 +68,7 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		return admission.Denied("mtuguard: " + err.Error())
 	}
 	if class.Kind == "" {
+		h.Metrics.observeOutcome("ignored")
 		return admission.Allowed("not an object mtuguard checks")
 	}
 	cfg := h.Config.Current()

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/mtuguard/mtuguard/policies"
@@ -25,7 +26,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"rule", "severity"}),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mtuguard_admission_requests_total",
-			Help: "Admission requests mtuguard evaluated, by outcome (allowed, denied, timeout, panic).",
+			Help: "Admission requests, by outcome (allowed, denied, ignored: not a kind the rules read, timeout, panic).",
 		}, []string{"outcome"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "mtuguard_admission_evaluation_seconds",
@@ -41,6 +42,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // DefaultMetrics registers with controller-runtime's registry, served on /metrics.
 func DefaultMetrics() *Metrics { return NewMetrics(metrics.Registry) }
+
+// Outcomes returns how many requests ended with outcome (tests and benchmarks).
+func (m *Metrics) Outcomes(outcome string) float64 {
+	var out dto.Metric
+	if err := m.outcomes.WithLabelValues(outcome).Write(&out); err != nil {
+		return 0
+	}
+	return out.GetCounter().GetValue()
+}
 
 func (m *Metrics) observeFinding(v policies.Verdict) {
 	if m == nil {

@@ -54,6 +54,8 @@ type Options struct {
 	ServiceName       string
 	SecretName        string
 	WebhookConfigName string
+
+	Metrics *Metrics // nil: registered with controller-runtime's registry
 }
 
 // NewManager wires the webhook, its cache, config reloading, health checks and metrics
@@ -118,7 +120,10 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 	}
 	handler := &Handler{
 		Engine: engine, Config: store, Inventory: &CacheInventory{Reader: mgr.GetCache(), Kinds: kinds},
-		Timeout: opts.EvalTimeout, DenyOnTimeout: opts.DenyOnTimeout, Log: log.WithName("admission"), Metrics: DefaultMetrics(),
+		Timeout: opts.EvalTimeout, DenyOnTimeout: opts.DenyOnTimeout, Log: log.WithName("admission"), Metrics: opts.Metrics,
+	}
+	if handler.Metrics == nil {
+		handler.Metrics = DefaultMetrics()
 	}
 	mgr.GetWebhookServer().Register(Path, &crwebhook.Admission{Handler: handler, RecoverPanic: ptr(true)})
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {

@@ -164,7 +164,7 @@ func decodeTyped(obj map[string]any, into any) error {
 func typeError(err error) error {
 	if te, ok := err.(*json.UnmarshalTypeError); ok {
 		field := te.Field
-		if strings.HasPrefix(field, "data.") {
+		if field == "data" || strings.HasPrefix(field, "data.") {
 			return fmt.Errorf("%s: ConfigMap data values must be strings, got %s (quote the value)", field, te.Value)
 		}
 		return fmt.Errorf("%s: want %s, got %s", field, te.Type, te.Value)

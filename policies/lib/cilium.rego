@@ -88,11 +88,11 @@ form[c] := layer_form(ids) if some c, ids in layers
 
 layer_form(ids) := "helm" if {
 	some id in ids
-	objects.by_id[id].cilium.form == "helm"
+	objects.by_id(id).cilium.form == "helm"
 } else := "configmap"
 
 # anchor[cluster] is where to point when a setting is absent: the settings root of the first layer.
-anchor[c] := {"object": ids[0], "path": objects.by_id[ids[0]].cilium.at} if some c, ids in layers
+anchor[c] := {"object": ids[0], "path": objects.by_id(ids[0]).cilium.at} if some c, ids in layers
 
 # at(cluster, key) is where a finding about key points: the key itself, else the anchor.
 at(c, key) := {"object": e.object, "path": e.path} if e := merged[c][key]
@@ -179,8 +179,8 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 }
 
 display_key(id, key) := concat(".", helm_paths[key]) if {
-	objects.by_id[id].cilium.form == "helm"
-	not objects.by_id[id].cilium.values.extraConfig[key]
+	objects.by_id(id).cilium.form == "helm"
+	not objects.by_id(id).cilium.values.extraConfig[key]
 } else := key
 
 # --- the effective settings of each cluster -------------------------------------------

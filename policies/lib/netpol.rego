@@ -19,19 +19,26 @@ import data.mtuguard.lib.objects
 
 policy_kinds := {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
 
-# specs lists every rule of every Cilium policy: {"object", "path", "spec", "host"}.
-specs contains {"object": o, "path": ["spec"], "spec": o.object.spec, "host": is_host(o.object.spec)} if {
-	some kind in policy_kinds
-	some o in objects.kind(kind)
-	is_object(o.object.spec)
+# specs_of(o) lists the rules of a Cilium policy object: {"object", "path", "spec", "host"}.
+# It is a function, not a set of all specs, so the webhook only looks at the policies it
+# needs (sets of whole policies cost a hash of each).
+specs_of(o) := array.concat(
+	[{"object": o, "path": ["spec"], "spec": o.object.spec, "host": is_host(o.object.spec)} | is_object(o.object.spec)],
+	[{"object": o, "path": ["specs", i], "spec": s, "host": is_host(s)} | some i, s in object.get(o.object, "specs", []); is_object(s)],
+) if o.kind in policy_kinds
+
+# focused_specs are the rules findings may be reported on.
+focused_specs contains x if {
+	some o in objects.focus
+	some x in specs_of(o)
 }
 
-specs contains {"object": o, "path": ["specs", i], "spec": s, "host": is_host(s)} if {
-	some kind in policy_kinds
-	some o in objects.kind(kind)
-	some i, s in o.object.specs
-	is_object(s)
-}
+# cluster_specs[cluster] are all rules of the cluster's Cilium policies.
+cluster_specs(cluster) := [x |
+	some o in cilium_policies
+	o.cluster == cluster
+	some x in specs_of(o)
+]
 
 is_host(s) if s.nodeSelector
 
@@ -195,15 +202,23 @@ k8s_allows_all(np) if {
 
 # covered_pods[cluster][namespace] is true when some policy with an empty endpointSelector
 # (all pods in the namespace; a CCNP: all pods, namespace "*") allows both signals.
-blanket_ns(cluster) := {ns |
-	some x in specs
-	not x.host
-	is_object(x.spec.endpointSelector)
-	count(object.get(x.spec.endpointSelector, "matchLabels", {})) + count(object.get(x.spec.endpointSelector, "matchExpressions", [])) == 0
-	x.object.cluster == cluster
-	allows(x.spec, "IPv4")
-	allows(x.spec, "IPv6")
-	ns := namespace_of(x.object)
+cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
+
+blanket_ns[o.cluster] contains ns if {
+	some o in cilium_policies
+	some s in spec_list(o)
+	not s.nodeSelector
+	empty_selector(s.endpointSelector)
+	allows(s, "IPv4")
+	allows(s, "IPv6")
+	ns := namespace_of(o)
+}
+
+spec_list(o) := array.concat([o.object.spec | is_object(o.object.spec)], [s | some s in object.get(o.object, "specs", []); is_object(s)])
+
+empty_selector(sel) if {
+	is_object(sel)
+	count(object.get(sel, "matchLabels", {})) + count(object.get(sel, "matchExpressions", [])) == 0
 }
 
 namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
@@ -214,12 +229,12 @@ namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if
 # Pod blankets never cover nodes: host policies are enforced separately.
 covered(x) if {
 	not x.host
-	"*" in blanket_ns(x.object.cluster)
+	"*" in blanket_ns[x.object.cluster]
 }
 
 covered(x) if {
 	not x.host
-	namespace_of(x.object) in blanket_ns(x.object.cluster)
+	namespace_of(x.object) in blanket_ns[x.object.cluster]
 }
 
 # A Kubernetes NetworkPolicy's pods are covered like a CNP's in the same namespace.

@@ -51,8 +51,7 @@ families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
 #     Remove DestinationUnreachable (IPv4 3) and PacketTooBig (IPv6 2) from the deny rule;
 #     to stop ping, deny EchoRequest (IPv4 8, IPv6 128) instead.
 ICMP001 contains f if {
-	some x in netpol.specs
-	objects.focused(x.object.id)
+	some x in netpol.focused_specs
 	c := cluster(x.object)
 	some family in relevant(c)
 	some i in netpol.denies(x.spec, family)
@@ -64,8 +63,7 @@ ICMP001 contains f if {
 }
 
 ICMP001 contains f if {
-	some x in netpol.specs
-	objects.focused(x.object.id)
+	some x in netpol.focused_specs
 	c := cluster(x.object)
 	some family in relevant(c)
 	some i in netpol.egress_denies(x.spec, family)
@@ -109,9 +107,8 @@ ingress_effect("IPv6", c, s) := "latent while enable-host-firewall is false: hos
 #     Allow the signal from `world` and `remote-node` in the host policy (`icmps` with
 #     PacketTooBig / DestinationUnreachable), or keep `allow-icmp-frag-needed` true.
 ICMP002 contains f if {
-	some x in netpol.specs
+	some x in netpol.focused_specs
 	x.host
-	objects.focused(x.object.id)
 	netpol.default_deny(x.spec)
 	c := cluster(x.object)
 	c.known
@@ -136,9 +133,8 @@ host_needs("IPv4", c) if c.allow_icmp_frag_needed == false
 
 # Any host policy of the cluster allowing the signal counts: node selectors overlap often.
 host_allowed(x, family) if {
-	some y in netpol.specs
+	some y in netpol.cluster_specs(x.object.cluster)
 	y.host
-	y.object.cluster == x.object.cluster
 	netpol.allows(y.spec, family)
 }
 
@@ -164,15 +160,14 @@ host_reason("IPv4") := "allow-icmp-frag-needed is false, so fragmentation-needed
 #     Allow DestinationUnreachable (IPv4) and PacketTooBig (IPv6) from `world` with an
 #     `icmps` ingress rule, in this policy or in one that selects all pods of the namespace.
 ICMP003 contains f if {
-	some x in netpol.specs
-	objects.focused(x.object.id)
+	some x in netpol.focused_specs
 	netpol.default_deny(x.spec)
 	c := cluster(x.object)
 	enforced(x, c)
 	not icmp002_fires(x, c)
-	not netpol.covered(x)
 	missing := {m | some m in families(c); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
 	count(missing) > 0
+	not netpol.covered(x) # last: it looks at every policy of the cluster
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, {
 		"message": sprintf("%s are in ingress default-deny and no rule allows %s from routers: it works today only because %s%s", [netpol.subject(x.spec), concat(" or ", [family_name[m] | some m in sort(missing)]), defaults_text(missing, c), assumption(c)]),
 		"remediation": sprintf("Add an explicit allowance to this policy:\n%s", [netpol.snippet(missing)]),
@@ -180,8 +175,8 @@ ICMP003 contains f if {
 }
 
 ICMP003 contains f if {
-	some o in objects.kind("NetworkPolicy")
-	objects.focused(o.id)
+	some o in objects.focus
+	o.kind == "NetworkPolicy"
 	netpol.k8s_default_deny(o.object)
 	not netpol.k8s_allows_all(o.object)
 	not netpol.k8s_covered(o)
@@ -270,8 +265,7 @@ icmp004_text(blocking) := {
 } if count(blocking) == 0
 
 blocking_policies(c) := {x.object |
-	some x in netpol.specs
-	x.object.cluster == c
+	some x in netpol.cluster_specs(c)
 	netpol.default_deny(x.spec)
 	not netpol.allows(x.spec, "IPv4")
 	not netpol.covered(x)

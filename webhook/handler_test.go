@@ -1,0 +1,165 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	admissionv1 "k8s.io/api/admission/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+type staticInventory struct {
+	objs []map[string]any
+	err  error
+	hook func()
+}
+
+func (s *staticInventory) Objects(context.Context) ([]map[string]any, error) {
+	if s.hook != nil {
+		s.hook()
+	}
+	return s.objs, s.err
+}
+
+func newHandler(t testing.TB, inv Inventory, cfg policies.Config) *Handler {
+	t.Helper()
+	e, err := policies.NewEngine(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Handler{Engine: e, Config: StaticConfig(cfg), Inventory: inv, Timeout: 2 * time.Second, Log: logr.Discard(), Metrics: NewMetrics(prometheus.NewRegistry())}
+}
+
+func request(op admissionv1.Operation, obj map[string]any) admission.Request {
+	raw, _ := json.Marshal(obj)
+	return admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{Operation: op, Object: runtime.RawExtension{Raw: raw}}}
+}
+
+func ciliumConfig(data map[string]any) map[string]any {
+	return map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cilium-config", "namespace": "kube-system"}, "data": data}
+}
+
+var tgw = policies.Config{Mesh: policies.MeshConfig{Links: []string{"aws-transit-gateway"}}}
+
+func TestHandlerVerdicts(t *testing.T) {
+	h := newHandler(t, &staticInventory{}, tgw)
+	ctx := context.Background()
+	member := map[string]any{"cluster-name": "a", "cluster-id": "1"}
+
+	resp := h.Handle(ctx, request(admissionv1.Create, ciliumConfig(member)))
+	if resp.Allowed || !strings.Contains(resp.Result.Message, "MTU001") || !strings.Contains(resp.Result.Message, "Fix:") {
+		t.Errorf("unclamped member: %+v", resp.Result)
+	}
+	clamped := map[string]any{"cluster-name": "a", "cluster-id": "1", "mtu": "8500"}
+	if resp := h.Handle(ctx, request(admissionv1.Update, ciliumConfig(clamped))); !resp.Allowed {
+		t.Errorf("clamped: %+v", resp.Result)
+	}
+	if resp := h.Handle(ctx, request(admissionv1.Delete, nil)); !resp.Allowed {
+		t.Error("DELETE must be allowed")
+	}
+	bad := map[string]any{"cluster-name": "a", "mtu": "abc"}
+	if resp := h.Handle(ctx, request(admissionv1.Create, ciliumConfig(bad))); resp.Allowed || !strings.Contains(resp.Result.Message, `"abc" is not a whole number`) {
+		t.Errorf("unreadable setting: %+v", resp.Result)
+	}
+	typed := ciliumConfig(map[string]any{"mtu": 9001})
+	if resp := h.Handle(ctx, request(admissionv1.Create, typed)); resp.Allowed || !strings.Contains(resp.Result.Message, "must be strings") {
+		t.Errorf("non-string data: %+v", resp.Result)
+	}
+	other := map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "x"}}
+	if resp := h.Handle(ctx, request(admissionv1.Create, other)); !resp.Allowed {
+		t.Error("an unrelated kind must be allowed")
+	}
+	malformed := admission.Request{AdmissionRequest: admissionv1.AdmissionRequest{Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: []byte("{not json")}}}
+	if resp := h.Handle(ctx, malformed); resp.Allowed || resp.Result.Code != 400 {
+		t.Errorf("malformed object: %+v", resp.Result)
+	}
+}
+
+func TestHandlerWarningsAndSuppression(t *testing.T) {
+	h := newHandler(t, &staticInventory{}, policies.Config{}) // no path declared: MTU006 warns
+	member := ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1"})
+	resp := h.Handle(context.Background(), request(admissionv1.Create, member))
+	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.HasPrefix(resp.Warnings[0], "MTU006:") || len(resp.Warnings[0]) > maxWarning+2 {
+		t.Errorf("warning: %+v %q", resp.Result, resp.Warnings)
+	}
+	h.Config = StaticConfig(tgw)
+	member["metadata"].(map[string]any)["annotations"] = map[string]any{policies.AnnotationIgnore: "MTU001", policies.AnnotationIgnoreReason: "migrating"}
+	resp = h.Handle(context.Background(), request(admissionv1.Create, member))
+	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "MTU001 suppressed") || !strings.Contains(resp.Warnings[0], "migrating") {
+		t.Errorf("suppressed: %+v %q", resp.Result, resp.Warnings)
+	}
+}
+
+// The admitted object replaces its stored version, and the rest of the cluster is context.
+func TestHandlerUsesClusterContext(t *testing.T) {
+	stored := ciliumConfig(map[string]any{"cluster-name": "a", "allow-icmp-frag-needed": "false"})
+	h := newHandler(t, &staticInventory{objs: []map[string]any{stored}}, tgw)
+	policy := map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": map[string]any{"name": "p", "namespace": "x"},
+		"spec": map[string]any{"endpointSelector": map[string]any{}, "ingressDeny": []any{map[string]any{"fromEntities": []any{"world"},
+			"icmps": []any{map[string]any{"fields": []any{map[string]any{"type": 3}}}}}}}}
+	resp := h.Handle(context.Background(), request(admissionv1.Create, policy))
+	if resp.Allowed || !strings.Contains(resp.Result.Message, "live: allow-icmp-frag-needed is false") {
+		t.Errorf("want the cluster's config to make the IPv4 deny live: %+v", resp.Result)
+	}
+	// Updating the config itself: the stored copy must not be judged alongside.
+	updated := ciliumConfig(map[string]any{"cluster-name": "a"})
+	if resp := h.Handle(context.Background(), request(admissionv1.Update, updated)); !resp.Allowed {
+		t.Errorf("update: %+v", resp.Result)
+	}
+}
+
+func TestHandlerFailures(t *testing.T) {
+	member := ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1"})
+	t.Run("inventory error fails open with a warning", func(t *testing.T) {
+		h := newHandler(t, &staticInventory{err: errors.New("cache gone")}, tgw)
+		resp := h.Handle(context.Background(), request(admissionv1.Create, member))
+		if !resp.Allowed || !strings.Contains(strings.Join(resp.Warnings, ""), "cache gone") {
+			t.Errorf("%+v %q", resp.Result, resp.Warnings)
+		}
+	})
+	t.Run("a panic is recovered and answered", func(t *testing.T) {
+		h := newHandler(t, &staticInventory{hook: func() { panic("boom") }}, tgw)
+		resp := h.Handle(context.Background(), request(admissionv1.Create, member))
+		if !resp.Allowed || !strings.Contains(strings.Join(resp.Warnings, ""), "boom") || h.Metrics.Outcomes("panic") != 1 {
+			t.Errorf("%+v %q", resp.Result, resp.Warnings)
+		}
+	})
+	t.Run("the evaluation deadline", func(t *testing.T) {
+		for _, deny := range []bool{false, true} {
+			h := newHandler(t, &staticInventory{}, tgw)
+			h.Timeout = time.Nanosecond
+			h.DenyOnTimeout = deny
+			resp := h.Handle(context.Background(), request(admissionv1.Create, member))
+			msg := resp.Result.Message + strings.Join(resp.Warnings, "")
+			if resp.Allowed == deny || !strings.Contains(msg, "longer than") || h.Metrics.Outcomes("timeout") != 1 {
+				t.Errorf("deny=%v: %+v %q", deny, resp.Result, resp.Warnings)
+			}
+		}
+	})
+}
+
+func BenchmarkHandler(b *testing.B) {
+	var objs []map[string]any
+	objs = append(objs, ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1", "mtu": "8500"}))
+	for i := 0; i < 200; i++ {
+		objs = append(objs, map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+			"metadata": map[string]any{"name": "p" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), "namespace": "ns"},
+			"spec": map[string]any{"endpointSelector": map[string]any{"matchLabels": map[string]any{"app": "x"}},
+				"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}})
+	}
+	h := newHandler(b, &staticInventory{objs: objs}, tgw)
+	req := request(admissionv1.Create, objs[5])
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Handle(context.Background(), req)
+	}
+}

@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test unit vet fmt-check fmt e2e tools
+.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools
 all: build
 
 build: ## the mtuguard binary, in bin/
@@ -27,6 +27,9 @@ vet:
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+
+generate: ## regenerate policies/README.md from the rules' METADATA
+	UPDATE_REFERENCE=1 $(GO) test -count=1 -run TestReferenceUpToDate ./policies
 
 fmt: ## format Go and Rego
 	gofmt -w $$(git ls-files '*.go')

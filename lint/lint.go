@@ -110,6 +110,12 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	return rep, nil
 }
 
+// Objects classifies loaded documents and groups them into clusters: the rules' input.
+func Objects(loaded Loaded, opts Options) ([]policies.Object, []error) {
+	inv := newInventory(loaded.Documents, opts.HelmValues)
+	return inv.objects, append(loaded.Errors, inv.errors...)
+}
+
 // inventory is the run's objects in Rego form, with the documents they came from.
 type inventory struct {
 	objects []policies.Object

@@ -16,6 +16,7 @@ type Engine struct {
 	findings rego.PreparedEvalQuery
 	problems rego.PreparedEvalQuery
 	budget   rego.PreparedEvalQuery
+	settings rego.PreparedEvalQuery
 }
 
 // Input is what the rules see (DESIGN.md "The Rego input contract").
@@ -100,6 +101,7 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 		"data.mtuguard.findings.all":        &e.findings,
 		"data.mtuguard.lib.cilium.problems": &e.problems,
 		"data.mtuguard.lib.budget.explain":  &e.budget,
+		settingsQuery:                       &e.settings,
 	} {
 		pq, err := rego.New(rego.Query(query), rego.Compiler(compiler)).PrepareForEval(ctx)
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/mtuguard/mtuguard/lint"
-	"github.com/mtuguard/mtuguard/lint/report"
 	"github.com/mtuguard/mtuguard/policies"
 	"github.com/mtuguard/mtuguard/webhook/audit"
 )
@@ -28,7 +27,7 @@ the line in its YAML (kubectl get -o yaml).`,
 			if err != nil {
 				return &exitError{code: 2, err: err}
 			}
-			formatter, err := report.Get(fl.format, report.Options{Color: useColor(fl)})
+			outputs, err := parseOutputs(fl)
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -51,7 +50,7 @@ the line in its YAML (kubectl get -o yaml).`,
 			for _, e := range rep.InputErrors {
 				fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
 			}
-			if err := writeReport(cmd.OutOrStdout(), fl.output, formatter, rep); err != nil {
+			if err := outputs.write(cmd.OutOrStdout(), rep); err != nil {
 				return &exitError{code: 2, err: err}
 			}
 			return lintExit(rep, fl.failOn)
@@ -59,8 +58,7 @@ the line in its YAML (kubectl get -o yaml).`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&fl.config, "config", "c", "", "config file (default: "+defaultConfigFile+" in the working directory, if present)")
-	f.StringVarP(&fl.format, "format", "f", "text", "output format: "+fmt.Sprint(report.Names()))
-	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
+	addOutputFlags(f, &fl)
 	f.StringVar(&fl.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
 	f.StringVar(&cluster, "cluster-name", "live", "name for the cluster in reports")
 	return cmd

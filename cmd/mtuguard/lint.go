@@ -3,14 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/mtuguard/mtuguard/lint"
-	"github.com/mtuguard/mtuguard/lint/report"
 	"github.com/mtuguard/mtuguard/policies"
 )
 
@@ -19,7 +16,7 @@ const defaultConfigFile = ".mtuguard.yaml"
 
 type lintFlags struct {
 	config       string
-	format       string
+	formats      []string
 	output       string
 	failOn       string
 	values       []string
@@ -49,8 +46,7 @@ Exit status: 0 no error findings, 1 error findings (or warnings with --fail-on w
 	}
 	f := cmd.Flags()
 	f.StringVarP(&fl.config, "config", "c", "", "config file (default: "+defaultConfigFile+" in the working directory, if present)")
-	f.StringVarP(&fl.format, "format", "f", "text", "output format: "+fmt.Sprint(report.Names()))
-	f.StringVarP(&fl.output, "output", "o", "", "write the report to this file instead of stdout")
+	addOutputFlags(f, &fl)
 	f.StringVar(&fl.failOn, "fail-on", "error", "lowest severity that makes the exit status 1: error or warning")
 	f.StringArrayVar(&fl.values, "values", nil, "treat this file as Cilium Helm values (repeatable; - for stdin)")
 	f.Int64Var(&fl.maxFileBytes, "max-file-size", 0, "refuse files larger than this many bytes (default 16 MiB)")
@@ -66,7 +62,7 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	formatter, err := report.Get(fl.format, report.Options{Color: useColor(fl)})
+	outputs, err := parseOutputs(fl)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -91,7 +87,7 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 	for _, e := range rep.InputErrors {
 		fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
 	}
-	if err := writeReport(cmd.OutOrStdout(), fl.output, formatter, rep); err != nil {
+	if err := outputs.write(cmd.OutOrStdout(), rep); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	return lintExit(rep, fl.failOn)
@@ -117,32 +113,6 @@ func loadConfig(path string) (policies.Config, error) {
 		path = defaultConfigFile
 	}
 	return policies.LoadConfig(path)
-}
-
-func writeReport(stdout io.Writer, output string, f report.Formatter, rep *lint.Report) error {
-	if output == "" {
-		return f.Format(stdout, rep)
-	}
-	file, err := os.Create(output)
-	if err != nil {
-		return err
-	}
-	if err := f.Format(file, rep); err != nil {
-		file.Close()
-		return err
-	}
-	return file.Close()
-}
-
-// useColor: only on a terminal, and never with NO_COLOR (https://no-color.org).
-func useColor(fl lintFlags) bool {
-	if fl.output != "" || fl.format != "text" {
-		return false
-	}
-	if _, set := os.LookupEnv("NO_COLOR"); set {
-		return false
-	}
-	return term.IsTerminal(int(os.Stdout.Fd()))
 }
 
 func contains(list []string, s string) bool {

@@ -42,6 +42,8 @@ at admission time (webhook).`,
 		newLintCmd(),
 		newAuditCmd(),
 		newWebhookCmd(),
+		newRulesCmd(),
+		newExplainCmd(),
 		newVersionCmd(),
 	)
 	return root

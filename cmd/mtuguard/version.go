@@ -16,15 +16,17 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print the mtuguard version",
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
-			v := version
-			if v == "" {
-				if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-					v = bi.Main.Version
-				} else {
-					v = "(devel)"
-				}
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "mtuguard", v)
+			fmt.Fprintln(cmd.OutOrStdout(), "mtuguard", versionString())
 		},
 	}
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
 }

@@ -18,12 +18,16 @@ type Formatter interface {
 
 // Options tune formatters that have choices.
 type Options struct {
-	Color bool // ANSI colour in the text format
+	Color   bool   // ANSI colour in the text format
+	Version string // tool version, for SARIF
 }
 
 var formats = map[string]func(Options) Formatter{
-	"text": func(o Options) Formatter { return Text{Color: o.Color} },
-	"json": func(Options) Formatter { return JSON{} },
+	"text":   func(o Options) Formatter { return Text{Color: o.Color} },
+	"json":   func(Options) Formatter { return JSON{} },
+	"sarif":  func(o Options) Formatter { return SARIF{Version: o.Version} },
+	"junit":  func(Options) Formatter { return JUnit{} },
+	"github": func(Options) Formatter { return GitHub{} },
 }
 
 // Get returns the formatter for name.

@@ -1,0 +1,52 @@
+package policies
+
+import (
+	"context"
+	"sort"
+)
+
+// settingsQuery reads each cluster's effective Cilium settings and base MTU, as the rules
+// see them (for `mtuguard explain FILE` and the Helm differential test).
+const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c]}) | some c, s in data.mtuguard.lib.cilium.settings}`
+
+// ClusterSettings is one cluster's normalised Cilium configuration.
+type ClusterSettings struct {
+	Cluster        string   `json:"cluster"`
+	ClusterName    string   `json:"cluster_name"`
+	ClusterID      int      `json:"cluster_id"`
+	RoutingMode    string   `json:"routing_mode"`
+	TunnelProtocol string   `json:"tunnel_protocol"`
+	TunnelPort     int      `json:"tunnel_port"`
+	Underlay       string   `json:"underlay"`
+	MTU            int      `json:"mtu"`
+	BaseMTU        int      `json:"base_mtu"`
+	Encryption     string   `json:"encryption"`
+	IPv4           bool     `json:"ipv4"`
+	IPv6           bool     `json:"ipv6"`
+	IPAM           string   `json:"ipam"`
+	PodCIDRs       []string `json:"pod_cidrs"`
+	ClusterMesh    bool     `json:"clustermesh"`
+	PLPMTUDMode    string   `json:"plpmtud_mode"`
+	AllowFragNeed  bool     `json:"allow_icmp_frag_needed"`
+	HostFirewall   bool     `json:"host_firewall"`
+	MaxConnected   int      `json:"max_connected_clusters"`
+	PMTUDiscovery  bool     `json:"pmtu_discovery"`
+}
+
+// Settings evaluates the normalised settings of every cluster in the input.
+func (e *Engine) Settings(ctx context.Context, in Input) ([]ClusterSettings, error) {
+	value, err := in.regoValue()
+	if err != nil {
+		return nil, err
+	}
+	var byCluster map[string]ClusterSettings
+	if err := e.evalInto(ctx, e.settings, value, &byCluster); err != nil {
+		return nil, err
+	}
+	out := make([]ClusterSettings, 0, len(byCluster))
+	for _, s := range byCluster {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Cluster < out[j].Cluster })
+	return out, nil
+}

@@ -178,7 +178,11 @@ func (inv *inventory) locate(v policies.Verdict) Finding {
 	if kind == "" {
 		ref.Kind = "HelmValues"
 	}
-	return Finding{Verdict: v, File: doc.File, Line: doc.LineOf(pathOf(v.Path)), Ref: ref, Cluster: o.Cluster}
+	line := doc.LineOf(pathOf(v.Path))
+	if v.Suppressed == "" {
+		v.Suppressed = inlineSuppression(doc, line, v.Rule)
+	}
+	return Finding{Verdict: v, File: doc.File, Line: line, Ref: ref, Cluster: o.Cluster}
 }
 
 // pathOf turns a Rego path (JSON numbers decode as float64) into yamldoc's form.

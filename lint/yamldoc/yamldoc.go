@@ -51,6 +51,26 @@ type Document struct {
 	Object any    // JSON-compatible: map[string]any, []any, string, int64, float64, bool, nil
 
 	root *yaml.Node // the content node of the document or List item
+	src  []byte     // the whole file, shared by its documents
+}
+
+// SourceLine returns line n (1-based) of the document's file, without its newline.
+func (d *Document) SourceLine(n int) string {
+	if n < 1 {
+		return ""
+	}
+	rest := d.src
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(rest, '\n')
+		if j < 0 {
+			return ""
+		}
+		rest = rest[j+1:]
+	}
+	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+		rest = rest[:j]
+	}
+	return string(bytes.TrimRight(rest, "\r"))
 }
 
 // Node is the document's yaml.v3 node, comments included.
@@ -106,7 +126,10 @@ func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
 		if obj == nil {
 			continue // `null` or `~` document
 		}
-		docs = append(docs, expandList(file, index, root, obj)...)
+		for _, d := range expandList(file, index, root, obj) {
+			d.src = data
+			docs = append(docs, d)
+		}
 	}
 }
 

@@ -151,14 +151,10 @@ func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
 		if c.Kind == "" {
 			continue
 		}
-		inv.objects = append(inv.objects, policies.Object{
-			ID:     len(inv.objects),
-			Source: policies.Source{File: doc.File, Line: doc.Line},
-			Kind:   c.Kind,
-			Object: obj,
-			Cilium: c.Cilium,
-		})
-		inv.docs = append(inv.docs, doc)
+		for _, o := range c.Objects(obj, policies.Source{File: doc.File, Line: doc.Line}, len(inv.objects)) {
+			inv.objects = append(inv.objects, o)
+			inv.docs = append(inv.docs, doc)
+		}
 	}
 	assignClusters(inv.objects)
 	return inv

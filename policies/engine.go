@@ -47,6 +47,9 @@ type CiliumValues struct {
 	Form   string         `json:"form"` // "configmap" (cilium-config data) or "helm" (chart values)
 	At     []any          `json:"at"`   // path of the settings within Object
 	Values map[string]any `json:"values"`
+	// Order ranks layers of one cluster: higher wins, as later -f files and Flux/Argo
+	// precedence do; equal orders fall back to the object order.
+	Order int `json:"order,omitempty"`
 }
 
 // Finding is a rule's verdict on one object (DESIGN.md finding contract).
@@ -212,7 +215,7 @@ func (o *Object) plain() map[string]any {
 		"source": map[string]any{"file": o.Source.File, "line": o.Source.Line},
 	}
 	if o.Cilium != nil {
-		m["cilium"] = map[string]any{"form": o.Cilium.Form, "at": o.Cilium.At, "values": o.Cilium.Values}
+		m["cilium"] = map[string]any{"form": o.Cilium.Form, "at": o.Cilium.At, "values": o.Cilium.Values, "order": o.Cilium.Order}
 	}
 	return m
 }

@@ -32,8 +32,23 @@ var Watched = []schema.GroupVersionKind{
 
 // Classified is what Classify learned about an object.
 type Classified struct {
-	Kind   string        // normalised kind; "" when no rule reads this object
-	Cilium *CiliumValues // for KindCiliumConfig: where the settings are
+	Kind string // normalised kind; "" when no rule reads this object
+	// Layers, for KindCiliumConfig, are where the settings are: one for a ConfigMap or a
+	// values file, several for an Argo CD Application (values, valuesObject, parameters).
+	Layers []*CiliumValues
+}
+
+// Objects turns a classified object into rule input: one Object per Cilium settings
+// layer, else one. IDs start at next.
+func (c Classified) Objects(obj map[string]any, src Source, next int) []Object {
+	if len(c.Layers) == 0 {
+		return []Object{{ID: next, Source: src, Kind: c.Kind, Object: obj}}
+	}
+	out := make([]Object, 0, len(c.Layers))
+	for i, l := range c.Layers {
+		out = append(out, Object{ID: next + i, Source: src, Kind: c.Kind, Object: obj, Cilium: l})
+	}
+	return out
 }
 
 // classifier recognises one family of objects. ok=false means "not mine"; an error means
@@ -101,7 +116,7 @@ func classifyCiliumConfigMap(obj map[string]any) (Classified, bool, error) {
 	for k, v := range cm.Data {
 		values[k] = v
 	}
-	return Classified{Kind: KindCiliumConfig, Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: values}}, true, nil
+	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{{Form: "configmap", At: []any{"data"}, Values: values}}}, true, nil
 }
 
 func classifyNetworkPolicy(obj map[string]any) (Classified, bool, error) {
@@ -145,7 +160,7 @@ func classifyHelmValues(obj map[string]any) (Classified, bool, error) {
 
 // HelmValues classifies a document the user declared to be Cilium Helm values (--values).
 func HelmValues(obj map[string]any) Classified {
-	return Classified{Kind: KindCiliumConfig, Cilium: &CiliumValues{Form: "helm", At: []any{}, Values: obj}}
+	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{{Form: "helm", At: []any{}, Values: obj}}}
 }
 
 // decodeTyped checks obj against a k8s.io/api type, so wrong field types are reported the

@@ -79,11 +79,13 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	evalCtx, cancel := context.WithTimeout(ctx, h.Timeout)
 	defer cancel()
 	res, err := h.Engine.Eval(evalCtx, in)
+	// Past the deadline the answer is late whatever it is: treat it as a timeout, so the
+	// outcome does not depend on where OPA happened to notice the cancellation.
+	if errors.Is(err, context.DeadlineExceeded) || evalCtx.Err() != nil {
+		h.Metrics.observeOutcome("timeout")
+		return h.onTimeout()
+	}
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) || evalCtx.Err() != nil {
-			h.Metrics.observeOutcome("timeout")
-			return h.onTimeout()
-		}
 		return h.onFailure(fmt.Sprintf("mtuguard could not evaluate its rules: %v", err))
 	}
 	return h.verdict(cfg, res, focus, in)
@@ -105,18 +107,20 @@ func (h *Handler) input(ctx context.Context, cfg policies.Config, obj map[string
 		if err != nil || c.Kind == "" {
 			continue // the cluster already holds it; only the admitted object is judged
 		}
-		in.Objects = append(in.Objects, policies.Object{ID: len(in.Objects), Kind: c.Kind, Object: o, Cilium: c.Cilium})
+		in.Objects = append(in.Objects, c.Objects(o, policies.Source{}, len(in.Objects))...)
 	}
-	focus := len(in.Objects)
-	in.Objects = append(in.Objects, policies.Object{ID: focus, Kind: class.Kind, Object: obj, Cilium: class.Cilium})
-	in.Focus = []int{focus}
-	return in, focus, nil
+	first := len(in.Objects)
+	in.Objects = append(in.Objects, class.Objects(obj, policies.Source{}, first)...)
+	for id := first; id < len(in.Objects); id++ {
+		in.Focus = append(in.Focus, id)
+	}
+	return in, first, nil
 }
 
 func (h *Handler) verdict(cfg policies.Config, res policies.Result, focus int, in policies.Input) admission.Response {
 	var denials, warnings []string
 	for _, p := range res.Problems {
-		if p.Object == focus {
+		if p.Object >= focus {
 			denials = append(denials, p.Message)
 		}
 	}

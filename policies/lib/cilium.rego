@@ -69,18 +69,20 @@ raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, ["extraConfig",
 
 has_extra_config(o, key) if o.cilium.values.extraConfig[key]
 
-# layers[cluster] is the ordered list of CiliumConfig object ids of a cluster.
-layers[c] := sort([o.id | some o in configs; o.cluster == c]) if {
+# layers[cluster] lists the CiliumConfig object ids of a cluster, lowest precedence first:
+# by cilium.order (Flux valuesFrom before values; Argo values, valuesObject, parameters),
+# then by object order (values.yaml before values-prod.yaml).
+layers[c] := [p[1] | some p in sort([[object.get(o.cilium, "order", 0), o.id] | some o in configs; o.cluster == c])] if {
 	some x in configs
 	c := x.cluster
 }
 
-# merged[cluster][key]: the entry of the last layer that sets key.
+# merged[cluster][key]: the entry of the highest layer that sets key.
 merged[c][key] := entry if {
 	some c, ids in layers
 	some key in {k | some id in ids; some k, _ in object.get(raw, id, {})}
-	top := max({id | some id in ids; raw[id][key]})
-	entry := raw[top][key]
+	top := max({i | some i, id in ids; raw[id][key]})
+	entry := raw[ids[top]][key]
 }
 
 # form[cluster] is "helm" when any layer is Helm values (defaults follow the chart).

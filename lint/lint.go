@@ -157,6 +157,7 @@ func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
 		}
 	}
 	assignClusters(inv.objects)
+	inv.addValuesFrom(docs) // after clustering: a layer joins its HelmRelease's cluster
 	return inv
 }
 

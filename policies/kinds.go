@@ -60,6 +60,8 @@ var classifiers = []classifier{
 	classifyCiliumConfigMap,
 	classifyNetworkPolicy,
 	classifyCiliumPolicy,
+	classifyFluxHelmRelease,
+	classifyArgoApplication,
 	classifyHelmValues,
 }
 

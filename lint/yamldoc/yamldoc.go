@@ -158,8 +158,13 @@ func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
 func (d *Document) LineOf(path []any) int {
 	n := d.root
 	line := n.Line
-	for _, step := range path {
+	for i, step := range path {
 		n = resolveAlias(n)
+		if n.Kind == yaml.ScalarNode && n.Style&yaml.LiteralStyle != 0 {
+			// A block of YAML inside a string (Argo CD helm.values, a values.yaml key of a
+			// ConfigMap): find the line within it, offset by where the block starts.
+			return embeddedLine(n, path[i:], line)
+		}
 		switch s := step.(type) {
 		case string:
 			if n.Kind != yaml.MappingNode {
@@ -181,6 +186,16 @@ func (d *Document) LineOf(path []any) int {
 		}
 	}
 	return line
+}
+
+// embeddedLine maps a path inside a literal block scalar to a file line. The block's
+// content starts on the line after its indicator (`|`), one line per line.
+func embeddedLine(n *yaml.Node, path []any, fallback int) int {
+	docs, err := Parse("", []byte(n.Value), Limits{MaxNodes: 100_000})
+	if err != nil || len(docs) == 0 {
+		return fallback
+	}
+	return n.Line + docs[0].LineOf(path)
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {

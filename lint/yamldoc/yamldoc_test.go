@@ -141,3 +141,32 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestLineOfInsideBlockString(t *testing.T) {
+	src := `apiVersion: argoproj.io/v1alpha1
+kind: Application
+spec:
+  source:
+    chart: cilium
+    helm:
+      values: |
+        cluster:
+          name: prod
+          id: 1
+        MTU: 9001
+`
+	docs, err := Parse("app.yaml", []byte(src), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := []any{"spec", "source", "helm", "values"}
+	for path, want := range map[string]int{"MTU": 11, "cluster/id": 10, "missing": 8} {
+		p := append([]any{}, base...)
+		for _, s := range strings.Split(path, "/") {
+			p = append(p, s)
+		}
+		if got := docs[0].LineOf(p); got != want {
+			t.Errorf("%s: line %d, want %d", path, got, want)
+		}
+	}
+}

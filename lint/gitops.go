@@ -1,0 +1,95 @@
+package lint
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/mtuguard/mtuguard/lint/yamldoc"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// addValuesFrom resolves each Flux HelmRelease's valuesFrom ConfigMaps found in the run
+// into settings layers below the release's own values, in Flux's order. A reference to a
+// ConfigMap the run does not contain (or to a Secret) is skipped: the linter cannot see it.
+func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
+	configMaps := map[string]*yamldoc.Document{}
+	for _, d := range docs {
+		obj, ok := d.Object.(map[string]any)
+		if !ok {
+			continue
+		}
+		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
+			ns, name, _ := policies.Meta(obj)
+			configMaps[ns+"/"+name] = d
+		}
+	}
+	n := len(inv.objects)
+	for i := 0; i < n; i++ {
+		release := inv.objects[i]
+		if _, kind := policies.TypeMeta(release.Object); kind != "HelmRelease" {
+			continue
+		}
+		ns, _, _ := policies.Meta(release.Object)
+		for order, ref := range policies.FluxValuesFrom(release.Object) {
+			doc, ok := configMaps[ns+"/"+ref.Name]
+			if ref.Kind != "ConfigMap" || !ok {
+				continue
+			}
+			layer, err := valuesLayer(doc, ref, order)
+			if err != nil {
+				inv.errors = append(inv.errors, err)
+				continue
+			}
+			inv.objects = append(inv.objects, policies.Object{
+				ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: doc.Object.(map[string]any),
+				Source: policies.Source{File: doc.File, Line: doc.Line}, Cilium: layer, Cluster: release.Cluster,
+			})
+			inv.docs = append(inv.docs, doc)
+		}
+	}
+}
+
+func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*policies.CiliumValues, error) {
+	data, _ := doc.Object.(map[string]any)["data"].(map[string]any)
+	text, ok := data[ref.Key].(string)
+	if !ok {
+		return nil, &yamldoc.Error{File: doc.File, Line: doc.Line, Msg: fmt.Sprintf("ConfigMap %s has no data key %q for a HelmRelease's valuesFrom", ref.Name, ref.Key)}
+	}
+	if ref.TargetPath != "" {
+		// targetPath puts the whole value at one chart key (Helm --set semantics).
+		values := map[string]any{}
+		setTarget(values, ref.TargetPath, text)
+		return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
+	}
+	var values map[string]any
+	if err := yaml.Unmarshal([]byte(text), &values); err != nil {
+		return nil, &yamldoc.Error{File: doc.File, Line: doc.LineOf([]any{"data", ref.Key}), Msg: fmt.Sprintf("data.%s is not YAML values: %v", ref.Key, err)}
+	}
+	return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
+}
+
+func setTarget(m map[string]any, path, v string) {
+	keys := splitPath(path)
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[keys[len(keys)-1]] = v
+}
+
+func splitPath(p string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(p); i++ {
+		if p[i] == '.' {
+			out = append(out, p[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, p[start:])
+}

@@ -1,0 +1,123 @@
+package lint_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+func lintFiles(t *testing.T, files map[string]string) *lint.Report {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	cfg := policies.Config{Mesh: policies.MeshConfig{Links: []string{"aws-transit-gateway"}}}
+	rep, err := lint.Run(context.Background(), testEngine(t), []string{"."}, lint.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range rep.InputErrors {
+		t.Errorf("input error: %v", e)
+	}
+	return rep
+}
+
+func findings(rep *lint.Report, rule string) []lint.Finding {
+	var out []lint.Finding
+	for _, f := range rep.Findings {
+		if f.Rule == rule && f.Suppressed == "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+const fluxRelease = `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: cilium
+  namespace: kube-system
+spec:
+  chart:
+    spec:
+      chart: cilium
+  valuesFrom:
+  - kind: ConfigMap
+    name: shared
+  values:
+    cluster:
+      name: a
+      id: 1
+`
+
+func TestFluxValuesFromLayers(t *testing.T) {
+	shared := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  namespace: kube-system\ndata:\n  values.yaml: |\n    routingMode: tunnel\n    MTU: 9001\n"
+	rep := lintFiles(t, map[string]string{"cilium/release.yaml": fluxRelease, "cilium/shared.yaml": shared})
+	got := findings(rep, "MTU001")
+	if len(got) != 1 || got[0].File != "cilium/shared.yaml" || got[0].Line != 9 {
+		t.Fatalf("want MTU001 at the MTU line inside the valuesFrom ConfigMap (shared.yaml:9): %+v", got)
+	}
+	// The release's own values win over valuesFrom.
+	clamped := fluxRelease + "    MTU: 8500\n"
+	rep = lintFiles(t, map[string]string{"cilium/release.yaml": clamped, "cilium/shared.yaml": shared})
+	if got := findings(rep, "MTU001"); len(got) != 0 {
+		t.Errorf("spec.values MTU must override valuesFrom: %+v", got)
+	}
+}
+
+func TestArgoApplicationPrecedence(t *testing.T) {
+	app := `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: cilium
+spec:
+  sources:
+  - repoURL: https://github.com/example/platform
+    path: values
+  - repoURL: https://helm.cilium.io
+    chart: cilium
+    helm:
+      values: |
+        cluster:
+          name: a
+          id: 1
+        MTU: 9001
+      valuesObject:
+        kubeProxyReplacement: true
+`
+	rep := lintFiles(t, map[string]string{"app.yaml": app})
+	got := findings(rep, "MTU001")
+	if len(got) != 1 || got[0].Line != 16 {
+		t.Fatalf("want MTU001 on the MTU line inside helm.values (16): %+v", got)
+	}
+	// parameters beat values.
+	withParam := app + "      parameters:\n      - name: MTU\n        value: \"8500\"\n"
+	rep = lintFiles(t, map[string]string{"app.yaml": withParam})
+	if got := findings(rep, "MTU001"); len(got) != 0 {
+		t.Errorf("helm.parameters MTU must win: %+v", got)
+	}
+}
+
+func TestNonCiliumReleasesIgnored(t *testing.T) {
+	other := `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: ingress, namespace: ingress}
+spec:
+  chart: {spec: {chart: ingress-nginx}}
+  values: {controller: {replicaCount: 2}}
+`
+	rep := lintFiles(t, map[string]string{"r.yaml": other})
+	if len(rep.Findings) != 0 {
+		t.Errorf("%+v", rep.Findings)
+	}
+}

@@ -34,6 +34,7 @@ type Object struct {
 	Kind    string         `json:"kind"`
 	Object  map[string]any `json:"object"`
 	Cilium  *CiliumValues  `json:"cilium,omitempty"`
+	Pools   []NodePool     `json:"nodepools,omitempty"`
 }
 
 // Source is where an object was read from; empty at admission time.
@@ -214,8 +215,23 @@ func (o *Object) plain() map[string]any {
 		"id": o.ID, "cluster": o.Cluster, "kind": o.Kind, "object": o.Object,
 		"source": map[string]any{"file": o.Source.File, "line": o.Source.Line},
 	}
+	if o.Pools != nil {
+		m["nodepools"] = poolsValue(o.Pools)
+	}
 	if o.Cilium != nil {
 		m["cilium"] = map[string]any{"form": o.Cilium.Form, "at": o.Cilium.At, "values": o.Cilium.Values, "order": o.Cilium.Order}
 	}
 	return m
+}
+
+func poolsValue(pools []NodePool) []any {
+	out := make([]any, len(pools))
+	for i, p := range pools {
+		settings := make([]any, len(p.Settings))
+		for j, s := range p.Settings {
+			settings[j] = map[string]any{"interface": s.Interface, "mtu": s.MTU, "persistent": s.Persistent, "method": s.Method, "at": s.At}
+		}
+		out[i] = map[string]any{"name": p.Name, "path": p.Path, "family": p.Family, "settings": settings}
+	}
+	return out
 }

@@ -36,13 +36,15 @@ type Classified struct {
 	// Layers, for KindCiliumConfig, are where the settings are: one for a ConfigMap or a
 	// values file, several for an Argo CD Application (values, valuesObject, parameters).
 	Layers []*CiliumValues
+	// Pools, for KindNodePool, are the node pools the object defines.
+	Pools []NodePool
 }
 
 // Objects turns a classified object into rule input: one Object per Cilium settings
 // layer, else one. IDs start at next.
 func (c Classified) Objects(obj map[string]any, src Source, next int) []Object {
 	if len(c.Layers) == 0 {
-		return []Object{{ID: next, Source: src, Kind: c.Kind, Object: obj}}
+		return []Object{{ID: next, Source: src, Kind: c.Kind, Object: obj, Pools: c.Pools}}
 	}
 	out := make([]Object, 0, len(c.Layers))
 	for i, l := range c.Layers {
@@ -62,6 +64,7 @@ var classifiers = []classifier{
 	classifyCiliumPolicy,
 	classifyFluxHelmRelease,
 	classifyArgoApplication,
+	classifyNodePools,
 	classifyHelmValues,
 }
 

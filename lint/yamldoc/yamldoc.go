@@ -160,6 +160,14 @@ func (d *Document) LineOf(path []any) int {
 	line := n.Line
 	for i, step := range path {
 		n = resolveAlias(n)
+		if ls, ok := step.(string); ok && strings.HasPrefix(ls, "#L") && n.Kind == yaml.ScalarNode {
+			// A line inside a block string that is not YAML (user data, a script).
+			off, err := strconv.Atoi(ls[2:])
+			if err != nil || off < 1 || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
+				return line
+			}
+			return n.Line + off
+		}
 		if n.Kind == yaml.ScalarNode && n.Style&yaml.LiteralStyle != 0 {
 			// A block of YAML inside a string (Argo CD helm.values, a values.yaml key of a
 			// ConfigMap): find the line within it, offset by where the block starts.

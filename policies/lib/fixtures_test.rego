@@ -48,3 +48,16 @@ netpol(id, cluster, s) := {
 
 # run wraps objects into an input with the Transit Gateway config.
 run(objs) := {"config": tgw, "objects": objs}
+
+# pool is a node-pool object with one pool holding settings.
+pool(id, cluster, family, settings) := {
+	"id": id, "cluster": cluster, "kind": "NodePool",
+	"object": {"apiVersion": "karpenter.k8s.aws/v1", "kind": "EC2NodeClass", "metadata": {"name": "default"}},
+	"nodepools": [{"name": "default", "path": [], "family": family, "settings": settings}],
+}
+
+# ip_link is a bare `ip link set` clamp.
+ip_link(mtu) := {"interface": "ens5", "mtu": mtu, "persistent": false, "method": "ip link set", "at": ["spec", "userData", "#L3"]}
+
+# networkd is a persistent MTUBytes setting.
+networkd(mtu) := {"interface": "ens5", "mtu": mtu, "persistent": true, "method": "systemd-networkd MTUBytes", "at": ["spec", "userData", "#L9"]}

@@ -1,11 +1,42 @@
-# The MTU of the nodes' interfaces, which Cilium auto-detects when `mtu` is unset.
+# The MTU of the nodes' interfaces, which Cilium auto-detects when `mtu` is unset
+# (pkg/mtu/manager.go: the smallest MTU among the native devices).
 package mtuguard.lib.nodes
 
-# mtu(cluster) is the node MTU Cilium would detect in that cluster: the config's
-# nodes.mtu (default 9001, AWS ENA jumbo frames).
-mtu(_) := input.config.nodes.mtu
+import data.mtuguard.lib.objects
+
+# pools[cluster] lists the node pools of a cluster: {"object", "pool"}.
+pools[c] contains {"object": o, "pool": p} if {
+	some o in objects.kind("NodePool")
+	c := o.cluster
+	some p in o.nodepools
+}
+
+# pool_mtu(p) is the MTU a pool's nodes come up with: the smallest it sets (Cilium takes
+# the smallest device), else the config's nodes.mtu.
+pool_mtu(p) := min({s.mtu | some s in p.settings}) if count(p.settings) > 0
+
+pool_mtu(p) := input.config.nodes.mtu if count(p.settings) == 0
+
+# mtu(cluster): the largest MTU any pool of the cluster comes up with, since those nodes
+# send the largest packets; without pools in scope, the config's nodes.mtu (default 9001).
+mtu(c) := max({pool_mtu(x.pool) | some x in pools[c]}) if pools[c]
+
+mtu(c) := input.config.nodes.mtu if not pools[c]
 
 # source(cluster) says where mtu(cluster) comes from, for messages.
-source(_) := "nodes.mtu in the mtuguard config" if input.config.nodes.declared
+source(c) := sprintf("node pool %q sets it with %s", [x.pool.name, method(x.pool)]) if {
+	some x in pools[c]
+	pool_mtu(x.pool) == mtu(c)
+	count(x.pool.settings) > 0
+} else := sprintf("node pool %q does not change it%s", [x.pool.name, bottlerocket_note(x.pool)]) if {
+	some x in pools[c]
+	pool_mtu(x.pool) == mtu(c)
+} else := "nodes.mtu in the mtuguard config" if {
+	input.config.nodes.declared
+} else := "the AWS default for ENA interfaces; set nodes.mtu in .mtuguard.yaml if yours differ"
 
-source(_) := "the AWS default for ENA interfaces; set nodes.mtu in .mtuguard.yaml if yours differ" if not input.config.nodes.declared
+method(p) := concat(", ", sort({s.method | some s in p.settings}))
+
+bottlerocket_note(p) := "; Bottlerocket has no interface MTU setting, so only Cilium's mtu can clamp it" if p.family == "bottlerocket"
+
+bottlerocket_note(p) := "" if p.family != "bottlerocket"

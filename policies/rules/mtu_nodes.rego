@@ -1,0 +1,104 @@
+# MTU rules on node pools: the interface MTU Cilium auto-detects comes from their boot
+# configuration.
+package mtuguard.rules.mtu
+
+import data.mtuguard.lib.budget
+import data.mtuguard.lib.cilium
+import data.mtuguard.lib.finding
+import data.mtuguard.lib.mesh
+import data.mtuguard.lib.objects
+
+# METADATA
+# title: Node pool raises the interface MTU above the mesh path MTU
+# description: |
+#   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
+#   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
+#   ClusterMesh member in tunnel mode that auto-detects the MTU: Cilium sizes tunnel packets
+#   to it and the path drops the larger ones.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu002
+# custom:
+#   id: MTU002
+#   severity: error
+#   applies_to: node pool (Karpenter EC2NodeClass, eksctl node group, Cluster API bootstrap config)
+#   remediation: |
+#     Set the pool's interface MTU to at most the mesh path MTU (persistently), or set
+#     Cilium's `mtu` to the path MTU so the node MTU no longer matters.
+MTU002 contains f if {
+	some o in objects.focus
+	o.kind == "NodePool"
+	s := cilium.settings[o.cluster]
+	s.clustermesh
+	s.routing_mode == "tunnel"
+	s.mtu == 0
+	mesh.path_known
+	some p in o.nodepools
+	some set in p.settings
+	set.mtu > mesh.path_mtu
+	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
+		"message": sprintf(
+			"node pool %q sets %s to MTU %d (%s), and cluster %q's Cilium auto-detects it: pods get %d and tunnel packets reach %d bytes, but %s carries at most %d and drops the rest.",
+			[p.name, iface(set), set.mtu, set.method, s.cluster_name, budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
+		),
+		"remediation": sprintf("Set the MTU to %d in this pool (persistently: a systemd-networkd drop-in with MTUBytes=%d), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
+	})
+}
+
+iface(set) := sprintf("interface %s", [set.interface]) if set.interface != ""
+
+iface(set) := "the interfaces" if set.interface == ""
+
+# METADATA
+# title: MTU clamp does not survive reconfiguration
+# description: |
+#   A node pool clamps the interface MTU with a bare command (`ip link set … mtu`,
+#   `/sys/class/net/*/mtu`, `ifconfig`). On AL2023, systemd-networkd re-applies the MTU it
+#   has configured (9001 from DHCP) when it reconfigures the link, and AL2's dhclient does
+#   so on lease renewal: the clamp silently disappears hours after boot.
+# related_resources:
+#   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu007
+# custom:
+#   id: MTU007
+#   severity: warning
+#   applies_to: node pool (Karpenter EC2NodeClass, eksctl node group, Cluster API bootstrap config)
+#   remediation: |
+#     Make the clamp persistent: a systemd-networkd drop-in (`[Link] MTUBytes=`) on AL2023,
+#     `MTU=` in ifcfg or `supersede interface-mtu` for dhclient on AL2, netplan `mtu:` on Ubuntu.
+MTU007 contains f if {
+	some o in objects.focus
+	o.kind == "NodePool"
+	some p in o.nodepools
+	p.family != "bottlerocket"
+	some set in p.settings
+	set.mtu < input.config.nodes.mtu # a clamp; raising is MTU002's business
+	not set.persistent
+	not persisted(p, set)
+	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
+		"message": sprintf("node pool %q clamps %s to MTU %d with %s, which %s re-applies its own MTU over when it reconfigures the interface (DHCP renewal, networkctl reload): the clamp can vanish hours after boot.", [p.name, iface(set), set.mtu, set.method, manager(p.family)]),
+		"remediation": persist_snippet(p.family, set),
+	})
+}
+
+# persisted: the same MTU is also written where the network manager keeps it.
+persisted(p, set) if {
+	some other in p.settings
+	other.persistent
+	other.mtu == set.mtu
+	other.interface in {set.interface, ""}
+}
+
+manager("al2") := "dhclient"
+
+manager("ubuntu") := "netplan/systemd-networkd"
+
+manager(f) := "systemd-networkd (AL2023 pins MTUBytes from DHCP)" if not f in {"al2", "ubuntu"}
+
+persist_snippet("al2", set) := sprintf("Also write MTU=%d to /etc/sysconfig/network-scripts/ifcfg-%s (or `supersede interface-mtu %d;` in /etc/dhcp/dhclient.conf).", [set.mtu, if_or(set, "eth0"), set.mtu])
+
+persist_snippet("ubuntu", set) := sprintf("Set `mtu: %d` for %s in the netplan configuration and run `netplan apply`.", [set.mtu, if_or(set, "the interface")])
+
+persist_snippet(f, set) := sprintf("Write a systemd-networkd drop-in instead:\nmkdir -p /etc/systemd/network/70-%s.network.d\nprintf '[Link]\\nMTUBytes=%d\\n' > /etc/systemd/network/70-%s.network.d/mtu.conf\nnetworkctl reload", [if_or(set, "ens5"), set.mtu, if_or(set, "ens5")]) if not f in {"al2", "ubuntu"}
+
+if_or(set, _) := set.interface if set.interface != ""
+
+if_or(set, d) := d if set.interface == ""

@@ -16,6 +16,7 @@ const (
 	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
 	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
 	KindNetworkPolicy                  = "NetworkPolicy"
+	KindCiliumNodeConfig               = "CiliumNodeConfig" // per-node overrides of cilium-config
 )
 
 // Watched lists the API kinds the rules read from a live cluster: the webhook caches them
@@ -138,11 +139,17 @@ func classifyNetworkPolicy(obj map[string]any) (Classified, bool, error) {
 
 func classifyCiliumPolicy(obj map[string]any) (Classified, bool, error) {
 	apiVersion, kind := TypeMeta(obj)
-	if apiVersion != "cilium.io/v2" {
-		return Classified{}, false, nil
-	}
-	switch kind {
-	case KindCiliumNetworkPolicy, KindCiliumClusterwideNetworkPolicy:
+	switch {
+	case apiVersion == "cilium.io/v2" && (kind == KindCiliumNetworkPolicy || kind == KindCiliumClusterwideNetworkPolicy):
+		return Classified{Kind: kind}, true, nil
+	case (apiVersion == "cilium.io/v2" || apiVersion == "cilium.io/v2alpha1") && kind == KindCiliumNodeConfig:
+		if d, ok := dig(obj, "spec", "defaults").(map[string]any); ok {
+			for k, v := range d {
+				if _, ok := v.(string); !ok {
+					return Classified{}, true, fmt.Errorf("spec.defaults.%s: want a string, as in cilium-config (quote it)", k)
+				}
+			}
+		}
 		return Classified{Kind: kind}, true, nil
 	}
 	return Classified{}, false, nil

@@ -103,7 +103,9 @@ at(c, key) := anchor[c] if not merged[c][key]
 
 # --- typed readers -------------------------------------------------------------------
 
-value(c, key) := merged[c][key].value
+# The readers take a view {"m": merged entries, "f": form}, so a cluster's settings and a
+# CiliumNodeConfig's override of them are read alike.
+value(c, key) := c.m[key].value
 
 text(c, key) := lower(trim_space(sprintf("%v", [value(c, key)])))
 
@@ -188,14 +190,17 @@ display_key(id, key) := concat(".", helm_paths[key]) if {
 # --- the effective settings of each cluster -------------------------------------------
 
 # settings[cluster] is what the Cilium agent of that cluster runs with.
-settings[c] := s if {
-	some c, _ in layers
+settings[c] := object.union(settings_of(view(c)), {"cluster": c}) if some c, _ in layers
+
+view(c) := {"m": object.get(merged, c, {}), "f": form[c]}
+
+# settings_of(view) reads a view's effective settings with Cilium's defaults applied.
+settings_of(c) := s if {
 	routing := routing_mode(c)
 	protocol := tunnel_protocol(c)
 	ipv4 := bool_of(c, "enable-ipv4", true)
 	ipv6 := bool_of(c, "enable-ipv6", ipv6_default(c))
 	s := {
-		"cluster": c,
 		"routing_mode": routing,
 		"tunnel_protocol": protocol,
 		"tunnel_port": tunnel_port(c, protocol),
@@ -226,7 +231,7 @@ routing_mode(c) := text(c, "routing-mode") if {
 } else := "tunnel" if {
 	set(c, "tunnel")
 } else := "native" if {
-	form[c] == "helm"
+	c.f == "helm"
 	some k in {"helm:eni.enabled", "helm:gke.enabled"}
 	bool_of(c, k, false)
 } else := "tunnel"
@@ -252,9 +257,9 @@ underlay(c, _) := text(c, "underlay-protocol") if {
 } else := "ipv6"
 
 # The chart renders enable-ipv6 from ipv6.enabled (default false); a bare agent enables IPv6.
-ipv6_default(c) := false if form[c] == "helm"
+ipv6_default(c) := false if c.f == "helm"
 
-ipv6_default(c) if form[c] == "configmap"
+ipv6_default(c) if c.f == "configmap"
 
 encryption(c) := "wireguard" if {
 	bool_of(c, "enable-wireguard", false)
@@ -277,7 +282,7 @@ cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-
 cluster_name(c) := "default" if not set(c, "cluster-name")
 
 ipam(c) := "eni" if {
-	form[c] == "helm"
+	c.f == "helm"
 	bool_of(c, "helm:eni.enabled", false)
 } else := text(c, "ipam") if {
 	set(c, "ipam")
@@ -292,12 +297,12 @@ family_cidrs(c, key, true, _) := list_of(c, key) if set(c, key)
 
 family_cidrs(c, key, true, chart_default) := chart_default if {
 	not set(c, key)
-	form[c] == "helm"
+	c.f == "helm"
 }
 
 family_cidrs(c, key, true, _) := [] if {
 	not set(c, key)
-	form[c] == "configmap"
+	c.f == "configmap"
 }
 
 family_cidrs(_, _, false, _) := []
@@ -306,7 +311,7 @@ family_cidrs(_, _, false, _) := []
 plpmtud_mode(c) := text(c, "packetization-layer-pmtud-mode") if {
 	set(c, "packetization-layer-pmtud-mode")
 } else := "blackhole" if {
-	form[c] == "helm"
+	c.f == "helm"
 } else := "unset"
 
 # A ClusterMesh member has a cluster-id >= 1, or enables the clustermesh API server / config.

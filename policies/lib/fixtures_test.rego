@@ -61,3 +61,12 @@ ip_link(mtu) := {"interface": "ens5", "mtu": mtu, "persistent": false, "method":
 
 # networkd is a persistent MTUBytes setting.
 networkd(mtu) := {"interface": "ens5", "mtu": mtu, "persistent": true, "method": "systemd-networkd MTUBytes", "at": ["spec", "userData", "#L9"]}
+
+# nodeconfig is a CiliumNodeConfig with spec.defaults d.
+nodeconfig(id, cluster, d) := {
+	"id": id, "cluster": cluster, "kind": "CiliumNodeConfig",
+	"object": {
+		"apiVersion": "cilium.io/v2", "kind": "CiliumNodeConfig", "metadata": {"name": "gpu", "namespace": "kube-system"},
+		"spec": {"nodeSelector": {"matchLabels": {"pool": "gpu"}}, "defaults": d},
+	},
+}

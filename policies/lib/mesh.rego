@@ -26,6 +26,8 @@ base_mtu[c] := nodes.mtu(c) if {
 # pod_mtu[cluster]: the route MTU Cilium gives pods.
 pod_mtu[c] := budget.pod_mtu(base_mtu[c], s) if some c, s in cilium.settings
 
+budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
+
 # base_source[cluster] explains base_mtu in a message.
 base_source[c] := sprintf("mtu: %d is set explicitly", [s.mtu]) if {
 	some c, s in cilium.settings

@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools
+.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff
 all: build
 
 build: ## the mtuguard binary, in bin/
@@ -17,7 +17,7 @@ demo: build ## lint the example platform repository (exits 1: it has real proble
 	  echo "== exit status $$status (1 = error findings, as expected for these examples)"; \
 	  [ $$status -eq 1 ]
 
-test: fmt-check vet unit e2e ## everything CI runs
+test: fmt-check vet unit helm-diff e2e ## everything CI runs
 
 unit:
 	$(GO) test -count=1 ./...
@@ -56,3 +56,10 @@ $(BIN)/etcd:
 
 e2e: tools ## the webhook through a real kube-apiserver + etcd, with kubectl
 	KUBEBUILDER_ASSETS=$(BIN) $(GO) test -count=1 -tags e2e -v ./webhook/e2e/ 2>&1 | grep -E '^(\s*--- |PASS|FAIL|ok|panic|\s+\S+_test.go)' ; exit $${PIPESTATUS[0]}
+
+# --- the chart differential: Cilium's real chart rendered by real Helm (own module) ------
+$(BIN)/helm-render: testdata/tools/helm/go.mod testdata/tools/helm/go.sum testdata/tools/helm/main.go
+	cd testdata/tools/helm && $(GO) build -o $(BIN)/helm-render .
+
+helm-diff: $(BIN)/helm-render ## mtuguard reads Helm values as the chart renders them
+	HELM_RENDER=$(BIN)/helm-render $(GO) test -count=1 -tags helmdiff -run TestChartDifferential ./policies/

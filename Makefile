@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff
+.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff lab lab-deps
 all: build
 
 build: ## the mtuguard binary, in bin/
@@ -17,7 +17,7 @@ demo: build ## lint the example platform repository (exits 1: it has real proble
 	  echo "== exit status $$status (1 = error findings, as expected for these examples)"; \
 	  [ $$status -eq 1 ]
 
-test: fmt-check vet unit helm-diff e2e ## everything CI runs
+test: fmt-check vet unit helm-diff lab e2e ## everything CI runs
 
 unit:
 	$(GO) test -count=1 ./...
@@ -63,3 +63,16 @@ $(BIN)/helm-render: testdata/tools/helm/go.mod testdata/tools/helm/go.sum testda
 
 helm-diff: $(BIN)/helm-render ## mtuguard reads Helm values as the chart renders them
 	HELM_RENDER=$(BIN)/helm-render $(GO) test -count=1 -tags helmdiff -run TestChartDifferential ./policies/
+
+# --- the network-namespace lab: the byte budget against the Linux kernel -----------------
+lab-deps:
+	@for t in ip nft ethtool; do command -v $$t >/dev/null || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "== installing iproute2, nftables, ethtool from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 nftables ethtool >/dev/null; \
+	fi
+
+lab: ## prove the safe pod MTU against the kernel (needs root; skipped with a message otherwise)
+	@if [ "$$(id -u)" != 0 ]; then echo "== lab SKIPPED: it needs root for network namespaces (run make lab as root)"; exit 0; fi; \
+	$(MAKE) --no-print-directory lab-deps && \
+	MTUGUARD_LAB=1 $(GO) test -count=1 -v -run TestLab ./policies/lab/ 2>&1 | grep -vE '^=== (RUN|NAME)' ; exit $${PIPESTATUS[0]}

@@ -102,10 +102,10 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 	}
 	e := &Engine{}
 	for query, dst := range map[string]*rego.PreparedEvalQuery{
-		"data.mtuguard.findings.all":        &e.findings,
-		"data.mtuguard.lib.cilium.problems": &e.problems,
-		"data.mtuguard.lib.budget.explain":  &e.budget,
-		settingsQuery:                       &e.settings,
+		"data.mtuguard.findings.all":       &e.findings,
+		"data.mtuguard.lib.problems.all":   &e.problems,
+		"data.mtuguard.lib.budget.explain": &e.budget,
+		settingsQuery:                      &e.settings,
 	} {
 		pq, err := rego.New(rego.Query(query), rego.Compiler(compiler)).PrepareForEval(ctx)
 		if err != nil {

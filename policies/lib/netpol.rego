@@ -246,3 +246,78 @@ snippet(families) := sprintf("ingress:\n- fromEntities: [world]\n  icmps:\n  - f
 field_line("IPv4") := "    - {type: DestinationUnreachable, family: IPv4}"
 
 field_line("IPv6") := "    - {type: PacketTooBig, family: IPv6}"
+
+# --- problems: policy fields of the wrong shape, which Cilium's CRD validation refuses ---
+
+rule_lists := ["ingress", "ingressDeny", "egress", "egressDeny"]
+
+problems contains {"object": o.id, "path": array.concat(path, [k]), "message": sprintf("%s must be a list of rules, got %v", [k, json.marshal(v)])} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	some x in specs_of(o)
+	path := x.path
+	some k in rule_lists
+	v := x.spec[k]
+	not is_array(v)
+}
+
+problems contains {"object": o.id, "path": array.concat(path, [k, i, field]), "message": sprintf("%s[%d].%s must be a list, got %v", [k, i, field, json.marshal(v)])} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	some x in specs_of(o)
+	path := x.path
+	some k in rule_lists
+	some i, rule in array_or_empty(x.spec[k])
+	some field in ["icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"]
+	v := rule[field]
+	not is_array(v)
+}
+
+problems contains {"object": o.id, "path": array.concat(path, [k, i, "icmps", j, "fields", n]), "message": msg} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	some x in specs_of(o)
+	path := x.path
+	some k in rule_lists
+	some i, rule in array_or_empty(x.spec[k])
+	some j, icmp in array_or_empty(rule.icmps)
+	some n, f in array_or_empty(icmp.fields)
+	msg := field_problem(f)
+}
+
+field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) if {
+	f.family
+	not f.family in {"IPv4", "IPv6"}
+}
+
+field_problem(f) := sprintf("icmps type %v is not a number from 0 to 255 or a %s type name", [json.marshal(f.type), field_family(f)]) if {
+	field_family(f) in {"IPv4", "IPv6"}
+	not valid_type(f)
+}
+
+valid_type(f) if {
+	is_number(f.type)
+	f.type >= 0
+	f.type <= 255
+}
+
+valid_type(f) if {
+	is_string(f.type)
+	regex.match(`^[0-9]+$`, f.type)
+	to_number(f.type) <= 255
+}
+
+valid_type(f) if {
+	is_string(f.type)
+	icmp_type_names[field_family(f)][f.type]
+}
+
+# All type names Cilium accepts (pkg/policy/api/icmp.go), not only the PMTU ones.
+icmp_type_names := {
+	"IPv4": {"EchoReply", "DestinationUnreachable", "Redirect", "Echo", "EchoRequest", "RouterAdvertisement", "RouterSelection", "TimeExceeded", "ParameterProblem", "Timestamp", "TimestampReply", "Photuris", "ExtendedEchoRequest", "ExtendedEchoReply"},
+	"IPv6": {"DestinationUnreachable", "PacketTooBig", "TimeExceeded", "ParameterProblem", "EchoRequest", "EchoReply", "MulticastListenerQuery", "MulticastListenerReport", "MulticastListenerDone", "RouterSolicitation", "RouterAdvertisement", "NeighborSolicitation", "NeighborAdvertisement", "RedirectMessage", "RouterRenumbering", "ICMPNodeInformationQuery", "ICMPNodeInformationResponse", "InverseNeighborDiscoverySolicitation", "InverseNeighborDiscoveryAdvertisement", "HomeAgentAddressDiscoveryRequest", "HomeAgentAddressDiscoveryReply", "MobilePrefixSolicitation", "MobilePrefixAdvertisement", "DuplicateAddressRequestCodeSuffix", "DuplicateAddressConfirmationCodeSuffix", "ExtendedEchoRequest", "ExtendedEchoReply"},
+}
+
+array_or_empty(v) := v if is_array(v)
+
+array_or_empty(v) := [] if not is_array(v)

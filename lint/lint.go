@@ -102,7 +102,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	}
 	for _, p := range res.Problems {
 		doc := set.docs[p.Object]
-		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
+		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(pathOf(p.Path)), Msg: p.Message})
 	}
 	for _, v := range opts.Config.Apply(res.Findings, set.annotations) {
 		rep.Findings = append(rep.Findings, set.locate(v))

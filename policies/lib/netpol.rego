@@ -290,7 +290,7 @@ field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) i
 	not f.family in {"IPv4", "IPv6"}
 }
 
-field_problem(f) := sprintf("icmps type %v is not a number from 0 to 255 or a %s type name", [json.marshal(f.type), field_family(f)]) if {
+field_problem(f) := sprintf("icmps type %v is neither a number from 0 to 255 nor an %s type name Cilium knows", [json.marshal(f.type), field_family(f)]) if {
 	field_family(f) in {"IPv4", "IPv6"}
 	not valid_type(f)
 }

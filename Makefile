@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff lab lab-deps
+.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff lab lab-deps fuzz
 all: build
 
 build: ## the mtuguard binary, in bin/
@@ -76,3 +76,12 @@ lab: ## prove the safe pod MTU against the kernel (needs root; skipped with a me
 	@if [ "$$(id -u)" != 0 ]; then echo "== lab SKIPPED: it needs root for network namespaces (run make lab as root)"; exit 0; fi; \
 	$(MAKE) --no-print-directory lab-deps && \
 	MTUGUARD_LAB=1 $(GO) test -count=1 -v -run TestLab ./policies/lab/ 2>&1 | grep -vE '^=== (RUN|NAME)' ; exit $${PIPESTATUS[0]}
+
+# --- fuzzing: each target for FUZZTIME; crashers land in the package's testdata/fuzz and
+# belong, once fixed, in testdata/fuzz/<Target>/ as regression seeds ------------------------
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./lint/yamldoc
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./policies/userdata
+	$(GO) test -run '^$$' -fuzz '^FuzzHelmValues$$' -fuzztime $(FUZZTIME) ./policies
+	$(GO) test -run '^$$' -fuzz '^FuzzAdmission$$' -fuzztime $(FUZZTIME) ./webhook

@@ -2,6 +2,8 @@ package yamldoc
 
 import (
 	"errors"
+
+	"github.com/mtuguard/mtuguard/policies/upstream"
 	"strings"
 	"testing"
 )
@@ -128,6 +130,9 @@ func BenchmarkParse(b *testing.B) {
 func FuzzParse(f *testing.F) {
 	for _, seed := range []string{multi, "a: &a [1]\nb: *a\n", "apiVersion: v1\nkind: List\nitems: [null, {}]\n", "<<: [1]\n", "? [a]\n: b\n"} {
 		f.Add([]byte(seed))
+	}
+	for _, seed := range upstream.Seeds("../..", "FuzzParse") {
+		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		docs, err := Parse("fuzz.yaml", data, Limits{MaxNodes: 10000})

@@ -2,6 +2,8 @@ package userdata
 
 import (
 	"encoding/base64"
+
+	"github.com/mtuguard/mtuguard/policies/upstream"
 	"testing"
 )
 
@@ -64,6 +66,9 @@ func FuzzParse(f *testing.F) {
 	f.Add("ip link set dev ens5 mtu 9001\n")
 	f.Add("#cloud-config\nruncmd: [x]\n")
 	f.Add("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n")
+	for _, seed := range upstream.Seeds("../..", "FuzzUserData") {
+		f.Add(string(seed))
+	}
 	f.Fuzz(func(t *testing.T, data string) {
 		_, _ = Parse(data)
 	})

@@ -125,9 +125,14 @@ func TestNoFailedRequestWhileConfigReloads(t *testing.T) {
 		t.Error(err)
 	}
 	// An invalid version never replaces the valid one in force.
-	os.WriteFile(path, []byte("mesh:\n  pathMTU: 8000\n"), 0o644)
+	swap := func(content string) { // atomically, as kubelet updates a ConfigMap volume
+		tmp := filepath.Join(dir, ".next")
+		os.WriteFile(tmp, []byte(content), 0o644)
+		os.Rename(tmp, path)
+	}
+	swap("mesh:\n  pathMTU: 8000\n")
 	waitFor(t, func() bool { return store.Current().Mesh.PathMTU == 8000 })
-	os.WriteFile(path, []byte("mesh: [broken\n"), 0o644)
+	swap("mesh: [broken\n")
 	time.Sleep(300 * time.Millisecond)
 	if got := store.Current().Mesh.PathMTU; got != 8000 {
 		t.Errorf("after an invalid config, pathMTU %d; want the previous 8000 kept", got)

@@ -46,47 +46,48 @@ helm_paths := {
 configs := objects.kind("CiliumConfig")
 
 # raw[id][key] = {"value", "path", "object"}: each setting as written in one object.
-raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, [key]), "object": o.id} if {
-	some o in configs
-	o.cilium.form == "configmap"
+# The rules below are complete documents (`:=` over a comprehension), not partial ones:
+# OPA evaluates them once per query, where a keyed lookup into a partial rule would
+# re-evaluate its body on every call.
+
+# raw[id][key] = {"value", "path", "object"}: each setting as written in one object.
+raw := {o.id: entries_of(o) | some o in configs}
+
+entries_of(o) := {key: {"value": v, "path": array.concat(o.cilium.at, [key]), "object": o.id} |
 	some key, v in o.cilium.values
-}
+} if o.cilium.form == "configmap"
 
-raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, p), "object": o.id} if {
-	some o in configs
-	o.cilium.form == "helm"
-	some key, p in helm_paths
-	not has_extra_config(o, key)
-	v := object.get(o.cilium.values, p, null)
-	v != null
-}
-
-raw[o.id][key] := {"value": v, "path": array.concat(o.cilium.at, ["extraConfig", key]), "object": o.id} if {
-	some o in configs
-	o.cilium.form == "helm"
-	some key, v in o.cilium.values.extraConfig
-}
+entries_of(o) := object.union(
+	{key: {"value": v, "path": array.concat(o.cilium.at, p), "object": o.id} |
+		some key, p in helm_paths
+		not has_extra_config(o, key)
+		v := object.get(o.cilium.values, p, null)
+		v != null
+	},
+	{key: {"value": v, "path": array.concat(o.cilium.at, ["extraConfig", key]), "object": o.id} |
+		some key, v in object.get(o.cilium.values, "extraConfig", {})
+	},
+) if o.cilium.form == "helm"
 
 has_extra_config(o, key) if o.cilium.values.extraConfig[key]
 
 # layers[cluster] lists the CiliumConfig object ids of a cluster, lowest precedence first:
 # by cilium.order (Flux valuesFrom before values; Argo values, valuesObject, parameters),
 # then by object order (values.yaml before values-prod.yaml).
-layers[c] := [p[1] | some p in sort([[object.get(o.cilium, "order", 0), o.id] | some o in configs; o.cluster == c])] if {
-	some x in configs
-	c := x.cluster
+layers := {c: [p[1] | some p in sort([[object.get(o.cilium, "order", 0), o.id] | some o in configs; o.cluster == c])] |
+	some c in {x.cluster | some x in configs}
 }
 
 # merged[cluster][key]: the entry of the highest layer that sets key.
-merged[c][key] := entry if {
-	some c, ids in layers
+merged := {c: merged_of(ids) | some c, ids in layers}
+
+merged_of(ids) := {key: raw[ids[top]][key] |
 	some key in {k | some id in ids; some k, _ in object.get(raw, id, {})}
 	top := max({i | some i, id in ids; raw[id][key]})
-	entry := raw[ids[top]][key]
 }
 
 # form[cluster] is "helm" when any layer is Helm values (defaults follow the chart).
-form[c] := layer_form(ids) if some c, ids in layers
+form := {c: layer_form(ids) | some c, ids in layers}
 
 layer_form(ids) := "helm" if {
 	some id in ids
@@ -94,7 +95,7 @@ layer_form(ids) := "helm" if {
 } else := "configmap"
 
 # anchor[cluster] is where to point when a setting is absent: the settings root of the first layer.
-anchor[c] := {"object": ids[0], "path": objects.by_id(ids[0]).cilium.at} if some c, ids in layers
+anchor := {c: {"object": ids[0], "path": objects.by_id(ids[0]).cilium.at} | some c, ids in layers}
 
 # at(cluster, key) is where a finding about key points: the key itself, else the anchor.
 at(c, key) := {"object": e.object, "path": e.path} if e := merged[c][key]
@@ -190,7 +191,7 @@ display_key(id, key) := concat(".", helm_paths[key]) if {
 # --- the effective settings of each cluster -------------------------------------------
 
 # settings[cluster] is what the Cilium agent of that cluster runs with.
-settings[c] := object.union(settings_of(view(c)), {"cluster": c}) if some c, _ in layers
+settings := {c: object.union(settings_of(view(c)), {"cluster": c}) | some c, _ in layers}
 
 view(c) := {"m": object.get(merged, c, {}), "f": form[c]}
 
@@ -326,7 +327,4 @@ default is_member(_) := false
 is_member(c) if member(c)
 
 # members is the set of cluster names that are ClusterMesh members.
-members contains c if {
-	some c, s in settings
-	s.clustermesh
-}
+members := {c | some c, s in settings; s.clustermesh}

@@ -13,31 +13,23 @@ path_mtu := input.config.mesh.pathMTU
 path_text := sprintf("the mesh path (%s)", [input.config.mesh.pathSource]) if path_known
 
 # base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
-base_mtu[c] := s.mtu if {
-	some c, s in cilium.settings
-	s.mtu > 0
-}
+base_mtu := {c: base_of(c, s) | some c, s in cilium.settings}
 
-base_mtu[c] := nodes.mtu(c) if {
-	some c, s in cilium.settings
-	s.mtu == 0
-}
+base_of(_, s) := s.mtu if s.mtu > 0
+
+base_of(c, s) := nodes.mtu(c) if s.mtu == 0
 
 # pod_mtu[cluster]: the route MTU Cilium gives pods.
-pod_mtu[c] := budget.pod_mtu(base_mtu[c], s) if some c, s in cilium.settings
+pod_mtu := {c: budget.pod_mtu(base_mtu[c], s) | some c, s in cilium.settings}
 
 budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
 
 # base_source[cluster] explains base_mtu in a message.
-base_source[c] := sprintf("mtu: %d is set explicitly", [s.mtu]) if {
-	some c, s in cilium.settings
-	s.mtu > 0
-}
+base_source := {c: source_of(c, s) | some c, s in cilium.settings}
 
-base_source[c] := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if {
-	some c, s in cilium.settings
-	s.mtu == 0
-}
+source_of(_, s) := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
+
+source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if s.mtu == 0
 
 # overhead_text describes the overhead in bytes, e.g. "50 (VXLAN over IPv4)".
 overhead_text(s) := concat(" + ", [x | some x in parts(s)])

@@ -204,14 +204,15 @@ k8s_allows_all(np) if {
 # (all pods in the namespace; a CCNP: all pods, namespace "*") allows both signals.
 cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
 
-blanket_ns[o.cluster] contains ns if {
+blanket_ns := {c: {e[1] | some e in blanket_entries; e[0] == c} | some c in {e[0] | some e in blanket_entries}}
+
+blanket_entries contains [o.cluster, namespace_of(o)] if {
 	some o in cilium_policies
 	some s in spec_list(o)
 	not s.nodeSelector
 	empty_selector(s.endpointSelector)
 	allows(s, "IPv4")
 	allows(s, "IPv6")
-	ns := namespace_of(o)
 }
 
 spec_list(o) := array.concat([o.object.spec | is_object(o.object.spec)], [s | some s in object.get(o.object, "specs", []); is_object(s)])

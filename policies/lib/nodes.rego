@@ -5,11 +5,11 @@ package mtuguard.lib.nodes
 import data.mtuguard.lib.objects
 
 # pools[cluster] lists the node pools of a cluster: {"object", "pool"}.
-pools[c] contains {"object": o, "pool": p} if {
-	some o in objects.kind("NodePool")
-	c := o.cluster
-	some p in o.nodepools
+pools := {c: {{"object": o, "pool": p} | some o in node_objects; o.cluster == c; some p in o.nodepools} |
+	some c in {o.cluster | some o in node_objects}
 }
+
+node_objects := objects.kind("NodePool")
 
 # pool_mtu(p) is the MTU a pool's nodes come up with: the smallest it sets (Cilium takes
 # the smallest device), else the config's nodes.mtu.

@@ -5,7 +5,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 export GOFLAGS ?= -buildvcs=false
 
-.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff lab lab-deps fuzz
+.PHONY: all build demo test unit vet fmt-check fmt generate e2e tools helm-diff lab lab-deps fuzz bench
 all: build
 
 build: ## the mtuguard binary, in bin/
@@ -85,3 +85,12 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./policies/userdata
 	$(GO) test -run '^$$' -fuzz '^FuzzHelmValues$$' -fuzztime $(FUZZTIME) ./policies
 	$(GO) test -run '^$$' -fuzz '^FuzzAdmission$$' -fuzztime $(FUZZTIME) ./webhook
+
+# --- performance: one table, one run, this machine (see README "Performance") -----------
+CONFTEST_VERSION := v0.71.1
+$(BIN)/conftest:
+	GOBIN=$(BIN) $(GO) install github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
+
+bench: build $(BIN)/conftest ## lint throughput vs conftest, webhook latency vs a no-op webhook
+	$(GO) test -run '^$$' -bench . -benchmem ./lint/yamldoc ./webhook
+	MTUGUARD_BIN=$(BIN)/mtuguard CONFTEST_BIN=$(BIN)/conftest $(GO) test -count=1 -timeout 15m -run TestBenchTable ./lint/bench/ -v 2>&1 | grep -E '^(\||mtuguard vs|ok|FAIL|---)'

@@ -75,6 +75,9 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 	if opts.Load.Ignore == nil {
 		opts.Load.Ignore = opts.Config.Ignore
 	}
+	if opts.Load.Keep == nil {
+		opts.Load.Keep = readByRules(opts.HelmValues)
+	}
 	loaded := Load(ctx, paths, opts.Load)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -85,7 +88,7 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 // Evaluate runs the rules over documents already loaded (from files, or from a live
 // cluster by `mtuguard audit`).
 func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts Options) (*Report, error) {
-	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents), InputErrors: loaded.Errors}
+	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents) + loaded.Skipped, InputErrors: loaded.Errors}
 	set := newInventory(loaded.Documents, opts.HelmValues)
 	if opts.Cluster != "" {
 		for i := range set.objects {
@@ -110,6 +113,37 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	return rep, nil
 }
 
+// readByRules keeps the documents a rule may read: classified kinds, classification
+// errors (to report them), ConfigMaps (Flux valuesFrom) and files forced to be Helm values.
+func readByRules(helmValues []string) func(*yamldoc.Document) bool {
+	forced := forcedValues(helmValues)
+	return func(d *yamldoc.Document) bool {
+		obj, ok := d.Object.(map[string]any)
+		if !ok {
+			return false
+		}
+		if forced[d.File] {
+			return true
+		}
+		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
+			return true
+		}
+		c, err := policies.Classify(obj)
+		return err != nil || c.Kind != ""
+	}
+}
+
+func forcedValues(helmValues []string) map[string]bool {
+	forced := map[string]bool{}
+	for _, f := range helmValues {
+		if f == "-" {
+			f = StdinName
+		}
+		forced[filepath.ToSlash(filepath.Clean(f))] = true
+	}
+	return forced
+}
+
 // Objects classifies loaded documents and groups them into clusters: the rules' input.
 func Objects(loaded Loaded, opts Options) ([]policies.Object, []error) {
 	inv := newInventory(loaded.Documents, opts.HelmValues)
@@ -124,13 +158,7 @@ type inventory struct {
 }
 
 func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
-	forced := map[string]bool{}
-	for _, f := range helmValues {
-		if f == "-" {
-			f = StdinName
-		}
-		forced[filepath.ToSlash(filepath.Clean(f))] = true
-	}
+	forced := forcedValues(helmValues)
 	inv := &inventory{}
 	for _, doc := range orderLayers(docs) {
 		obj, ok := doc.Object.(map[string]any)

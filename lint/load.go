@@ -27,6 +27,9 @@ type LoadOptions struct {
 	Limits  yamldoc.Limits
 	Stdin   io.Reader // read for the path "-"
 	Workers int       // parse concurrency; 0 = GOMAXPROCS
+	// Keep, when set, drops documents no rule reads as soon as they are parsed, so a
+	// monorepo's Deployments never sit in memory; they are still counted.
+	Keep func(*yamldoc.Document) bool
 }
 
 // Loaded is what Load read.
@@ -34,6 +37,7 @@ type Loaded struct {
 	Files     []string            // every file read, sorted
 	Documents []*yamldoc.Document // by file, then document order
 	Errors    []error             // one per file that could not be read or parsed
+	Skipped   int                 // documents parsed and dropped by LoadOptions.Keep
 }
 
 // Load reads files, directories (recursively: .yaml, .yml, .json; an explicitly named
@@ -48,8 +52,9 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	type result struct {
-		docs []*yamldoc.Document
-		err  error
+		docs    []*yamldoc.Document
+		skipped int
+		err     error
 	}
 	results := make([]result, len(files))
 	jobs := make(chan int)
@@ -60,7 +65,13 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 			defer wg.Done()
 			for i := range jobs {
 				docs, err := readAndParse(files[i], opts)
-				results[i] = result{docs, err}
+				kept := docs[:0]
+				for _, d := range docs {
+					if opts.Keep == nil || opts.Keep(d) {
+						kept = append(kept, d)
+					}
+				}
+				results[i] = result{kept, len(docs) - len(kept), err}
 			}
 		}()
 	}
@@ -79,6 +90,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 			continue
 		}
 		out.Documents = append(out.Documents, results[i].docs...)
+		out.Skipped += results[i].skipped
 	}
 	return out
 }

@@ -104,8 +104,8 @@ func (h *Handler) input(ctx context.Context, cfg policies.Config, obj map[string
 			continue
 		}
 		c, err := policies.Classify(o)
-		if err != nil || c.Kind == "" {
-			continue // the cluster already holds it; only the admitted object is judged
+		if err != nil || !policies.NeededFor(class.Kind, c, o) {
+			continue // unreadable cluster objects are not the admitted object's fault
 		}
 		in.Objects = append(in.Objects, c.Objects(o, policies.Source{}, len(in.Objects))...)
 	}

@@ -1,0 +1,56 @@
+package policies
+
+// NeededFor says whether the rules judging an admitted object of kind admitted can read
+// a cluster object classified as other. The webhook evaluates only these, so a policy
+// admission in a cluster with thousands of policies costs what a small cluster costs.
+// Keep it conservative: when a rule family starts reading another kind, add it here
+// (TestNeededForCoversRules checks the verdicts stay the same).
+func NeededFor(admitted string, other Classified, otherObj map[string]any) bool {
+	switch other.Kind {
+	case KindCiliumConfig:
+		return true // every family reads the cluster's Cilium settings
+	case "":
+		return false
+	}
+	switch admitted {
+	case KindCiliumNetworkPolicy, KindCiliumClusterwideNetworkPolicy, KindNetworkPolicy:
+		// ICMP003's blanket allowances (policies selecting all pods of a namespace) and
+		// ICMP002's other host policies.
+		if other.Kind != KindCiliumNetworkPolicy && other.Kind != KindCiliumClusterwideNetworkPolicy {
+			return false
+		}
+		for _, spec := range specsOf(otherObj) {
+			if _, host := spec["nodeSelector"]; host || selectsAll(spec["endpointSelector"]) {
+				return true
+			}
+		}
+		return false
+	case KindNodePool:
+		return false // MTU002 and MTU007 read the pool and the Cilium settings only
+	case KindCiliumNodeConfig:
+		return other.Kind == KindNodePool // the node MTU behind an override without mtu
+	}
+	return true // a Cilium config: the mesh, node pools and ICMP004's policies all matter
+}
+
+func specsOf(obj map[string]any) []map[string]any {
+	var out []map[string]any
+	if s, ok := obj["spec"].(map[string]any); ok {
+		out = append(out, s)
+	}
+	for _, s := range sliceOf(obj["specs"]) {
+		if m, ok := s.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func selectsAll(sel any) bool {
+	m, ok := sel.(map[string]any)
+	if !ok {
+		return false
+	}
+	labels, _ := m["matchLabels"].(map[string]any)
+	return len(labels) == 0 && len(sliceOf(m["matchExpressions"])) == 0
+}

@@ -27,7 +27,7 @@ func TestClusterGrouping(t *testing.T) {
 		helmDoc("clusters/d/two.yaml", cm("same")),
 		helmDoc("shared/p.yaml", cnp), // no enclosing cluster, several clusters: unknown
 	}
-	inv := newInventory(docs, nil)
+	inv := newInventory(docs, newClassifier(nil))
 	got := map[string]string{}
 	order := map[string]int{}
 	for i, o := range inv.objects {
@@ -59,7 +59,7 @@ func TestOnlyClusterAdoptsStrays(t *testing.T) {
 		helmDoc("cilium/values.yaml", map[string]any{"routingMode": "tunnel", "cluster": map[string]any{"name": "solo"}}),
 		helmDoc("netpol/p.yaml", map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy"}),
 	}
-	inv := newInventory(docs, nil)
+	inv := newInventory(docs, newClassifier(nil))
 	if inv.objects[1].Cluster != "solo" {
 		t.Errorf("cluster %q", inv.objects[1].Cluster)
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
 	"github.com/mtuguard/mtuguard/policies"
@@ -20,6 +21,8 @@ type Options struct {
 	// Cluster, when set, puts every object in this one cluster instead of grouping by
 	// directory (auditing a live cluster).
 	Cluster string
+
+	classifier *classifier
 }
 
 // Report is the outcome of one run: what the formatters print.
@@ -75,8 +78,11 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 	if opts.Load.Ignore == nil {
 		opts.Load.Ignore = opts.Config.Ignore
 	}
+	if opts.classifier == nil {
+		opts.classifier = newClassifier(opts.HelmValues)
+	}
 	if opts.Load.Keep == nil {
-		opts.Load.Keep = readByRules(opts.HelmValues)
+		opts.Load.Keep = opts.classifier.keep
 	}
 	loaded := Load(ctx, paths, opts.Load)
 	if err := ctx.Err(); err != nil {
@@ -89,7 +95,10 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 // cluster by `mtuguard audit`).
 func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts Options) (*Report, error) {
 	rep := &Report{Files: loaded.Files, Objects: len(loaded.Documents) + loaded.Skipped, InputErrors: loaded.Errors}
-	set := newInventory(loaded.Documents, opts.HelmValues)
+	if opts.classifier == nil {
+		opts.classifier = newClassifier(opts.HelmValues)
+	}
+	set := newInventory(loaded.Documents, opts.classifier)
 	if opts.Cluster != "" {
 		for i := range set.objects {
 			set.objects[i].Cluster = opts.Cluster
@@ -113,27 +122,19 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	return rep, nil
 }
 
-// readByRules keeps the documents a rule may read: classified kinds, classification
-// errors (to report them), ConfigMaps (Flux valuesFrom) and files forced to be Helm values.
-func readByRules(helmValues []string) func(*yamldoc.Document) bool {
-	forced := forcedValues(helmValues)
-	return func(d *yamldoc.Document) bool {
-		obj, ok := d.Object.(map[string]any)
-		if !ok {
-			return false
-		}
-		if forced[d.File] {
-			return true
-		}
-		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
-			return true
-		}
-		c, err := policies.Classify(obj)
-		return err != nil || c.Kind != ""
-	}
+// classifier classifies documents once per run: while loading, to drop those no rule
+// reads (Deployments never sit in memory), and again for free when building the input.
+type classifier struct {
+	forced map[string]bool // files given with --values
+	seen   sync.Map        // kept *yamldoc.Document -> classification
 }
 
-func forcedValues(helmValues []string) map[string]bool {
+type classification struct {
+	c   policies.Classified
+	err error
+}
+
+func newClassifier(helmValues []string) *classifier {
 	forced := map[string]bool{}
 	for _, f := range helmValues {
 		if f == "-" {
@@ -141,12 +142,44 @@ func forcedValues(helmValues []string) map[string]bool {
 		}
 		forced[filepath.ToSlash(filepath.Clean(f))] = true
 	}
-	return forced
+	return &classifier{forced: forced}
+}
+
+// keep reports whether a rule may read d: classified kinds, classification errors (to
+// report them), ConfigMaps (Flux valuesFrom) and files forced to be Helm values.
+func (cl *classifier) keep(d *yamldoc.Document) bool {
+	obj, ok := d.Object.(map[string]any)
+	if !ok {
+		return false
+	}
+	if cl.forced[d.File] {
+		return true
+	}
+	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
+		return true
+	}
+	c, err := policies.Classify(obj)
+	keep := err != nil || c.Kind != ""
+	if keep {
+		cl.seen.Store(d, classification{c, err})
+	}
+	return keep
+}
+
+func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
+	if cl.forced[d.File] {
+		return policies.HelmValues(obj), nil
+	}
+	if v, ok := cl.seen.LoadAndDelete(d); ok {
+		c := v.(classification)
+		return c.c, c.err
+	}
+	return policies.Classify(obj)
 }
 
 // Objects classifies loaded documents and groups them into clusters: the rules' input.
 func Objects(loaded Loaded, opts Options) ([]policies.Object, []error) {
-	inv := newInventory(loaded.Documents, opts.HelmValues)
+	inv := newInventory(loaded.Documents, newClassifier(opts.HelmValues))
 	return inv.objects, append(loaded.Errors, inv.errors...)
 }
 
@@ -157,21 +190,14 @@ type inventory struct {
 	errors  []error
 }
 
-func newInventory(docs []*yamldoc.Document, helmValues []string) *inventory {
-	forced := forcedValues(helmValues)
+func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 	inv := &inventory{}
 	for _, doc := range orderLayers(docs) {
 		obj, ok := doc.Object.(map[string]any)
 		if !ok {
 			continue // a scalar or list document: nothing a rule reads
 		}
-		var c policies.Classified
-		var err error
-		if forced[filepath.ToSlash(filepath.Clean(doc.File))] {
-			c = policies.HelmValues(obj)
-		} else {
-			c, err = policies.Classify(obj)
-		}
+		c, err := cl.classify(doc, obj)
 		if err != nil {
 			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: doc.Line, Msg: err.Error()})
 			continue

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -50,8 +51,51 @@ type Document struct {
 	Line   int    // 1-based line where the document (or List item) starts
 	Object any    // JSON-compatible: map[string]any, []any, string, int64, float64, bool, nil
 
-	root *yaml.Node // the content node of the document or List item
-	src  []byte     // the whole file, shared by its documents
+	src  *source // the whole file, shared by its documents
+	item int     // index in a List's items, or -1
+}
+
+// source is a file's bytes. Its YAML nodes are parsed again only when a line is asked
+// for: keeping every document's node tree in memory would cost more than the objects.
+type source struct {
+	data  []byte
+	once  sync.Once
+	roots []*yaml.Node // content node of each document, by Index (nil for skipped ones)
+}
+
+func (s *source) root(index int) *yaml.Node {
+	s.once.Do(func() {
+		dec := yaml.NewDecoder(bytes.NewReader(s.data))
+		for {
+			var n yaml.Node
+			if dec.Decode(&n) != nil {
+				return
+			}
+			var root *yaml.Node
+			if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+				root = n.Content[0]
+			}
+			s.roots = append(s.roots, root)
+		}
+	})
+	if index < len(s.roots) {
+		return s.roots[index]
+	}
+	return nil
+}
+
+// root is the document's content node (the List item's, for List items).
+func (d *Document) root() *yaml.Node {
+	if d.src == nil {
+		return nil
+	}
+	n := d.src.root(d.Index)
+	if n != nil && d.item >= 0 {
+		if items := lookup(n, "items"); items != nil && d.item < len(items.Content) {
+			return items.Content[d.item]
+		}
+	}
+	return n
 }
 
 // SourceLine returns line n (1-based) of the document's file, without its newline.
@@ -59,7 +103,10 @@ func (d *Document) SourceLine(n int) string {
 	if n < 1 {
 		return ""
 	}
-	rest := d.src
+	if d.src == nil {
+		return ""
+	}
+	rest := d.src.data
 	for i := 1; i < n; i++ {
 		j := bytes.IndexByte(rest, '\n')
 		if j < 0 {
@@ -74,7 +121,7 @@ func (d *Document) SourceLine(n int) string {
 }
 
 // Node is the document's yaml.v3 node, comments included.
-func (d *Document) Node() *yaml.Node { return d.root }
+func (d *Document) Node() *yaml.Node { return d.root() }
 
 // Error is an input error: what was wrong and where.
 type Error struct {
@@ -102,6 +149,7 @@ func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	budget := &budget{left: lim.MaxNodes, maxDepth: lim.MaxDepth}
+	src := &source{data: data}
 	var docs []*Document
 	for index := 0; ; index++ {
 		var n yaml.Node
@@ -127,7 +175,7 @@ func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
 			continue // `null` or `~` document
 		}
 		for _, d := range expandList(file, index, root, obj) {
-			d.src = data
+			d.src = src
 			docs = append(docs, d)
 		}
 	}
@@ -139,7 +187,7 @@ func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
 	kind, _ := m["kind"].(string)
 	items, isList := m["items"].([]any)
 	if !ok || m["apiVersion"] != "v1" || !strings.HasSuffix(kind, "List") || !isList {
-		return []*Document{{File: file, Index: index, Line: root.Line, Object: obj, root: root}}
+		return []*Document{{File: file, Index: index, Line: root.Line, Object: obj, item: -1}}
 	}
 	itemsNode := lookup(root, "items")
 	var docs []*Document
@@ -148,7 +196,7 @@ func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
 			continue
 		}
 		n := itemsNode.Content[i]
-		docs = append(docs, &Document{File: file, Index: index, Line: n.Line, Object: item, root: n})
+		docs = append(docs, &Document{File: file, Index: index, Line: n.Line, Object: item, item: i})
 	}
 	return docs
 }
@@ -156,7 +204,10 @@ func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
 // LineOf returns the line of the field at path (the key's line for a map entry, the
 // item's line for a list index), or of the nearest existing parent.
 func (d *Document) LineOf(path []any) int {
-	n := d.root
+	n := d.root()
+	if n == nil {
+		return d.Line
+	}
 	line := n.Line
 	for i, step := range path {
 		n = resolveAlias(n)

@@ -176,7 +176,7 @@ var (
 // a heredoc or write_files entry is writing so MTUBytes/MTU=/mtu: are attributed right.
 func (r *Result) scanShell(data string, firstLine int) {
 	sc := bufio.NewScanner(strings.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), maxBytes)
+	sc.Buffer(make([]byte, 0, 1024), maxBytes) // grows as needed: most scripts are short
 	file, iface := "", ""
 	for n := firstLine; sc.Scan(); n++ {
 		line := sc.Text()

@@ -59,7 +59,7 @@ func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*pol
 	if ref.TargetPath != "" {
 		// targetPath puts the whole value at one chart key (Helm --set semantics).
 		values := map[string]any{}
-		setTarget(values, ref.TargetPath, text)
+		policies.SetValuePath(values, ref.TargetPath, text)
 		return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
 	}
 	var values map[string]any
@@ -67,29 +67,4 @@ func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*pol
 		return nil, &yamldoc.Error{File: doc.File, Line: doc.LineOf([]any{"data", ref.Key}), Msg: fmt.Sprintf("data.%s is not YAML values: %v", ref.Key, err)}
 	}
 	return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
-}
-
-func setTarget(m map[string]any, path, v string) {
-	keys := splitPath(path)
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := m[k].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[keys[len(keys)-1]] = v
-}
-
-func splitPath(p string) []string {
-	var out []string
-	start := 0
-	for i := 0; i < len(p); i++ {
-		if p[i] == '.' {
-			out = append(out, p[start:i])
-			start = i + 1
-		}
-	}
-	return append(out, p[start:])
 }

@@ -134,8 +134,12 @@ func sliceOf(v any) []any {
 	return s
 }
 
-// setPath sets a Helm --set style path (a.b.c) in m; parameters' values are strings, as
-// Helm's --set would give them for these keys.
+// SetValuePath sets a Helm --set style path (a.b.c) in values, creating maps on the way.
+func SetValuePath(values map[string]any, path string, v any) {
+	setPath(values, strings.Split(path, "."), v)
+}
+
+// setPath sets path in m; parameters' values are strings, as Helm's --set gives them.
 func setPath(m map[string]any, path []string, v any) {
 	for _, k := range path[:len(path)-1] {
 		next, ok := m[k].(map[string]any)

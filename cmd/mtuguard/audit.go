@@ -47,13 +47,7 @@ the line in its YAML (kubectl get -o yaml).`,
 			if err != nil {
 				return err
 			}
-			for _, e := range rep.InputErrors {
-				fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
-			}
-			if err := outputs.write(cmd.OutOrStdout(), rep); err != nil {
-				return &exitError{code: 2, err: err}
-			}
-			return lintExit(rep, fl.failOn)
+			return finish(cmd, rep, outputs, fl.failOn)
 		},
 	}
 	f := cmd.Flags()

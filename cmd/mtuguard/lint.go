@@ -84,13 +84,19 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 	if err != nil {
 		return err
 	}
+	return finish(cmd, rep, outputs, fl.failOn)
+}
+
+// finish reports a run: input errors to stderr, the formats to their outputs, and the
+// exit status.
+func finish(cmd *cobra.Command, rep *lint.Report, outputs outputs, failOn string) error {
 	for _, e := range rep.InputErrors {
 		fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
 	}
 	if err := outputs.write(cmd.OutOrStdout(), rep); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	return lintExit(rep, fl.failOn)
+	return lintExit(rep, failOn)
 }
 
 // lintExit maps a report to the exit status: input errors win over findings.

@@ -89,3 +89,33 @@ func TestNetworkBuiltinsDisabled(t *testing.T) {
 		t.Fatal("http.send compiled")
 	}
 }
+
+// BenchmarkEval measures one evaluation per object (the webhook's shape) and per batch of
+// objects (the linter's).
+func BenchmarkEval(b *testing.B) {
+	e := newTestEngine(b)
+	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
+	objects := func(n int) []Object {
+		out := []Object{{ID: 0, Cluster: "a", Kind: KindCiliumConfig, Object: map[string]any{},
+			Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: map[string]any{"cluster-id": "1", "cluster-name": "a"}}}}
+		for i := 1; i < n; i++ {
+			out = append(out, Object{ID: i, Cluster: "a", Kind: KindCiliumNetworkPolicy, Object: map[string]any{
+				"metadata": map[string]any{"name": fmt.Sprint("p", i), "namespace": "x"},
+				"spec": map[string]any{"endpointSelector": map[string]any{"matchLabels": map[string]any{"app": fmt.Sprint(i)}},
+					"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}}})
+		}
+		return out
+	}
+	for _, n := range []int{1, 100, 1000} {
+		in := Input{Config: cfg, Objects: objects(n)}
+		b.Run(fmt.Sprintf("batch-%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := e.Eval(context.Background(), in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/object")
+		})
+	}
+}

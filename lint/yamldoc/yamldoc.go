@@ -9,11 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -65,6 +63,8 @@ type source struct {
 
 func (s *source) root(index int) *yaml.Node {
 	s.once.Do(func() {
+		// The bytes parsed once already, within limits; node trees do not expand aliases,
+		// so parsing them again costs what it cost then.
 		dec := yaml.NewDecoder(bytes.NewReader(s.data))
 		for {
 			var n yaml.Node
@@ -78,7 +78,7 @@ func (s *source) root(index int) *yaml.Node {
 			s.roots = append(s.roots, root)
 		}
 	})
-	if index < len(s.roots) {
+	if index >= 0 && index < len(s.roots) {
 		return s.roots[index]
 	}
 	return nil
@@ -91,7 +91,7 @@ func (d *Document) root() *yaml.Node {
 	}
 	n := d.src.root(d.Index)
 	if n != nil && d.item >= 0 {
-		if items := lookup(n, "items"); items != nil && d.item < len(items.Content) {
+		if items := lookup(n, "items"); items != nil && items.Kind == yaml.SequenceNode && d.item < len(items.Content) {
 			return items.Content[d.item]
 		}
 	}
@@ -100,10 +100,7 @@ func (d *Document) root() *yaml.Node {
 
 // SourceLine returns line n (1-based) of the document's file, without its newline.
 func (d *Document) SourceLine(n int) string {
-	if n < 1 {
-		return ""
-	}
-	if d.src == nil {
+	if n < 1 || d.src == nil {
 		return ""
 	}
 	rest := d.src.data
@@ -120,13 +117,14 @@ func (d *Document) SourceLine(n int) string {
 	return string(bytes.TrimRight(rest, "\r"))
 }
 
-// Node is the document's yaml.v3 node, comments included.
+// Node is the document's yaml.v3 node, comments included (the List item's, for List
+// items); nil for a Document not made by Parse.
 func (d *Document) Node() *yaml.Node { return d.root() }
 
 // Error is an input error: what was wrong and where.
 type Error struct {
 	File string
-	Line int
+	Line int // 0 when the error has no place in the file
 	Msg  string
 }
 
@@ -139,31 +137,42 @@ func (e *Error) Error() string {
 
 // Parse splits data into documents. Empty, comment-only and null documents are skipped;
 // a `kind: List` (or `*List` with `items`, as kubectl emits) yields one Document per item.
-func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
+// Every failure is an *Error naming file and, where there is one, the line.
+func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileBytes {
 		return nil, &Error{File: file, Msg: fmt.Sprintf("file is %d bytes, over the %d-byte limit (raise --max-file-size if it is genuine)", len(data), lim.MaxFileBytes)}
 	}
-	if err := checkText(data); err != nil {
-		return nil, &Error{File: file, Line: err.line, Msg: err.msg}
+	if err := checkText(file, data); err != nil {
+		return nil, err
 	}
+	// yaml.v3 reports its failures by panicking internally and recovering; should one of
+	// its bugs escape, the user gets an input error naming the file, not a crash.
+	defer func() {
+		if r := recover(); r != nil {
+			docs, err = nil, &Error{File: file, Msg: fmt.Sprintf("%s (%v); please report this file to mtuguard", internalError, r)}
+		}
+	}()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	budget := &budget{left: lim.MaxNodes, maxDepth: lim.MaxDepth}
+	b := &budget{left: lim.MaxNodes, maxNodes: lim.MaxNodes, maxDepth: lim.MaxDepth}
 	src := &source{data: data}
-	var docs []*Document
 	for index := 0; ; index++ {
 		var n yaml.Node
 		if err := dec.Decode(&n); err != nil {
 			if errors.Is(err, io.EOF) {
 				return docs, nil
 			}
-			return nil, syntaxError(file, err)
+			return nil, syntaxError(file, data, err)
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			continue
 		}
 		root := n.Content[0]
-		obj, err := budget.convert(root, 0)
+		err := b.precheck(root)
+		var obj any
+		if err == nil {
+			obj, err = b.convert(root, 0)
+		}
 		if err != nil {
 			var ce *convertError
 			if errors.As(err, &ce) {
@@ -174,39 +183,40 @@ func Parse(file string, data []byte, lim Limits) ([]*Document, error) {
 		if obj == nil {
 			continue // `null` or `~` document
 		}
-		for _, d := range expandList(file, index, root, obj) {
-			d.src = src
-			docs = append(docs, d)
-		}
+		docs = append(docs, expandList(file, index, root, obj, src)...)
 	}
 }
 
+// internalError starts the message of a recovered parser panic (the fuzz target looks for it).
+const internalError = "internal error reading YAML"
+
 // expandList turns a v1 List into its items, each locatable on its own.
-func expandList(file string, index int, root *yaml.Node, obj any) []*Document {
-	m, ok := obj.(map[string]any)
+func expandList(file string, index int, root *yaml.Node, obj any, src *source) []*Document {
+	m, _ := obj.(map[string]any)
 	kind, _ := m["kind"].(string)
 	items, isList := m["items"].([]any)
-	if !ok || m["apiVersion"] != "v1" || !strings.HasSuffix(kind, "List") || !isList {
-		return []*Document{{File: file, Index: index, Line: root.Line, Object: obj, item: -1}}
-	}
 	itemsNode := lookup(root, "items")
-	var docs []*Document
+	if m["apiVersion"] != "v1" || !strings.HasSuffix(kind, "List") || !isList || itemsNode == nil || itemsNode.Kind != yaml.SequenceNode || len(itemsNode.Content) != len(items) {
+		return []*Document{{File: file, Index: index, Line: root.Line, Object: obj, src: src, item: -1}}
+	}
+	docs := make([]*Document, 0, len(items))
 	for i, item := range items {
 		if item == nil {
 			continue
 		}
 		n := itemsNode.Content[i]
-		docs = append(docs, &Document{File: file, Index: index, Line: n.Line, Object: item, item: i})
+		docs = append(docs, &Document{File: file, Index: index, Line: n.Line, Object: item, src: src, item: i})
 	}
 	return docs
 }
 
-// LineOf returns the line of the field at path (the key's line for a map entry, the
-// item's line for a list index), or of the nearest existing parent.
+// LineOf returns the line of the field at path (map keys as string, list indexes as
+// int): the key's line for a map entry, the item's line for a list index, or the line of
+// the nearest existing parent. It is never below 1 for a Document made by Parse.
 func (d *Document) LineOf(path []any) int {
 	n := d.root()
 	if n == nil {
-		return d.Line
+		return max(d.Line, 1)
 	}
 	line := n.Line
 	for i, step := range path {
@@ -229,7 +239,7 @@ func (d *Document) LineOf(path []any) int {
 			if n.Kind != yaml.MappingNode {
 				return line
 			}
-			key, val := mapEntry(n, s)
+			key, val := mapEntry(n, s, 0)
 			if key == nil {
 				return line
 			}
@@ -258,35 +268,56 @@ func embeddedLine(n *yaml.Node, path []any, fallback int) int {
 }
 
 func resolveAlias(n *yaml.Node) *yaml.Node {
-	for n != nil && n.Kind == yaml.AliasNode {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 100; i++ {
 		n = n.Alias
 	}
 	return n
 }
 
-// mapEntry finds key in a mapping node, looking through `<<` merges like the decoder does.
-func mapEntry(m *yaml.Node, key string) (k, v *yaml.Node) {
-	for i := len(m.Content) - 2; i >= 0; i -= 2 { // last wins, as in decoding
-		if m.Content[i].Value == key && m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Tag != "!!merge" {
-			return m.Content[i], m.Content[i+1]
+// maxMergeDepth stops mapEntry in a mapping that merges itself; Parse refuses such
+// documents, this only keeps LineOf safe on any node tree.
+const maxMergeDepth = 100
+
+// mapEntry finds key in a mapping node, looking through `<<` merges like the decoder
+// does: the mapping's own key first, then the merge sources in order.
+func mapEntry(m *yaml.Node, key string, depth int) (k, v *yaml.Node) {
+	if m == nil || m.Kind != yaml.MappingNode || depth > maxMergeDepth {
+		return nil, nil
+	}
+	var merge *yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		c := m.Content[i]
+		if isMerge(c) {
+			merge = m.Content[i+1]
+			continue
+		}
+		if c.Kind == yaml.ScalarNode && (c.Value == key || c.Tag != "!!str" && keyMatches(c, key)) {
+			return c, m.Content[i+1]
 		}
 	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Tag == "!!merge" {
-			for _, src := range mergeSources(m.Content[i+1]) {
-				if k, v := mapEntry(src, key); k != nil {
-					return k, v
-				}
+	if merge != nil {
+		for _, src := range mergeSources(merge) {
+			if k, v := mapEntry(src, key, depth+1); k != nil {
+				return k, v
 			}
 		}
 	}
 	return nil, nil
 }
 
+// keyMatches compares a non-string key (`1.0:`, `true:`) in its converted form.
+func keyMatches(k *yaml.Node, key string) bool {
+	s, err := keyString(k)
+	return err == nil && s == key
+}
+
 func mergeSources(n *yaml.Node) []*yaml.Node {
 	n = resolveAlias(n)
+	if n == nil {
+		return nil
+	}
 	if n.Kind == yaml.SequenceNode {
-		var out []*yaml.Node
+		out := make([]*yaml.Node, 0, len(n.Content))
 		for _, c := range n.Content {
 			out = append(out, resolveAlias(c))
 		}
@@ -296,42 +327,6 @@ func mergeSources(n *yaml.Node) []*yaml.Node {
 }
 
 func lookup(m *yaml.Node, key string) *yaml.Node {
-	_, v := mapEntry(resolveAlias(m), key)
+	_, v := mapEntry(resolveAlias(m), key, 0)
 	return resolveAlias(v)
-}
-
-type textError struct {
-	line int
-	msg  string
-}
-
-// checkText refuses binary and non-UTF-8 input before the parser sees it.
-func checkText(data []byte) *textError {
-	if i := bytes.IndexByte(data, 0); i >= 0 {
-		return &textError{line: 1 + bytes.Count(data[:i], []byte("\n")), msg: "binary file (NUL byte): not YAML or JSON"}
-	}
-	if !utf8.Valid(data) {
-		bad := 0
-		for i := 0; i < len(data); {
-			r, size := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && size <= 1 {
-				bad = i
-				break
-			}
-			i += size
-		}
-		return &textError{line: 1 + bytes.Count(data[:bad], []byte("\n")), msg: "not valid UTF-8: save the file as UTF-8"}
-	}
-	return nil
-}
-
-var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
-func syntaxError(file string, err error) *Error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
-	}
-	return &Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }

@@ -54,6 +54,9 @@ type Options struct {
 	ServiceName       string
 	SecretName        string
 	WebhookConfigName string
+	// ExtraDNSNames are further names in the self-managed certificate, for API servers
+	// that reach the webhook by URL rather than through its Service.
+	ExtraDNSNames []string
 
 	Metrics *Metrics // nil: registered with controller-runtime's registry
 }
@@ -125,7 +128,35 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 	if handler.Metrics == nil {
 		handler.Metrics = DefaultMetrics()
 	}
-	mgr.GetWebhookServer().Register(Path, &crwebhook.Admission{Handler: handler, RecoverPanic: ptr(true)})
+	// The webhook server joins the manager when GetWebhookServer is first called. With
+	// self-managed certificates that must wait until cert-controller has written the
+	// Secret and the kubelet has projected it into CertDir: the server reads its
+	// certificate when it starts, and fails without one.
+	var server atomic.Pointer[crwebhook.Server]
+	serve := func() {
+		s := mgr.GetWebhookServer()
+		s.Register(Path, &crwebhook.Admission{Handler: handler, RecoverPanic: ptr(true)})
+		server.Store(&s)
+	}
+	if opts.SelfSignedCerts {
+		certsReady := make(chan struct{})
+		if err := addRotator(mgr, opts, certsReady); err != nil {
+			return nil, err
+		}
+		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+			select {
+			case <-certsReady:
+				log.Info("serving certificate mounted and CA injected; starting the webhook server")
+				serve()
+			case <-ctx.Done():
+			}
+			return nil
+		})); err != nil {
+			return nil, err
+		}
+	} else {
+		serve()
+	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err
 	}
@@ -133,15 +164,14 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 		if !synced.Load() {
 			return errors.New("cache not synced")
 		}
-		return mgr.GetWebhookServer().StartedChecker()(req)
+		s := server.Load()
+		if s == nil {
+			return errors.New("waiting for the serving certificate")
+		}
+		return (*s).StartedChecker()(req)
 	}
 	if err := mgr.AddReadyzCheck("cache-and-webhook", ready); err != nil {
 		return nil, err
-	}
-	if opts.SelfSignedCerts {
-		if err := addRotator(mgr, opts); err != nil {
-			return nil, err
-		}
 	}
 	return mgr, nil
 }
@@ -169,17 +199,20 @@ func installedKinds(mapper meta.RESTMapper, log logr.Logger) []schema.GroupVersi
 	return out
 }
 
-func addRotator(mgr manager.Manager, opts Options) error {
+func addRotator(mgr manager.Manager, opts Options, ready chan struct{}) error {
 	dns := fmt.Sprintf("%s.%s.svc", opts.ServiceName, opts.Namespace)
 	return rotator.AddRotator(mgr, &rotator.CertRotator{
-		SecretKey:              types.NamespacedName{Namespace: opts.Namespace, Name: opts.SecretName},
-		CertDir:                opts.CertDir,
-		CAName:                 "mtuguard-ca",
-		CAOrganization:         "mtuguard",
-		DNSName:                dns,
-		IsReady:                make(chan struct{}),
-		Webhooks:               []rotator.WebhookInfo{{Name: opts.WebhookConfigName, Type: rotator.Validating}},
-		RestartOnSecretRefresh: false, // the webhook server reloads certificates from CertDir itself
+		SecretKey:      types.NamespacedName{Namespace: opts.Namespace, Name: opts.SecretName},
+		CertDir:        opts.CertDir,
+		CAName:         "mtuguard-ca",
+		CAOrganization: "mtuguard",
+		DNSName:        dns,
+		ExtraDNSNames:  opts.ExtraDNSNames,
+		IsReady:        ready,
+		Webhooks:       []rotator.WebhookInfo{{Name: opts.WebhookConfigName, Type: rotator.Validating}},
+		// cert-controller writes only the Secret; the Deployment mounts it at CertDir and
+		// the webhook server's certwatcher picks up each rotation, so no restart.
+		RestartOnSecretRefresh: false,
 	})
 }
 

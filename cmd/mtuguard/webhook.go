@@ -44,10 +44,11 @@ are returned as admission warnings.`,
 	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "/healthz and /readyz address")
 	f.DurationVar(&o.EvalTimeout, "eval-timeout", 2*time.Second, "evaluation deadline; keep it below the webhook's timeoutSeconds")
 	f.BoolVar(&o.DenyOnTimeout, "deny-on-timeout", false, "deny objects whose evaluation exceeds --eval-timeout (default: allow with a warning)")
-	f.BoolVar(&o.SelfSignedCerts, "self-signed-certs", false, "generate and rotate the serving certificate (cert-controller) instead of reading one from --cert-dir")
+	f.BoolVar(&o.SelfSignedCerts, "self-signed-certs", false, "generate and rotate the serving certificate into --secret-name (cert-controller) and inject its CA; the Secret must be mounted at --cert-dir")
 	f.StringVar(&o.Namespace, "namespace", "mtuguard-system", "namespace of the webhook (with --self-signed-certs)")
 	f.StringVar(&o.ServiceName, "service-name", "mtuguard-webhook", "service name in the certificate (with --self-signed-certs)")
 	f.StringVar(&o.SecretName, "secret-name", "mtuguard-webhook-tls", "secret holding the rotated certificate (with --self-signed-certs)")
+	f.StringSliceVar(&o.ExtraDNSNames, "cert-extra-dns-name", nil, "further DNS names in the rotated certificate (with --self-signed-certs)")
 	f.StringVar(&o.WebhookConfigName, "webhook-config-name", "mtuguard", "ValidatingWebhookConfiguration to inject the CA into (with --self-signed-certs)")
 	f.BoolVar(&devLog, "dev-log", false, "human-readable logs")
 	return cmd

@@ -13,6 +13,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/yaml"
 
 	"github.com/mtuguard/mtuguard/policies/upstream"
@@ -74,12 +76,8 @@ func startCluster(t *testing.T) *cluster {
 			t.Fatalf("KUBEBUILDER_ASSETS=%q lacks %s (run `make e2e`, which builds and installs them): %v", assets, bin, err)
 		}
 	}
-	ciliumDir, err := upstream.ModuleDir(upstream.Cilium)
-	if err != nil {
-		t.Fatal(err)
-	}
 	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(ciliumDir, "pkg/k8s/apis/cilium.io/client/crds/v2")},
+		CRDDirectoryPaths:     crdPaths(t),
 		ErrorIfCRDPathMissing: true,
 		WebhookInstallOptions: envtest.WebhookInstallOptions{
 			Paths: []string{filepath.Join(repoRoot, "manifests/base/webhook.yaml")},
@@ -97,28 +95,6 @@ func startCluster(t *testing.T) *cluster {
 	})
 
 	dir := t.TempDir()
-	configFile := filepath.Join(dir, "config.yaml")
-	writeFile(t, configFile, "apiVersion: mtuguard.dev/v1alpha1\nkind: Config\nmesh:\n  links: [aws-transit-gateway]\n")
-	wio := env.WebhookInstallOptions
-	metrics := webhook.NewMetrics(prometheus.NewRegistry())
-	mgr, err := webhook.NewManager(cfg, webhook.Options{
-		ConfigFile: configFile, Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir,
-		MetricsAddr: "0", ProbeAddr: "0", EvalTimeout: 2 * time.Second, Metrics: metrics,
-	}, zap.New(zap.UseDevMode(true), zap.WriteTo(testWriter{t})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("webhook manager: %v", err)
-		}
-	})
-	waitTLS(t, net.JoinHostPort(wio.LocalServingHost, strconv.Itoa(wio.LocalServingPort)))
-
 	user, err := env.AddUser(envtest.User{Name: "platform-admin", Groups: []string{"system:masters"}}, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -129,15 +105,119 @@ func startCluster(t *testing.T) *cluster {
 	}
 	kubeconfig := filepath.Join(dir, "kubeconfig")
 	writeFile(t, kubeconfig, string(kc))
+	c := &cluster{env: env, cfg: cfg, kubeconfig: kubeconfig}
+
+	// The webhook runs as its service account with exactly the base RBAC, so a missing
+	// permission fails here rather than in a customer's cluster.
+	for _, f := range []string{"namespace.yaml", "rbac.yaml"} {
+		if out, err := c.kubectl(t, "", "apply", "-n", "mtuguard-system", "-f", filepath.Join(repoRoot, "manifests/base", f)); err != nil {
+			t.Fatalf("apply %s: %v\n%s", f, err, out)
+		}
+	}
+	configFile := filepath.Join(dir, "config.yaml")
+	writeFile(t, configFile, "apiVersion: mtuguard.dev/v1alpha1\nkind: Config\nmesh:\n  links: [aws-transit-gateway]\n")
+	wio := env.WebhookInstallOptions
+	probeAddr := freeAddr(t)
+	metrics := webhook.NewMetrics(prometheus.NewRegistry())
+	mgr, err := webhook.NewManager(asServiceAccount(cfg), webhook.Options{
+		ConfigFile: configFile, Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir,
+		MetricsAddr: "0", ProbeAddr: probeAddr, EvalTimeout: 2 * time.Second, Metrics: metrics,
+	}, zap.New(zap.UseDevMode(true), zap.WriteTo(testWriter{t})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startManager(t, mgr)
+	waitTLS(t, net.JoinHostPort(wio.LocalServingHost, strconv.Itoa(wio.LocalServingPort)))
+	// Ready means every watched kind was listed with the service account's permissions.
+	eventually(t, time.Minute, "the webhook to report ready", func() bool { return readyz(probeAddr) == http.StatusOK })
 
 	warnings := &warningLog{}
 	ucfg := rest.CopyConfig(user.Config())
 	ucfg.WarningHandler = warnings
-	c, err := client.New(ucfg, client.Options{})
+	cl, err := client.New(ucfg, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &cluster{env: env, cfg: cfg, kubeconfig: kubeconfig, metrics: metrics, warnings: warnings, client: c}
+	c.metrics, c.warnings, c.client = metrics, warnings, cl
+	return c
+}
+
+// Upstream modules whose CRDs the suite installs. Karpenter is pinned here rather than in
+// policies/upstream because only this suite needs its CRDs; v1.14.1 is the newest release
+// whose go.mod this toolchain accepts.
+const (
+	karpenterCore = "sigs.k8s.io/karpenter@v1.14.1"
+	karpenterAWS  = "github.com/aws/karpenter-provider-aws@v1.14.1"
+)
+
+// crdPaths are the real CRDs of the kinds mtuguard watches, from their Go modules.
+func crdPaths(t *testing.T) []string {
+	t.Helper()
+	dir := func(module string) string {
+		d, err := upstream.ModuleDir(module)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return []string{
+		filepath.Join(dir(upstream.Cilium), "pkg/k8s/apis/cilium.io/client/crds/v2"),
+		filepath.Join(dir(karpenterCore), "pkg/apis/crds/karpenter.sh_nodepools.yaml"),
+		filepath.Join(dir(karpenterAWS), "pkg/apis/crds/karpenter.k8s.aws_ec2nodeclasses.yaml"),
+	}
+}
+
+// asServiceAccount is cfg impersonating the webhook's service account, as in its pod.
+func asServiceAccount(cfg *rest.Config) *rest.Config {
+	sa := rest.CopyConfig(cfg)
+	sa.Impersonate = rest.ImpersonationConfig{
+		UserName: "system:serviceaccount:mtuguard-system:mtuguard-webhook",
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:mtuguard-system", "system:authenticated"},
+	}
+	return sa
+}
+
+func startManager(t *testing.T, mgr manager.Manager) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("webhook manager: %v", err)
+		}
+	})
+}
+
+// freeAddr is a loopback address with a port nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func readyz(probeAddr string) int {
+	resp, err := http.Get("http://" + probeAddr + "/readyz")
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(within); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out after %s waiting for %s", within, what)
 }
 
 type testWriter struct{ t *testing.T }
@@ -200,6 +280,28 @@ data:
   tunnel-protocol: vxlan
 `
 
+var clampedCiliumConfig = strings.Replace(unclampedCiliumConfig, "tunnel-protocol: vxlan", "tunnel-protocol: vxlan\n  mtu: \"8500\"", 1)
+
+// Node classes as Karpenter's real CRD schema accepts them.
+const jumboNodeClass = `apiVersion: karpenter.k8s.aws/v1
+kind: EC2NodeClass
+metadata:
+  name: jumbo
+spec:
+  amiSelectorTerms:
+  - alias: al2023@latest
+  role: KarpenterNodeRole-prod-use1
+  subnetSelectorTerms:
+  - tags: {karpenter.sh/discovery: prod-use1}
+  securityGroupSelectorTerms:
+  - tags: {karpenter.sh/discovery: prod-use1}
+  userData: |
+    #!/bin/bash
+    ip link set dev ens5 mtu 9001
+`
+
+var clampedNodeClass = strings.NewReplacer("name: jumbo", "name: clamped", "mtu 9001", "mtu 8500").Replace(jumboNodeClass)
+
 const denyPacketTooBig = `apiVersion: cilium.io/v2
 kind: CiliumNetworkPolicy
 metadata:
@@ -253,8 +355,7 @@ func TestWebhookThroughAPIServer(t *testing.T) {
 	})
 
 	t.Run("the clamped cilium-config is accepted", func(t *testing.T) {
-		clamped := strings.Replace(unclampedCiliumConfig, "tunnel-protocol: vxlan", "tunnel-protocol: vxlan\n  mtu: \"8500\"", 1)
-		out, err := c.kubectl(t, clamped, "apply", "-f", "-")
+		out, err := c.kubectl(t, clampedCiliumConfig, "apply", "-f", "-")
 		if err != nil {
 			t.Fatalf("kubectl apply: %v\n%s", err, out)
 		}
@@ -294,6 +395,33 @@ func TestWebhookThroughAPIServer(t *testing.T) {
 		if w := strings.Join(c.warnings.take(), "\n"); !strings.Contains(w, "ICMP001 suppressed") || !strings.Contains(w, "SEC-1234") {
 			t.Errorf("warnings %q", w)
 		}
+	})
+
+	t.Run("a Karpenter node class that re-opens the black hole is denied with MTU002", func(t *testing.T) {
+		// A member whose MTU001 is suppressed (migration under way) auto-detects the node
+		// MTU, so node boot config that sets 9001 is what decides the pod MTU.
+		suppressed := strings.Replace(unclampedCiliumConfig, "  namespace: kube-system\n",
+			"  namespace: kube-system\n  annotations:\n    mtuguard.dev/ignore: MTU001\n    mtuguard.dev/ignore-reason: clamp rolls out with the node pools\n", 1)
+		out, err := c.kubectl(t, suppressed, "apply", "-f", "-")
+		if err != nil || !strings.Contains(out, "MTU001 suppressed") {
+			t.Fatalf("want the suppressed config accepted with a warning; err %v\n%s", err, out)
+		}
+		// The webhook judges the node class against its cache, which follows the apply.
+		eventually(t, 10*time.Second, "MTU002 denial", func() bool {
+			out, err = c.kubectl(t, jumboNodeClass, "apply", "-f", "-")
+			return err != nil && strings.Contains(out, "MTU002")
+		})
+		if out, err := c.kubectl(t, clampedNodeClass, "apply", "-f", "-"); err != nil {
+			t.Errorf("a node class clamping to 8500 is accepted: %v\n%s", err, out)
+		}
+		// Clamp Cilium itself: the same jumbo node class is now harmless.
+		if out, err := c.kubectl(t, clampedCiliumConfig, "apply", "-f", "-"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		eventually(t, 10*time.Second, "the jumbo node class to be accepted once Cilium is clamped", func() bool {
+			_, err := c.kubectl(t, jumboNodeClass, "apply", "-f", "-")
+			return err == nil
+		})
 	})
 
 	t.Run("an unrelated ConfigMap never reaches the webhook", func(t *testing.T) {

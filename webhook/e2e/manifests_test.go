@@ -45,6 +45,17 @@ func TestManifestsRender(t *testing.T) {
 				sc["readOnlyRootFilesystem"] != true || sc["allowPrivilegeEscalation"] != false {
 				t.Errorf("deployment hardening missing: %v", dep)
 			}
+			// Both overlays serve the certificate from the Secret mounted at --cert-dir:
+			// cert-controller, like cert-manager, writes only the Secret.
+			var certVolume any
+			for _, v := range pod["volumes"].([]any) {
+				if v.(map[string]any)["name"] == "certs" {
+					certVolume = v.(map[string]any)["secret"]
+				}
+			}
+			if sv, _ := certVolume.(map[string]any); sv["secretName"] != "mtuguard-webhook-tls" {
+				t.Errorf("the certs volume is not the Secret mtuguard-webhook-tls: %v", certVolume)
+			}
 			vwc := objs["ValidatingWebhookConfiguration/mtuguard"]
 			wh := vwc["webhooks"].([]any)[0].(map[string]any)
 			if wh["sideEffects"] != "None" || wh["failurePolicy"] != "Ignore" || wh["matchConditions"] == nil || wh["timeoutSeconds"].(float64) > 10 {
@@ -72,6 +83,10 @@ func TestManifestsRender(t *testing.T) {
 			case "self-managed":
 				if !strings.Contains(out.String(), "--self-signed-certs") || objs["Role/mtuguard-cert-rotation"] == nil {
 					t.Error("self-managed rotation wiring missing")
+				}
+				// Re-applying the overlay must not wipe the rotated certificate.
+				if sec := objs["Secret/mtuguard-webhook-tls"]; sec == nil || sec["data"] != nil || sec["stringData"] != nil {
+					t.Errorf("the placeholder Secret must exist and carry no data: %v", sec)
 				}
 			}
 		})

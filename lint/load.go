@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -23,7 +24,10 @@ const StdinName = "<stdin>"
 
 // LoadOptions configure Load.
 type LoadOptions struct {
-	Ignore  []string // doublestar globs, matched against slash paths as walked (e.g. "vendor/**")
+	// Ignore holds doublestar globs (e.g. "vendor/**") matched against the slash paths a
+	// directory walk finds, both as walked and relative to the directory named. A file
+	// named explicitly is read regardless.
+	Ignore  []string
 	Limits  yamldoc.Limits
 	Stdin   io.Reader // read for the path "-"
 	Workers int       // parse concurrency; 0 = GOMAXPROCS
@@ -36,22 +40,25 @@ type LoadOptions struct {
 type Loaded struct {
 	Files     []string            // every file read, sorted
 	Documents []*yamldoc.Document // by file, then document order
-	Errors    []error             // one per file that could not be read or parsed
+	Errors    []error             // one per path that could not be read or parsed (*yamldoc.Error)
 	Skipped   int                 // documents parsed and dropped by LoadOptions.Keep
 }
 
 // Load reads files, directories (recursively: .yaml, .yml, .json; an explicitly named
 // file whatever its extension) and "-" for stdin. A bad file is reported and skipped;
-// it never stops the others.
+// it never stops the others. When ctx ends, Load stops reading and says so in Errors;
+// the files it did not read are not in Files.
 func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 	var out Loaded
-	files, errs := discover(paths, opts.Ignore)
+	files, errs := discover(ctx, paths, opts.Ignore)
 	out.Errors = append(out.Errors, errs...)
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	workers = max(1, min(workers, len(files)))
 	type result struct {
+		read    bool
 		docs    []*yamldoc.Document
 		skipped int
 		err     error
@@ -59,7 +66,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 	results := make([]result, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -71,26 +78,35 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 						kept = append(kept, d)
 					}
 				}
-				results[i] = result{kept, len(docs) - len(kept), err}
+				results[i] = result{true, kept, len(docs) - len(kept), err}
 			}
 		}()
 	}
+dispatch:
 	for i := range files {
-		if ctx.Err() != nil {
-			break
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break dispatch
 		}
-		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
 	for i, f := range files {
-		out.Files = append(out.Files, f)
-		if results[i].err != nil {
-			out.Errors = append(out.Errors, results[i].err)
+		r := results[i]
+		if !r.read {
 			continue
 		}
-		out.Documents = append(out.Documents, results[i].docs...)
-		out.Skipped += results[i].skipped
+		out.Files = append(out.Files, f)
+		if r.err != nil {
+			out.Errors = append(out.Errors, r.err)
+			continue
+		}
+		out.Documents = append(out.Documents, r.docs...)
+		out.Skipped += r.skipped
+	}
+	if err := ctx.Err(); err != nil {
+		out.Errors = append(out.Errors, fmt.Errorf("stopped before reading every file: %w", err))
 	}
 	return out
 }
@@ -103,7 +119,7 @@ func readAndParse(file string, opts LoadOptions) ([]*yamldoc.Document, error) {
 	var r io.Reader
 	if file == StdinName {
 		if opts.Stdin == nil {
-			return nil, &yamldoc.Error{File: file, Msg: "no standard input"}
+			return nil, &yamldoc.Error{File: file, Msg: "no standard input to read"}
 		}
 		r = opts.Stdin
 	} else {
@@ -112,21 +128,25 @@ func readAndParse(file string, opts LoadOptions) ([]*yamldoc.Document, error) {
 			return nil, &yamldoc.Error{File: file, Msg: describeOSError(err)}
 		}
 		defer f.Close()
-		if st, err := f.Stat(); err == nil && st.Size() > limits.MaxFileBytes {
+		// Refuse a big file from its size, without reading it.
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limits.MaxFileBytes {
 			return nil, &yamldoc.Error{File: file, Msg: fmt.Sprintf("file is %d bytes, over the %d-byte limit (raise --max-file-size if it is genuine)", st.Size(), limits.MaxFileBytes)}
 		}
 		r = f
 	}
-	// Read one byte past the limit so a growing file or stdin cannot slip past it.
+	// Read one byte past the limit so a growing file, a pipe or stdin cannot slip past it.
 	data, err := io.ReadAll(io.LimitReader(r, limits.MaxFileBytes+1))
 	if err != nil {
 		return nil, &yamldoc.Error{File: file, Msg: describeOSError(err)}
+	}
+	if int64(len(data)) > limits.MaxFileBytes {
+		return nil, &yamldoc.Error{File: file, Msg: fmt.Sprintf("input is over the %d-byte limit (raise --max-file-size if it is genuine)", limits.MaxFileBytes)}
 	}
 	return yamldoc.Parse(file, data, limits)
 }
 
 // discover expands paths into the files to read, sorted and de-duplicated.
-func discover(paths []string, ignore []string) ([]string, []error) {
+func discover(ctx context.Context, paths []string, ignore []string) ([]string, []error) {
 	var errs []error
 	seen := map[string]bool{}
 	var files []string
@@ -136,83 +156,172 @@ func discover(paths []string, ignore []string) ([]string, []error) {
 			files = append(files, f)
 		}
 	}
+	w := &walker{ctx: ctx, ignore: ignore, visits: map[string]int{}}
 	for _, p := range paths {
 		if p == "-" {
 			add(StdinName)
 			continue
 		}
+		if p == "" {
+			errs = append(errs, &yamldoc.Error{File: `""`, Msg: "an empty path names no file"})
+			continue
+		}
 		p = filepath.ToSlash(filepath.Clean(p))
 		st, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, &yamldoc.Error{File: p, Msg: describeOSError(err)})
+			errs = append(errs, &yamldoc.Error{File: p, Msg: describeStatError(p, err)})
 			continue
 		}
 		if !st.IsDir() {
-			add(p) // named explicitly: read whatever its extension
+			add(p) // named explicitly: read whatever its extension or type (a pipe, /dev/stdin)
 			continue
 		}
-		walked, werrs := walk(p, ignore)
-		errs = append(errs, werrs...)
-		for _, f := range walked {
+		w.root = p
+		real, err := filepath.EvalSymlinks(p)
+		if err == nil {
+			real, err = filepath.Abs(real)
+		}
+		if err != nil {
+			errs = append(errs, &yamldoc.Error{File: p, Msg: describeStatError(p, err)})
+			continue
+		}
+		w.visit(p, real, map[string]bool{})
+		for _, f := range w.files {
 			add(f)
 		}
+		w.files = w.files[:0]
 	}
+	errs = append(errs, w.errs...)
 	sort.Strings(files)
 	return files, errs
 }
 
-// walk lists a directory's YAML and JSON files. It follows symlinks to files and to
-// directories, but never into a directory it is already inside (a loop).
-func walk(root string, ignore []string) ([]string, []error) {
-	var files []string
-	var errs []error
-	var visit func(dir string, ancestors map[string]bool)
-	visit = func(dir string, ancestors map[string]bool) {
-		real, err := filepath.EvalSymlinks(dir)
-		if err != nil {
-			errs = append(errs, &yamldoc.Error{File: dir, Msg: describeOSError(err)})
-			return
+// walker lists directories' YAML and JSON files. It follows symlinks to files and to
+// directories, since a directory's path places its objects in a cluster (a shared
+// directory linked into two clusters' trees belongs to both). A symlink back into a
+// directory it is inside is a loop, an error; and no directory is entered through more
+// than maxVisits paths, so symlinks fanning out level after level cannot make the walk
+// exponential.
+type walker struct {
+	ctx    context.Context
+	ignore []string
+	root   string         // the directory named, for root-relative ignore globs
+	visits map[string]int // real path of a directory → times entered
+	files  []string
+	errs   []error
+}
+
+const maxVisits = 1000
+
+// visit walks dir, whose path with every symlink resolved is real.
+func (w *walker) visit(dir, real string, ancestors map[string]bool) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	if ancestors[real] {
+		w.errs = append(w.errs, &yamldoc.Error{File: dir, Msg: "symlink loop: it leads back to a directory it is in; skipped"})
+		return
+	}
+	if w.visits[real]++; w.visits[real] > maxVisits {
+		if w.visits[real] == maxVisits+1 {
+			w.errs = append(w.errs, &yamldoc.Error{File: dir, Msg: fmt.Sprintf("directory reached through more than %d symlinked paths; skipped from here (symlinks fanning out?)", maxVisits)})
 		}
-		if ancestors[real] {
-			errs = append(errs, &yamldoc.Error{File: dir, Msg: "symlink loop: this directory contains itself; skipped"})
-			return
+		return
+	}
+	ancestors[real] = true
+	defer delete(ancestors, real)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.errs = append(w.errs, &yamldoc.Error{File: dir, Msg: describeOSError(err)})
+		return
+	}
+	for _, e := range entries {
+		name := e.Name()
+		p := join(dir, name)
+		if w.ignored(p) {
+			continue
 		}
-		ancestors[real] = true
-		defer delete(ancestors, real)
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			errs = append(errs, &yamldoc.Error{File: dir, Msg: describeOSError(err)})
-			return
-		}
-		for _, e := range entries {
-			p := dir + "/" + e.Name()
-			if dir == "." {
-				p = e.Name()
-			}
-			if ignored(p, root, ignore) {
+		mode := e.Type()
+		childReal := filepath.Join(real, name)
+		if mode&fs.ModeSymlink != 0 {
+			st, err := os.Stat(p)
+			if err != nil {
+				// Only where a manifest or a directory was meant: a broken link to a
+				// README is none of our business.
+				if isManifest(name) || filepath.Ext(name) == "" {
+					w.errs = append(w.errs, &yamldoc.Error{File: p, Msg: describeStatError(p, err)})
+				}
 				continue
 			}
-			isDir := e.IsDir()
-			if e.Type()&fs.ModeSymlink != 0 {
-				st, err := os.Stat(p)
-				if err != nil {
-					errs = append(errs, &yamldoc.Error{File: p, Msg: "dangling symlink: " + describeOSError(err)})
+			mode = st.Mode().Type()
+			if mode.IsDir() {
+				// Resolved from the real parent, so the cost does not grow with the
+				// number of symlinks already followed to get here.
+				if childReal, err = resolveLink(childReal, real); err != nil {
+					w.errs = append(w.errs, &yamldoc.Error{File: p, Msg: describeStatError(p, err)})
 					continue
 				}
-				isDir = st.IsDir()
-			}
-			switch {
-			case isDir && strings.HasPrefix(e.Name(), ".") && e.Name() != "." && e.Name() != "..":
-				// .git, .github, .terraform: not configuration for this cluster
-			case isDir:
-				visit(p, ancestors)
-			case isManifest(e.Name()):
-				files = append(files, p)
 			}
 		}
+		switch {
+		case mode.IsDir() && strings.HasPrefix(name, "."):
+			// .git, .github, .terraform: tools' trees, not configuration for a cluster
+		case mode.IsDir():
+			w.visit(p, childReal, ancestors)
+		case !isManifest(name):
+		case mode.IsRegular():
+			w.files = append(w.files, p)
+		default:
+			// A FIFO would block the read forever; a device could be endless.
+			w.errs = append(w.errs, &yamldoc.Error{File: p, Msg: "not a regular file; skipped (name it explicitly to read it)"})
+		}
 	}
-	visit(root, map[string]bool{})
-	return files, errs
+}
+
+// resolveLink is the real path of the symlink link, which sits in the real directory dir.
+func resolveLink(link, dir string) (string, error) {
+	target, err := os.Readlink(link)
+	if err != nil {
+		return "", err
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(dir, target)
+	}
+	if target, err = filepath.EvalSymlinks(target); err != nil {
+		return "", err
+	}
+	return filepath.Abs(target)
+}
+
+func join(dir, name string) string {
+	switch {
+	case dir == ".":
+		return name
+	case strings.HasSuffix(dir, "/"):
+		return dir + name
+	}
+	return dir + "/" + name
+}
+
+// ignored matches a walked path against the globs as walked and relative to the root.
+func (w *walker) ignored(p string) bool {
+	rel := p
+	switch {
+	case w.root == ".":
+	case strings.HasSuffix(w.root, "/"):
+		rel = strings.TrimPrefix(p, w.root)
+	default:
+		rel = strings.TrimPrefix(p, w.root+"/")
+	}
+	for _, g := range w.ignore {
+		if ok, _ := doublestar.Match(g, p); ok {
+			return true
+		}
+		if ok, _ := doublestar.Match(g, rel); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func isManifest(name string) bool {
@@ -223,17 +332,19 @@ func isManifest(name string) bool {
 	return false
 }
 
-// ignored matches a path against the globs as walked and relative to the walk root.
-func ignored(p, root string, globs []string) bool {
-	rel := strings.TrimPrefix(strings.TrimPrefix(p, root), "/")
-	for _, g := range globs {
-		for _, candidate := range []string{p, rel} {
-			if ok, _ := doublestar.Match(g, candidate); ok {
-				return true
-			}
+// describeStatError explains why a path cannot be followed, telling a dangling symlink
+// and a symlink loop from a missing path.
+func describeStatError(p string, err error) string {
+	if errors.Is(err, syscall.ELOOP) {
+		return "symlink loop: the symlinks never reach a file; skipped"
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		if st, lerr := os.Lstat(p); lerr == nil && st.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			return fmt.Sprintf("dangling symlink (to %s, which does not exist); skipped", target)
 		}
 	}
-	return false
+	return describeOSError(err)
 }
 
 func describeOSError(err error) string {

@@ -113,8 +113,10 @@ func syntaxError(file string, data []byte, err error) *Error {
 			break
 		}
 	}
-	if line > lineAt(data, len(data)) {
-		line = 0
+	// A problem found at the end of the input (an unclosed bracket or quote) is placed on
+	// the last line that has something on it, not on the empty one after it.
+	if last := lineAt(data, len(bytes.TrimRight(data, " \t\r\n"))); line > last {
+		line = last
 	}
 	return &Error{File: file, Line: line, Msg: out}
 }

@@ -228,6 +228,7 @@ func TestLoadBadFilesDoNotStopOthers(t *testing.T) {
 		}
 	}
 	write("binary.yaml", "apiVersion: v1\n\x00\x01\x02\xff")
+	write("binary.bin", "\x7fELF\x02\x01\x01\x00") // not walked (extension), read when named
 	write("latin1.yaml", "a: 1\nb: caf\xe9\n")
 	write("deep-flow.yaml", "a: "+strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)+"\n")
 	write("deep-map.json", strings.Repeat(`{"a":`, 5000)+"1"+strings.Repeat("}", 5000))
@@ -244,7 +245,7 @@ func TestLoadBadFilesDoNotStopOthers(t *testing.T) {
 	f.Close()
 
 	start := time.Now()
-	got := Load(context.Background(), []string{dir}, LoadOptions{Workers: 3})
+	got := Load(context.Background(), []string{dir, filepath.Join(dir, "binary.bin")}, LoadOptions{Workers: 3})
 	took := time.Since(start)
 	rel := func(name string) string { return filepath.ToSlash(filepath.Join(dir, name)) }
 	want := map[string]string{
@@ -252,6 +253,7 @@ func TestLoadBadFilesDoNotStopOthers(t *testing.T) {
 		"malformed.yaml:8: ":     "invalid YAML: did not find expected key",
 		"duplicate-key.yaml:9: ": `duplicate key "mtu" (first at line 7)`,
 		"binary.yaml:2: ":        "binary file (NUL byte)",
+		"binary.bin:1: ":         "binary file (control character U+007F",
 		"latin1.yaml:2: ":        "not valid UTF-8 (byte 0xe9)",
 		"deep-flow.yaml: ":       "invalid YAML: exceeded max depth of 10000",
 		"deep-map.json:1: ":      "YAML nests deeper than 1000 levels",
@@ -270,7 +272,7 @@ func TestLoadBadFilesDoNotStopOthers(t *testing.T) {
 	if !slices.Equal(docFiles(got.Documents), wantDocs) {
 		t.Errorf("documents %v\nwant %v", docFiles(got.Documents), wantDocs)
 	}
-	if len(got.Files) != 11 {
+	if len(got.Files) != 12 {
 		t.Errorf("%d files read: %v", len(got.Files), got.Files)
 	}
 	t.Logf("%d files, %d errors in %v", len(got.Files), len(got.Errors), took)

@@ -2,10 +2,8 @@ package lab
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"strconv"
 	"time"
 )
@@ -14,52 +12,59 @@ import (
 type Result struct {
 	Completed bool
 	Bytes     int64
-	Elapsed   time.Duration
+	Elapsed   time.Duration // to completion, or until the stall was declared
+	HopDrops  int           // packets the dropping hop discarded meanwhile (set by the caller)
 }
 
-// The transfer runs in the pods' namespaces by re-executing the test binary there, with
-// the role in the environment (see RunRole); no external tools.
+// The transfer runs in the pods' namespaces (and the userspace Geneve endpoint in the
+// nodes') by re-executing the test binary there, with the role in the environment; no
+// external tools.
 const roleEnv = "MTUGUARD_LAB_ROLE"
 
-// RunRole runs the server or client role when the binary was started as one, and
-// reports whether it did. Call it first thing in TestMain.
+// RunRole runs a lab role when the binary was started as one, and reports whether it
+// did. Call it first thing in TestMain.
 func RunRole() bool {
+	var err error
 	switch os.Getenv(roleEnv) {
 	case "server":
-		serve(os.Getenv("LAB_ADDR"), atoi64(os.Getenv("LAB_BYTES")))
-		return true
+		err = serve(os.Getenv("LAB_ADDR"), atoi64(os.Getenv("LAB_BYTES")))
 	case "client":
 		stall, _ := time.ParseDuration(os.Getenv("LAB_STALL"))
 		total, _ := time.ParseDuration(os.Getenv("LAB_TOTAL"))
 		r := fetch(os.Getenv("LAB_ADDR"), atoi64(os.Getenv("LAB_BYTES")), stall, total)
 		fmt.Printf("%v %d %d\n", r.Completed, r.Bytes, r.Elapsed.Milliseconds())
-		return true
+	case "geneve":
+		err = runGeneve(os.Getenv("LAB_DEV"), os.Getenv("LAB_REMOTE"))
+	default:
+		return false
 	}
-	return false
-}
-
-// serve sends n bytes to one client, then exits.
-func serve(addr string, n int64) {
-	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	return true
+}
+
+// serve sends n bytes to one client, then exits.
+func serve(addr string, n int64) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	fmt.Println("ready")
 	conn, err := ln.Accept()
 	if err != nil {
-		os.Exit(1)
+		return err
 	}
 	buf := make([]byte, 64*1024)
 	for sent := int64(0); sent < n; {
-		k := min(int64(len(buf)), n-sent)
-		w, err := conn.Write(buf[:k])
+		w, err := conn.Write(buf[:min(int64(len(buf)), n-sent)])
 		if err != nil {
-			os.Exit(0)
+			return nil // the client gave up on a stall
 		}
 		sent += int64(w)
 	}
-	conn.Close()
+	return conn.Close()
 }
 
 // fetch reads until n bytes arrived, stall passes without progress, or total elapses.
@@ -73,43 +78,32 @@ func fetch(addr string, n int64, stall, total time.Duration) Result {
 	buf := make([]byte, 64*1024)
 	var got int64
 	for got < n && time.Since(start) < total {
-		conn.SetReadDeadline(time.Now().Add(stall))
+		conn.SetReadDeadline(time.Now().Add(min(stall, total-time.Since(start))))
 		k, err := conn.Read(buf)
 		got += int64(k)
-		if err == io.EOF {
-			break
-		}
 		if err != nil {
-			return Result{Bytes: got, Elapsed: time.Since(start)}
+			break
 		}
 	}
 	return Result{Completed: got >= n, Bytes: got, Elapsed: time.Since(start)}
 }
 
-// Transfer pushes n bytes from a server in pod B to a client in pod A.
+// Transfer pushes n bytes from a server in pod B to a client in pod A. It stalls when
+// no byte arrives for stall, and gives up after total.
 func (l *Lab) Transfer(n int64, stall, total time.Duration) (Result, error) {
-	self, err := os.Executable()
+	// A fresh port each time: a stalled transfer's sockets may linger on the old one.
+	l.port++
+	addr := net.JoinHostPort(PodBAddr, strconv.Itoa(l.port))
+	env := []string{"LAB_ADDR=" + addr, "LAB_BYTES=" + strconv.FormatInt(n, 10), "LAB_STALL=" + stall.String(), "LAB_TOTAL=" + total.String()}
+	server, _, err := l.spawn(l.PodB, "server", env...)
 	if err != nil {
 		return Result{}, err
 	}
-	addr := net.JoinHostPort(PodBAddr, "9000")
-	env := func(role string) []string {
-		return append(os.Environ(), roleEnv+"="+role, "LAB_ADDR="+addr, "LAB_BYTES="+strconv.FormatInt(n, 10),
-			"LAB_STALL="+stall.String(), "LAB_TOTAL="+total.String())
-	}
-	server := exec.Command("ip", "netns", "exec", l.PodB, self, "-test.run=^$")
-	server.Env = env("server")
-	stdout, _ := server.StdoutPipe()
-	if err := server.Start(); err != nil {
+	defer func() { server.Process.Kill(); server.Wait() }()
+	client, err := l.command(l.PodA, "client", env...)
+	if err != nil {
 		return Result{}, err
 	}
-	defer func() { server.Process.Kill(); server.Wait() }()
-	ready := make([]byte, 6)
-	if _, err := io.ReadFull(stdout, ready); err != nil {
-		return Result{}, fmt.Errorf("server did not start: %v", err)
-	}
-	client := exec.Command("ip", "netns", "exec", l.PodA, self, "-test.run=^$")
-	client.Env = env("client")
 	out, err := client.Output()
 	if err != nil {
 		return Result{}, fmt.Errorf("client: %v", err)

@@ -14,7 +14,11 @@ import (
 
 // upstreamExpectations lists, for every example policy Cilium ships (examples/policies/ in
 // the module), the rules it deserves under default config, each with why. Each example is
-// linted on its own: they are independent illustrations, not one cluster.
+// linted on its own: they are independent illustrations, not one cluster. With no Cilium
+// config in scope the rules assume Cilium's defaults (allow-icmp-frag-needed true, both
+// families), and host policies are judged as if the host firewall were on, since they
+// mean nothing otherwise: the host lock-downs get ICMP003, not ICMP002, because the
+// default IPv4 underlay's fragmentation-needed passes the bypass before host policy.
 var upstreamExpectations = map[string]struct {
 	rules  []string
 	reason string
@@ -47,7 +51,7 @@ var upstreamExpectations = map[string]struct {
 	"l3/egress-deny/egress-deny.yaml":                                {nil, "egress deny of an L3 peer, not of ICMP"},
 	"l3/entities/apiserver.yaml":                                     {nil, "egress only"},
 	"l3/entities/customnodes.yaml":                                   {[]string{"ICMP003"}, "ingress from nodes only"},
-	"l3/entities/from_world_deny.yaml":                               {nil, "an L3 deny of world is explicit intent, not an ICMP match"},
+	"l3/entities/from_world_deny.yaml":                               {[]string{"ICMP001"}, "an L3-only deny of world covers every protocol (pkg/policy/rule.go), so routers' PacketTooBig to every pod is dropped (live for IPv6, latent for frag-needed)"},
 	"l3/entities/host.yaml":                                          {nil, "egress only"},
 	"l3/entities/nodes.yaml":                                         {[]string{"ICMP003"}, "ingress from nodes only"},
 	"l3/entities/world.yaml":                                         {nil, "L3 allow from world lets every protocol in, ICMP included"},

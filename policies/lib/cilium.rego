@@ -34,6 +34,7 @@ helm_paths := {
 	"enable-host-firewall": ["hostFirewall", "enabled"],
 	"enable-pmtu-discovery": ["pmtuDiscovery", "enabled"],
 	"packetization-layer-pmtud-mode": ["pmtuDiscovery", "packetizationLayerPMTUDMode"],
+	"enable-non-default-deny-policies": ["enableNonDefaultDenyPolicies"],
 	# Helm-only inputs to the keys above.
 	"helm:encryption.enabled": ["encryption", "enabled"],
 	"helm:encryption.type": ["encryption", "type"],
@@ -135,6 +136,7 @@ boolean_keys := {
 	"enable-ipv4", "enable-ipv6", "enable-wireguard", "enable-ipsec", "allow-icmp-frag-needed",
 	"enable-host-firewall", "enable-pmtu-discovery", "helm:encryption.enabled", "helm:eni.enabled",
 	"helm:gke.enabled", "helm:clustermesh.useAPIServer", "helm:clustermesh.config.enabled",
+	"enable-icmp-rules", "enable-non-default-deny-policies",
 }
 
 enums := {
@@ -217,6 +219,10 @@ settings_of(c) := s if {
 		"ipv6": ipv6,
 		"allow_icmp_frag_needed": bool_of(c, "allow-icmp-frag-needed", true),
 		"host_firewall": bool_of(c, "enable-host-firewall", false),
+		# ICMP rules (netpol.rego): icmps need enable-icmp-rules; without
+		# enable-non-default-deny-policies, enableDefaultDeny: false is ignored (pkg/defaults: both true).
+		"icmp_rules": bool_of(c, "enable-icmp-rules", true),
+		"non_default_deny": bool_of(c, "enable-non-default-deny-policies", true),
 		"pmtu_discovery": bool_of(c, "enable-pmtu-discovery", false),
 		"plpmtud_mode": plpmtud_mode(c),
 		"clustermesh": is_member(c),

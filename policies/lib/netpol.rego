@@ -1,20 +1,18 @@
 # A model of how Cilium enforces network policy on the ICMP errors path-MTU discovery
 # needs: ICMPv4 type 3 (DestinationUnreachable; code 4 = fragmentation needed) and ICMPv6
-# type 2 (PacketTooBig). Sources (github.com/cilium/cilium v1.20.2):
-#   - pkg/policy/api/rule.go: enableDefaultDeny defaults to true for each direction that
-#     has rules (ingress or ingressDeny); any policy requesting it wins.
-#   - pkg/policy/api/icmp.go: icmps fields take a type number or name; family defaults to
-#     IPv4; "DestinationUnreachable" is 3 for IPv4 but 1 for IPv6; "PacketTooBig" is IPv6 2.
-#   - pkg/policy/api/ingress.go: an ingress rule without from* selectors applies to all
-#     sources; a rule without toPorts/icmps allows every protocol (L3-only).
-#   - bpf/lib/policy.h __policy_can_access: with allow_icmp_frag_needed (default true,
-#     pkg/defaults AllowICMPFragNeeded) ICMPv4 type 3 code 4 is accepted before any policy
-#     lookup, deny rules included; ICMPv6 has no such bypass.
-#   - bpf/bpf_lxc.c and bpf/lib/host_firewall.h: CT_REPLY and CT_RELATED skip policy, so an
-#     ICMP error about a connection conntrack tracks for that endpoint always passes.
-#   - Host policies (CCNP with nodeSelector) apply only with enable-host-firewall.
+# type 2 (PacketTooBig). Every behaviour below is read from github.com/cilium/cilium
+# v1.20.2; each comment names the file it comes from.
+#
+# The one fact everything hinges on (bpf/lib/conntrack.h): bpf_lxc.c and host_firewall.h
+# skip policy for CT_REPLY and CT_RELATED, but Cilium relates an ICMP error to a connection
+# by the error's own (outer) addresses: ct_create4/6 add an ICMP entry for the connection's
+# two endpoints, and ct_extract_ports4/6 look an error up with ports 0 and TUPLE_F_RELATED.
+# So only errors the connection's peer sends are CT_RELATED. A router on the path has
+# another address: its fragmentation-needed / PacketTooBig is CT_NEW and meets policy as
+# traffic from `world` (a CIDR identity when a CIDR rule covers the router).
 package mtuguard.lib.netpol
 
+import data.mtuguard.lib.cilium
 import data.mtuguard.lib.objects
 
 policy_kinds := {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
@@ -33,189 +31,332 @@ focused_specs contains x if {
 	some x in specs_of(o)
 }
 
-# cluster_specs[cluster] are all rules of the cluster's Cilium policies.
+# cluster_specs(cluster) are all rules of the cluster's Cilium policies.
 cluster_specs(cluster) := [x |
 	some o in cilium_policies
 	o.cluster == cluster
 	some x in specs_of(o)
 ]
 
+cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
+
+# A host policy selects nodes (pkg/policy/api/rule.go: NodeSelector).
 is_host(s) if s.nodeSelector
 
 default is_host(_) := false
 
-# --- ICMP matching -------------------------------------------------------------------
+# --- the cluster a policy runs under -------------------------------------------------
+
+# cluster(o) is the Cilium setup o is enforced by: its cluster's settings when that config is
+# in scope, else Cilium's defaults with `known` false so messages can say so. Unknown
+# clusters count both families (the agent enables IPv6 by default, the chart does not).
+cluster(o) := object.union(assumed, object.union(cilium.settings[o.cluster], {"known": true})) if cilium.settings[o.cluster]
+
+cluster(o) := object.union(assumed, {"known": false}) if not cilium.settings[o.cluster]
+
+# pkg/defaults/defaults.go: AllowICMPFragNeeded, EnableICMPRules and
+# EnableNonDefaultDenyPolicies are true; the host firewall is off.
+assumed := {
+	"allow_icmp_frag_needed": true, "host_firewall": false, "ipv4": true, "ipv6": true,
+	"underlay": "ipv4", "routing_mode": "tunnel", "icmp_rules": true, "non_default_deny": true,
+}
+
+# families(c) are the address families whose signals matter in the cluster.
+families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
+
+# --- ICMP matching (pkg/policy/api/icmp.go) -------------------------------------------
 
 # The types that carry path-MTU signals, per family.
 signal_type := {"IPv4": 3, "IPv6": 2}
 
-icmp_names := {
-	"IPv4": {"DestinationUnreachable": 3},
-	"IPv6": {"DestinationUnreachable": 1, "PacketTooBig": 2},
+# icmp_codes are the type names Cilium accepts, per family (icmpIpv4TypeNameToCode,
+# icmpIpv6TypeNameToCode). "DestinationUnreachable" is 3 for IPv4 but 1 for IPv6.
+icmp_codes := {
+	"IPv4": {
+		"EchoReply": 0, "DestinationUnreachable": 3, "Redirect": 5, "Echo": 8, "EchoRequest": 8,
+		"RouterAdvertisement": 9, "RouterSelection": 10, "TimeExceeded": 11, "ParameterProblem": 12,
+		"Timestamp": 13, "TimestampReply": 14, "Photuris": 40, "ExtendedEchoRequest": 42, "ExtendedEchoReply": 43,
+	},
+	"IPv6": {
+		"DestinationUnreachable": 1, "PacketTooBig": 2, "TimeExceeded": 3, "ParameterProblem": 4,
+		"EchoRequest": 128, "EchoReply": 129, "MulticastListenerQuery": 130, "MulticastListenerReport": 131,
+		"MulticastListenerDone": 132, "RouterSolicitation": 133, "RouterAdvertisement": 134,
+		"NeighborSolicitation": 135, "NeighborAdvertisement": 136, "RedirectMessage": 137,
+		"RouterRenumbering": 138, "ICMPNodeInformationQuery": 139, "ICMPNodeInformationResponse": 140,
+		"InverseNeighborDiscoverySolicitation": 141, "InverseNeighborDiscoveryAdvertisement": 142,
+		"HomeAgentAddressDiscoveryRequest": 144, "HomeAgentAddressDiscoveryReply": 145,
+		"MobilePrefixSolicitation": 146, "MobilePrefixAdvertisement": 147,
+		"DuplicateAddressRequestCodeSuffix": 157, "DuplicateAddressConfirmationCodeSuffix": 158,
+		"ExtendedEchoRequest": 160, "ExtendedEchoReply": 161,
+	},
 }
 
-field_family(f) := object.get(f, "family", "IPv4")
+# The family defaults to IPv4 (ICMPField.PortProtocol: anything but "IPv6" is ICMP).
+field_family(f) := "IPv6" if object.get(f, "family", "") == "IPv6"
 
-field_type(f) := to_number(f.type) if regex.match(`^[0-9]+$`, sprintf("%v", [f.type]))
+field_family(f) := "IPv4" if object.get(f, "family", "") != "IPv6"
 
-field_type(f) := icmp_names[field_family(f)][f.type] if is_string(f.type)
+field_type(f) := f.type if is_number(f.type)
 
-# matches(rule, family): the rule (allow or deny) covers the family's PMTU signal type.
-matches(rule, family) if {
-	some icmp in rule.icmps
-	some f in icmp.fields
+field_type(f) := to_number(f.type) if {
+	is_string(f.type)
+	regex.match(`^[0-9]+$`, f.type)
+}
+
+field_type(f) := icmp_codes[field_family(f)][f.type] if is_string(f.type)
+
+icmp_fields(rule) := [f | some icmp in list(rule, "icmps"); some f in list(icmp, "fields"); is_object(f)]
+
+# icmps_covers(rule, family): the rule's icmps cover the family's signal. Type 0 does too:
+# ICMPField.PortProtocol makes the type a port, and pkg/policy/types/types.go Key.WithPort
+# reads port 0 as "any port", so type 0 (IPv4 EchoReply) matches every type of the family
+# (cilium/cilium#41304; not fixed in 1.20).
+icmps_covers(rule, family) if {
+	some f in icmp_fields(rule)
+	field_family(f) == family
+	field_type(f) in {signal_type[family], 0}
+}
+
+exact_type(rule, family) if {
+	some f in icmp_fields(rule)
 	field_family(f) == family
 	field_type(f) == signal_type[family]
 }
 
-matches(rule, family) if {
-	some tp in rule.toPorts
-	some p in tp.ports
-	upper(object.get(p, "protocol", "ANY")) in protocol_names[family]
-	object.get(p, "port", "0") in {"0", 0, ""}
-	not object.get(p, "endPort", 0) > 0
-}
+# has_l4(rule): toPorts or icmps. Without either the rule is L3-only, and pkg/policy/rule.go
+# mergeL4Filter installs it as protocol ANY, port 0: every protocol, ICMP included. toPorts
+# never cover ICMP: protocol ANY expands to TCP, UDP and SCTP only (same function), and
+# protocol ICMP/ICMPv6 is refused (pkg/policy/api/l4.go, the CRD enum; see problems below).
+has_l4(rule) if count(list(rule, "toPorts")) > 0
 
-# An L3-only rule (no toPorts, no icmps) covers every protocol.
-matches(rule, _) if {
-	not rule.toPorts
-	not rule.icmps
-}
+has_l4(rule) if count(list(rule, "icmps")) > 0
 
-protocol_names := {"IPv4": {"ICMP", "ANY"}, "IPv6": {"ICMPV6", "ANY"}}
-
-# how(rule, family) says, for messages, by what a rule matches.
-how(rule, family) := "icmps" if {
-	some icmp in rule.icmps
-	some f in icmp.fields
-	field_family(f) == family
-	field_type(f) == signal_type[family]
-} else := "toPorts protocol" if {
-	rule.toPorts
-} else := "an L3-only rule"
+l3_only(rule) if not has_l4(rule)
 
 # --- peers: where the signal comes from ----------------------------------------------
 
-# A router outside the cluster is `world` (or a CIDR); the underlay's signal to a node may
-# also come from a remote node. `all` covers both; a rule with no from* selector covers all.
-router_entities := {"world", "world-ipv4", "world-ipv6", "all"}
+# pkg/policy/api/entity.go: world is world, world-ipv4 and world-ipv6; all is everything;
+# cluster holds no world identity.
+router_entities := {"IPv4": {"world", "world-ipv4", "all"}, "IPv6": {"world", "world-ipv6", "all"}}
 
 node_entities := {"remote-node", "host", "all", "cluster"}
 
-from_router(rule) if {
-	some e in rule.fromEntities
-	e in router_entities
+default_routes := {"IPv4": {"0.0.0.0/0"}, "IPv6": {"::/0"}}
+
+peer_fields := ["fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"]
+
+# pkg/policy/utils/parserules.go mergeEndpointSelectors and pkg/policy/l4.go createL4Filter:
+# a rule with no from* selector applies to every source if it has toPorts/icmps; with
+# neither it selects nothing (rule.go: the L3-only branch needs a selector). An empty list
+# (fromEntities: []) selects nothing either.
+no_peer_selector(rule) if {
+	every k in peer_fields {
+		object.get(rule, k, null) == null
+	}
 }
 
-from_router(rule) if count(object.get(rule, "fromCIDR", [])) > 0
+wildcard_peer(rule) if {
+	no_peer_selector(rule)
+	has_l4(rule)
+}
 
-from_router(rule) if count(object.get(rule, "fromCIDRSet", [])) > 0
+# selects_router(rule, family): the rule's peers include routers that send the family's
+# signal. Any CIDR of the family counts: the rule's author may mean the path's routers.
+selects_router(rule, _) if wildcard_peer(rule)
 
-from_router(rule) if no_peer_selector(rule)
+selects_router(rule, family) if {
+	some e in list(rule, "fromEntities")
+	e in router_entities[family]
+}
+
+selects_router(rule, family) if {
+	some c in list(rule, "fromCIDR")
+	cidr_family(c) == family
+}
+
+selects_router(rule, family) if {
+	some c in list(rule, "fromCIDRSet")
+	cidr_rule_family(c) in {family, "any"}
+}
+
+# broad_router(rule, family): every router of the family, as a blanket deny of the outside
+# world is written. A deny of one CIDR is a block list, not a verdict on the path's routers.
+broad_router(rule, family) if {
+	some e in list(rule, "fromEntities")
+	e in router_entities[family]
+}
+
+broad_router(rule, family) if {
+	some c in list(rule, "fromCIDR")
+	c in default_routes[family]
+}
+
+broad_router(rule, family) if {
+	some c in list(rule, "fromCIDRSet")
+	object.get(c, "cidr", "") in default_routes[family]
+}
 
 from_node(rule) if {
-	some e in rule.fromEntities
+	some e in list(rule, "fromEntities")
 	e in node_entities
 }
 
-from_node(rule) if count(object.get(rule, "fromNodes", [])) > 0
+from_node(rule) if count(list(rule, "fromNodes")) > 0
 
-from_node(rule) if no_peer_selector(rule)
+cidr_family(c) := "IPv6" if contains(sprintf("%v", [c]), ":")
 
-peer_fields := {"fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"}
+cidr_family(c) := "IPv4" if not contains(sprintf("%v", [c]), ":")
 
-no_peer_selector(rule) if {
-	every k in peer_fields {
-		not rule[k]
-	}
+# A CIDR rule by cidrGroupRef/cidrGroupSelector has no family we can read.
+cidr_rule_family(c) := cidr_family(c.cidr) if is_object(c)
+
+cidr_rule_family(c) := "any" if {
+	is_object(c)
+	not c.cidr
 }
 
 # --- per spec verdicts ---------------------------------------------------------------
 
-# default_deny(spec): the spec puts its subjects into ingress default-deny.
-default_deny(s) if s.enableDefaultDeny.ingress == true
+# default_deny(spec, c): the spec puts its subjects into ingress default-deny.
+# pkg/policy/api/rule_validation.go Rule.Sanitize: enableDefaultDeny.ingress defaults to
+# "has ingress or ingressDeny rules", and is forced true when enable-non-default-deny-policies
+# is false. pkg/policy/utils/parserules.go makes one entry per ingress/ingressDeny rule, so
+# enableDefaultDeny.ingress: true without such rules puts nobody in ingress default-deny.
+default_deny(s, c) if {
+	count(list(s, "ingress")) + count(list(s, "ingressDeny")) > 0
+	not opted_out(s, c)
+}
 
-default_deny(s) if {
-	not s.enableDefaultDeny.ingress == false
-	count(object.get(s, "ingress", [])) + count(object.get(s, "ingressDeny", [])) > 0
+opted_out(s, c) if {
+	s.enableDefaultDeny.ingress == false
+	c.non_default_deny
+}
+
+# refused(spec, c): the agent refuses the whole policy (pkg/k8s/apis/cilium.io/v2/cnp_types.go
+# Parse) because a rule uses icmps while enable-icmp-rules is false (rule_validation.go).
+refused(s, c) if {
+	c.icmp_rules == false
+	some k in rule_lists
+	some rule in list(s, k)
+	count(list(rule, "icmps")) > 0
+}
+
+# enforced(x, c): the spec's rules take effect. Host policies need the host firewall
+# (pkg/policy/repository.go computePolicyEnforcementAndRules); with the config unknown
+# they are assumed on, since a host policy means nothing otherwise.
+enforced(x, c) if {
+	not refused(x.spec, c)
+	host_enforced(x, c)
+}
+
+host_enforced(x, _) if not x.host
+
+host_enforced(x, c) if {
+	x.host
+	c.host_firewall
+}
+
+host_enforced(x, c) if {
+	x.host
+	not c.known
 }
 
 # allows(spec, family): an ingress rule lets the family's signal in from the routers that
-# send it (world, all, CIDRs). Allowing only remote-node or cluster does not help: the hop
-# that drops a tunnel packet, e.g. a Transit Gateway, is outside the cluster.
+# send it. Allowing only remote-node or cluster does not: the hop that drops a packet,
+# e.g. a Transit Gateway, is outside the cluster.
 allows(s, family) if {
-	some rule in s.ingress
-	matches(rule, family)
-	from_router(rule)
+	some rule in list(s, "ingress")
+	icmps_covers(rule, family)
+	selects_router(rule, family)
 }
 
-# denies(spec, family) lists the ingressDeny rules that match the family's signal.
+allows(s, family) if {
+	some rule in list(s, "ingress")
+	l3_only(rule)
+	selects_router(rule, family)
+}
+
+# denies(spec, family) lists the ingressDeny rules that drop the family's signal. Deny
+# entries take precedence over every allow (bpf/lib/policy.h __policy_can_access).
 denies(s, family) := [i |
-	some i, rule in object.get(s, "ingressDeny", [])
-	matches(rule, family)
-	from_signal_source(rule, s)
-	not l3_only(rule)
+	some i, rule in list(s, "ingressDeny")
+	deny_covers(rule, family)
 ]
 
-l3_only(rule) if {
-	not rule.toPorts
-	not rule.icmps
+deny_covers(rule, family) if {
+	icmps_covers(rule, family)
+	selects_router(rule, family)
 }
 
-# A deny matters wherever the signal can come from: routers, or nodes that forward.
-from_signal_source(rule, _) if from_router(rule)
+deny_covers(rule, family) if {
+	icmps_covers(rule, family)
+	from_node(rule)
+}
 
-from_signal_source(rule, _) if from_node(rule)
+deny_covers(rule, family) if {
+	l3_only(rule)
+	broad_router(rule, family)
+}
 
 # egress_denies(spec, family): egressDeny rules that stop the subjects sending the signal
 # (a pod or node that routes for others must be able to say "fragmentation needed").
 egress_denies(s, family) := [i |
-	some i, rule in object.get(s, "egressDeny", [])
-	matches(rule, family)
-	not l3_only(rule)
+	some i, rule in list(s, "egressDeny")
+	icmps_covers(rule, family)
 ]
+
+# how(rule, family) says, for messages, by what a rule covers the family's signal.
+how(rule, family) := "icmps" if {
+	exact_type(rule, family)
+} else := "icmps type 0, which Cilium turns into port 0, a wildcard over every ICMP type of the family (cilium/cilium#41304)" if {
+	icmps_covers(rule, family)
+} else := "an L3-only rule, which Cilium installs for every protocol, ICMP included"
 
 # subject(spec) names what a spec selects, for messages.
 subject(s) := "nodes selected by nodeSelector" if is_host(s)
 
 subject(s) := "pods selected by endpointSelector" if not is_host(s)
 
-# --- Kubernetes NetworkPolicy --------------------------------------------------------
+# --- Kubernetes NetworkPolicy (pkg/k8s/network_policy.go ParseNetworkPolicy) ----------
 
-# k8s_default_deny: a NetworkPolicy whose policyTypes include Ingress (or that has ingress
-# rules and no policyTypes) isolates its pods for ingress; it cannot name ICMP types at all.
-k8s_default_deny(np) if "Ingress" in np.spec.policyTypes
+# k8s_default_deny(np): every spec.ingress rule becomes an entry, and an empty one isolates
+# the pods unless policyTypes names Egress alone. Ports take TCP, UDP and SCTP only.
+k8s_default_deny(np) if count(list(object.get(np, "spec", {}), "ingress")) > 0
 
-k8s_default_deny(np) if {
-	not np.spec.policyTypes
-	is_object(np.spec)
+k8s_default_deny(np) if "Ingress" in list(object.get(np, "spec", {}), "policyTypes")
+
+k8s_default_deny(np) if not "Egress" in list(object.get(np, "spec", {}), "policyTypes")
+
+# k8s_allows(np, family): a rule without ports is L3-only, every protocol: from everywhere
+# when it has no `from`, or from an ipBlock of the family.
+k8s_allows(np, family) if {
+	some rule in list(object.get(np, "spec", {}), "ingress")
+	count(list(rule, "ports")) == 0
+	k8s_from_router(rule, family)
 }
 
-# k8s_allows_all(np): some ingress rule without ports and peers admits everything.
-k8s_allows_all(np) if {
-	some rule in np.spec.ingress
-	not rule.from
-	not rule.ports
+k8s_from_router(rule, _) if count(list(rule, "from")) == 0
+
+k8s_from_router(rule, family) if {
+	some peer in list(rule, "from")
+	cidr_family(peer.ipBlock.cidr) == family
 }
 
-# --- blanket allowances: a policy that lets the signals in for everyone it selects ------
+# --- blanket allowances: a policy that lets the signal in for everyone it selects -----
 
-# covered_pods[cluster][namespace] is true when some policy with an empty endpointSelector
-# (all pods in the namespace; a CCNP: all pods, namespace "*") allows both signals.
-cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
-
-blanket_ns := {c: {e[1] | some e in blanket_entries; e[0] == c} | some c in {e[0] | some e in blanket_entries}}
-
-blanket_entries contains [o.cluster, namespace_of(o)] if {
+# blankets holds [cluster, namespace, family] for every enforced pod policy with an empty
+# endpointSelector (all pods of its namespace; a CCNP: all pods, namespace "*") that
+# allows the family's signal. Pod blankets never cover nodes: host policies are separate.
+blankets := {[o.cluster, namespace_of(o), family] |
 	some o in cilium_policies
-	some s in spec_list(o)
-	not s.nodeSelector
-	empty_selector(s.endpointSelector)
-	allows(s, "IPv4")
-	allows(s, "IPv6")
+	c := cluster(o)
+	some x in specs_of(o)
+	not x.host
+	not refused(x.spec, c)
+	empty_selector(x.spec.endpointSelector)
+	some family in ["IPv4", "IPv6"]
+	allows(x.spec, family)
 }
-
-spec_list(o) := array.concat([o.object.spec | is_object(o.object.spec)], [s | some s in object.get(o.object, "specs", []); is_object(s)])
 
 empty_selector(sel) if {
 	is_object(sel)
@@ -226,20 +367,31 @@ namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
 
 namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if o.kind != "CiliumClusterwideNetworkPolicy"
 
-# covered(x): a blanket policy lets the signals in for the subjects of spec entry x.
-# Pod blankets never cover nodes: host policies are enforced separately.
-covered(x) if {
+# covered(x, family): another policy lets the family's signal in for the subjects of spec x.
+covered(x, family) if {
 	not x.host
-	"*" in blanket_ns[x.object.cluster]
+	[x.object.cluster, "*", family] in blankets
 }
 
-covered(x) if {
+covered(x, family) if {
 	not x.host
-	namespace_of(x.object) in blanket_ns[x.object.cluster]
+	[x.object.cluster, namespace_of(x.object), family] in blankets
+}
+
+# Node selectors overlap often, so any enforced host policy of the cluster that allows the
+# signal counts for every host policy.
+covered(x, family) if {
+	x.host
+	some y in cluster_specs(x.object.cluster)
+	y.host
+	not refused(y.spec, cluster(y.object))
+	allows(y.spec, family)
 }
 
 # A Kubernetes NetworkPolicy's pods are covered like a CNP's in the same namespace.
-k8s_covered(o) if covered({"object": o, "host": false})
+k8s_covered(o, family) if covered({"object": o, "host": false}, family)
+
+# --- remediation snippets ------------------------------------------------------------
 
 # snippet is the ingress rule to paste, for the families that need it.
 snippet(families) := sprintf("ingress:\n- fromEntities: [world]\n  icmps:\n  - fields:\n%s", [concat("\n", [field_line(f) | some f in sort(families)])])
@@ -248,7 +400,12 @@ field_line("IPv4") := "    - {type: DestinationUnreachable, family: IPv4}"
 
 field_line("IPv6") := "    - {type: PacketTooBig, family: IPv6}"
 
-# --- problems: policy fields of the wrong shape, which Cilium's CRD validation refuses ---
+# icmp_rules_note(c) prefixes a snippet when the cluster refuses icmps.
+icmp_rules_note(c) := "First set enable-icmp-rules: \"true\" (it is false in this cluster, and Cilium refuses any policy with icmps). Then add:\n" if c.icmp_rules == false
+
+icmp_rules_note(c) := "" if c.icmp_rules != false
+
+# --- problems: policy fields Cilium's CRD validation refuses ---------------------------
 
 rule_lists := ["ingress", "ingressDeny", "egress", "egressDeny"]
 
@@ -268,7 +425,7 @@ problems contains {"object": o.id, "path": array.concat(path, [k, i, field]), "m
 	some x in specs_of(o)
 	path := x.path
 	some k in rule_lists
-	some i, rule in array_or_empty(x.spec[k])
+	some i, rule in list(x.spec, k)
 	some field in ["icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"]
 	v := rule[field]
 	not is_array(v)
@@ -280,10 +437,25 @@ problems contains {"object": o.id, "path": array.concat(path, [k, i, "icmps", j,
 	some x in specs_of(o)
 	path := x.path
 	some k in rule_lists
-	some i, rule in array_or_empty(x.spec[k])
-	some j, icmp in array_or_empty(rule.icmps)
-	some n, f in array_or_empty(icmp.fields)
+	some i, rule in list(x.spec, k)
+	some j, icmp in list(rule, "icmps")
+	some n, f in list(icmp, "fields")
 	msg := field_problem(f)
+}
+
+# toPorts protocol ICMP/ICMPv6: the CRD enum (TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6,
+# ESP, AH, ANY; "Matching on ICMP is not supported", pkg/policy/api/l4.go) refuses it.
+problems contains {"object": o.id, "path": array.concat(path, [k, i, "toPorts", j, "ports", n, "protocol"]), "message": msg} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	some x in specs_of(o)
+	path := x.path
+	some k in rule_lists
+	some i, rule in list(x.spec, k)
+	some j, pr in list(rule, "toPorts")
+	some n, p in list(pr, "ports")
+	upper(sprintf("%v", [p.protocol])) in {"ICMP", "ICMPV6"}
+	msg := sprintf("toPorts protocol %v is refused: Cilium matches ICMP only with icmps (a separate rule), e.g. icmps: [{fields: [{type: PacketTooBig, family: IPv6}]}]; toPorts protocols are TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6, ESP, AH and ANY (which covers only TCP, UDP and SCTP)", [p.protocol])
 }
 
 field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) if {
@@ -292,7 +464,7 @@ field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) i
 }
 
 field_problem(f) := sprintf("icmps type %v is neither a number from 0 to 255 nor an %s type name Cilium knows", [json.marshal(f.type), field_family(f)]) if {
-	field_family(f) in {"IPv4", "IPv6"}
+	object.get(f, "family", "IPv4") in {"IPv4", "IPv6", ""}
 	not valid_type(f)
 }
 
@@ -310,15 +482,11 @@ valid_type(f) if {
 
 valid_type(f) if {
 	is_string(f.type)
-	icmp_type_names[field_family(f)][f.type]
+	f.type in object.keys(icmp_codes[field_family(f)])
 }
 
-# All type names Cilium accepts (pkg/policy/api/icmp.go), not only the PMTU ones.
-icmp_type_names := {
-	"IPv4": {"EchoReply", "DestinationUnreachable", "Redirect", "Echo", "EchoRequest", "RouterAdvertisement", "RouterSelection", "TimeExceeded", "ParameterProblem", "Timestamp", "TimestampReply", "Photuris", "ExtendedEchoRequest", "ExtendedEchoReply"},
-	"IPv6": {"DestinationUnreachable", "PacketTooBig", "TimeExceeded", "ParameterProblem", "EchoRequest", "EchoReply", "MulticastListenerQuery", "MulticastListenerReport", "MulticastListenerDone", "RouterSolicitation", "RouterAdvertisement", "NeighborSolicitation", "NeighborAdvertisement", "RedirectMessage", "RouterRenumbering", "ICMPNodeInformationQuery", "ICMPNodeInformationResponse", "InverseNeighborDiscoverySolicitation", "InverseNeighborDiscoveryAdvertisement", "HomeAgentAddressDiscoveryRequest", "HomeAgentAddressDiscoveryReply", "MobilePrefixSolicitation", "MobilePrefixAdvertisement", "DuplicateAddressRequestCodeSuffix", "DuplicateAddressConfirmationCodeSuffix", "ExtendedEchoRequest", "ExtendedEchoReply"},
-}
-
-array_or_empty(v) := v if is_array(v)
-
-array_or_empty(v) := [] if not is_array(v)
+# list(x, k) is x[k] when it is a list, else empty: shape errors are problems, not verdicts.
+list(x, k) := v if {
+	v := object.get(x, k, [])
+	is_array(v)
+} else := []

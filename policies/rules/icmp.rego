@@ -1,5 +1,6 @@
 # ICMP rules: do network policies let path-MTU discovery's signals through?
-# The datapath facts behind every verdict are in policies/lib/netpol.rego.
+# The datapath facts behind every verdict, with their Cilium sources, are in
+# policies/lib/netpol.rego.
 package mtuguard.rules.icmp
 
 import data.mtuguard.lib.cilium
@@ -7,40 +8,36 @@ import data.mtuguard.lib.finding
 import data.mtuguard.lib.netpol
 import data.mtuguard.lib.objects
 
-# cluster(o) is the Cilium setup a policy runs under: its cluster's settings when that
-# config is in scope, else Cilium's defaults (and `known` false, so messages say so).
-cluster(o) := object.union(cilium.settings[o.cluster], {"known": true}) if cilium.settings[o.cluster]
-
-cluster(o) := {
-	"known": false, "allow_icmp_frag_needed": true, "host_firewall": false,
-	"ipv4": true, "ipv6": true, "underlay": "ipv4",
-} if not cilium.settings[o.cluster]
-
-assumption(c) := "" if c.known
-
-assumption(c) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults)" if not c.known
-
 family_name := {"IPv4": "ICMPv4 DestinationUnreachable (type 3; code 4 = fragmentation needed)", "IPv6": "ICMPv6 PacketTooBig (type 2)"}
 
-# relevant(c): a deny of a family the cluster does not run is moot.
-relevant(c) := families(c) if c.known
+# assumption(c, x) tells the reader when the cluster's config is not in scope.
+assumption(c, _) := "" if c.known
 
-relevant(c) := {"IPv4", "IPv6"} if not c.known
+assumption(c, x) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults, and the host firewall on, since a host policy only takes effect with it)" if {
+	not c.known
+	x.host
+}
 
-# families(c) are the address families whose signals matter in the cluster.
-families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
+assumption(c, x) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults)" if {
+	not c.known
+	not x.host
+}
+
+# Why a router's error meets policy at all (bpf/lib/conntrack.h): said once, reused.
+not_related := "a router's error is never CT_RELATED (Cilium relates an ICMP error to a connection only when the connection's peer sends it, bpf/lib/conntrack.h)"
 
 # METADATA
 # title: Network policy denies the ICMP errors path-MTU discovery needs
 # description: |
-#   A deny rule (`ingressDeny`, or `egressDeny` for what an endpoint must send) matches
-#   ICMPv4 type 3 (DestinationUnreachable; code 4 = fragmentation needed) or ICMPv6 type 2
-#   (PacketTooBig), by `icmps` (number or name) or by a `toPorts` protocol ICMP/ICMPv6/ANY
-#   without a port. Deny wins over every allow. Cilium still accepts ICMPv4
-#   fragmentation-needed before policy while `allow-icmp-frag-needed` is true (the default),
-#   so the IPv4 case is latent; there is no such bypass for PacketTooBig, so the IPv6 case
-#   drops every PacketTooBig conntrack does not relate to one of the endpoint's own
-#   connections.
+#   A deny rule drops ICMPv4 type 3 (DestinationUnreachable; code 4 = fragmentation needed)
+#   or ICMPv6 type 2 (PacketTooBig) from the routers that send them: `ingressDeny` with
+#   `icmps` naming the type (by number or name; type 0 too, which Cilium 1.20 reads as every
+#   type), or an L3-only `ingressDeny` of `world`/`all`, which covers every protocol. An
+#   `egressDeny` with such `icmps` stops endpoints that forward traffic from sending them.
+#   Deny wins over every allow. A router's error is never related to a connection in
+#   Cilium's conntrack, so it meets policy: ICMPv4 fragmentation-needed still passes while
+#   `allow-icmp-frag-needed` is true (the default), so the IPv4 case is latent; there is no
+#   such bypass for PacketTooBig, so the IPv6 case drops it.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp001
 # custom:
@@ -48,55 +45,82 @@ families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
 #   severity: error
 #   applies_to: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy
 #   remediation: |
-#     Remove DestinationUnreachable (IPv4 3) and PacketTooBig (IPv6 2) from the deny rule;
-#     to stop ping, deny EchoRequest (IPv4 8, IPv6 128) instead.
+#     Remove DestinationUnreachable (IPv4 3), PacketTooBig (IPv6 2) and type 0 from the deny
+#     rule's icmps; narrow an L3-only deny of world to `toPorts: [{ports: [{port: "0",
+#     protocol: ANY}]}]` (TCP, UDP and SCTP). To stop ping, deny EchoRequest instead.
 ICMP001 contains f if {
 	some x in netpol.focused_specs
-	c := cluster(x.object)
-	some family in relevant(c)
+	c := netpol.cluster(x.object)
+	some family in netpol.families(c)
 	some i in netpol.denies(x.spec, family)
 	rule := x.spec.ingressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["ingressDeny", i])}, {
-		"message": sprintf("ingressDeny rule %d of %s denies %s by %s: %s%s", [i, netpol.subject(x.spec), family_name[family], netpol.how(rule, family), ingress_effect(family, c, x.spec), assumption(c)]),
-		"remediation": sprintf("Remove the %s match from this ingressDeny rule (deny wins over any allow). To block ping, deny EchoRequest (IPv4 type 8, IPv6 type 128) instead.", [family_name[family]]),
+		"message": sprintf("ingressDeny rule %d of %s drops %s from %s, by %s: %s%s", [i, netpol.subject(x.spec), family_name[family], peer_text(rule, family), netpol.how(rule, family), ingress_effect(family, c, x), assumption(c, x)]),
+		"remediation": deny_remediation(rule, family, "ingressDeny"),
 	})
 }
 
 ICMP001 contains f if {
 	some x in netpol.focused_specs
-	c := cluster(x.object)
-	some family in relevant(c)
+	c := netpol.cluster(x.object)
+	some family in netpol.families(c)
 	some i in netpol.egress_denies(x.spec, family)
 	rule := x.spec.egressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["egressDeny", i])}, {
-		"message": sprintf("egressDeny rule %d of %s denies sending %s by %s: when they forward traffic (gateways, VPN or proxy pods, nodes) senders never learn the path MTU, and large packets through them are lost silently%s", [i, netpol.subject(x.spec), family_name[family], netpol.how(rule, family), assumption(c)]),
-		"remediation": sprintf("Remove the %s match from this egressDeny rule.", [family_name[family]]),
+		"message": sprintf("egressDeny rule %d of %s stops them sending %s, by %s: those that forward traffic (gateways, VPN or proxy pods, nodes) can no longer tell senders the path MTU, and large packets through them are lost silently; %s%s", [i, netpol.subject(x.spec), family_name[family], netpol.how(rule, family), egress_effect(family, c, x), assumption(c, x)]),
+		"remediation": deny_remediation(rule, family, "egressDeny"),
 	})
 }
 
-ingress_effect("IPv4", c, s) := "latent while enable-host-firewall is false: host policies are not enforced, but the rule takes effect when the host firewall is turned on" if {
-	netpol.is_host(s)
-	c.known
-	not c.host_firewall
-} else := "live: allow-icmp-frag-needed is false in this cluster's Cilium config, so fragmentation-needed from routers is dropped and path-MTU discovery fails" if {
-	c.allow_icmp_frag_needed == false
-} else := "latent today: while allow-icmp-frag-needed is true (Cilium's default) the datapath accepts ICMPv4 fragmentation-needed before any policy lookup, deny rules included (bpf/lib/policy.h); the rule drops the other DestinationUnreachable codes now and fragmentation-needed as soon as that option is turned off"
+peer_text(rule, family) := "the routers on the path (they are `world` to Cilium)" if {
+	netpol.selects_router(rule, family)
+} else := "the routers on the path (they are `world` to Cilium)" if {
+	netpol.broad_router(rule, family)
+} else := "nodes"
 
-ingress_effect("IPv6", c, s) := "latent while enable-host-firewall is false: host policies are not enforced, but the rule takes effect when the host firewall is turned on" if {
-	netpol.is_host(s)
+# Effects, in order: not enforced at all, then what the datapath does.
+ingress_effect(family, c, x) := sprintf("latent: %s", [unenforced(c, x)]) if {
+	unenforced(c, x)
+} else := sprintf("live: allow-icmp-frag-needed is false in this cluster and %s, so fragmentation-needed from routers is dropped and IPv4 path-MTU discovery fails for them", [not_related]) if {
+	family == "IPv4"
+	c.allow_icmp_frag_needed == false
+} else := "latent for fragmentation-needed: while allow-icmp-frag-needed is true (Cilium's default) bpf/lib/policy.h accepts ICMPv4 type 3 code 4 before any policy lookup, deny rules included; the rule drops the other DestinationUnreachable codes now, and fragmentation-needed as soon as that option is turned off" if {
+	family == "IPv4"
+} else := sprintf("live: Cilium has no bypass for PacketTooBig, and %s, so every PacketTooBig a router sends them is dropped and IPv6 path-MTU discovery fails for them", [not_related])
+
+egress_effect(family, c, x) := sprintf("latent: %s", [unenforced(c, x)]) if {
+	unenforced(c, x)
+} else := "latent for fragmentation-needed while allow-icmp-frag-needed is true (Cilium's default): bpf/lib/policy.h accepts it before policy in both directions; the rule drops it once that option is turned off" if {
+	family == "IPv4"
+	c.allow_icmp_frag_needed != false
+} else := "live: nothing exempts it from this deny"
+
+unenforced(c, x) := "Cilium refuses this whole policy while enable-icmp-rules is false (pkg/policy/api/rule_validation.go); the deny takes effect once ICMP rules are enabled" if {
+	netpol.refused(x.spec, c)
+} else := "enable-host-firewall is false in this cluster, so host policies are not enforced; the deny takes effect when the host firewall is turned on" if {
+	x.host
 	c.known
 	not c.host_firewall
-} else := "live: Cilium has no bypass for PacketTooBig; only errors conntrack relates to a connection of the selected endpoints (CT_RELATED) get through, so PacketTooBig for anything else (SNATed, forwarded or node traffic) is dropped and IPv6 path-MTU discovery fails"
+}
+
+deny_remediation(rule, family, field) := sprintf("Drop type 0 (EchoReply) from this %s rule's icmps: Cilium 1.20 reads it as every ICMP type of the family (cilium/cilium#41304). To stop ping, deny EchoRequest (IPv4 type 8, IPv6 type 128) instead.", [field]) if {
+	netpol.icmps_covers(rule, family)
+	not netpol.exact_type(rule, family)
+} else := sprintf("Remove %s from this %s rule's icmps: deny wins over every allow, so nothing else can let it back in. To stop ping, deny EchoRequest (IPv4 type 8, IPv6 type 128) instead.", [family_name[family], field]) if {
+	netpol.icmps_covers(rule, family)
+} else := "Narrow this deny to transport protocols so ICMP errors still arrive: add `toPorts: [{ports: [{port: \"0\", protocol: ANY}]}]` to it (ANY covers TCP, UDP and SCTP only). To block ping as well, add a separate ingressDeny rule from the same peers with `icmps: [{fields: [{type: EchoRequest, family: IPv4}, {type: EchoRequest, family: IPv6}]}]`."
 
 # METADATA
 # title: Host firewall drops the router's MTU signal to nodes
 # description: |
 #   A host policy (CiliumClusterwideNetworkPolicy with `nodeSelector`) puts nodes in ingress
-#   default-deny while the host firewall is enabled, and does not allow the signal a router
-#   sends about an encapsulated packet, which is addressed to the node and belongs to no pod
-#   connection: ICMPv6 PacketTooBig with an IPv6 underlay, or ICMPv4 fragmentation-needed
-#   when the cluster sets `allow-icmp-frag-needed` to false. Fires only when the cluster's
-#   Cilium config is in scope.
+#   default-deny while the host firewall is enabled, and no host policy allows the signal a
+#   router sends about an encapsulated packet. That signal is addressed to the node and is
+#   never related to a connection in Cilium's conntrack (it does not come from the peer), so
+#   the host firewall judges it as new traffic from `world`: ICMPv6 PacketTooBig with an IPv6
+#   underlay, or ICMPv4 fragmentation-needed when the cluster sets `allow-icmp-frag-needed`
+#   to false, is dropped and tunnel traffic that exceeds the path MTU vanishes. Fires only
+#   when the cluster's Cilium config is in scope.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp002
 # custom:
@@ -104,52 +128,62 @@ ingress_effect("IPv6", c, s) := "latent while enable-host-firewall is false: hos
 #   severity: error
 #   applies_to: CiliumClusterwideNetworkPolicy (host policy)
 #   remediation: |
-#     Allow the signal from `world` and `remote-node` in the host policy (`icmps` with
-#     PacketTooBig / DestinationUnreachable), or keep `allow-icmp-frag-needed` true.
+#     Allow the signal from `world` in the host policy (`icmps` with PacketTooBig /
+#     DestinationUnreachable), or keep `allow-icmp-frag-needed` true.
 ICMP002 contains f if {
 	some x in netpol.focused_specs
 	x.host
-	netpol.default_deny(x.spec)
-	c := cluster(x.object)
+	c := netpol.cluster(x.object)
 	c.known
 	c.host_firewall
+	netpol.default_deny(x.spec, c)
+	not netpol.refused(x.spec, c)
 	missing := host_missing(x, c)
 	count(missing) > 0
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["nodeSelector"])}, {
-		"message": sprintf("this host policy puts nodes in ingress default-deny with the host firewall enabled, and nothing allows %s from routers or remote nodes: %s", [concat(" or ", [family_name[m] | some m in sort(missing)]), concat("; ", [host_reason(m) | some m in sort(missing)])]),
-		"remediation": sprintf("Add to the host policy's ingress:\n%s\n(and `fromEntities: [remote-node]` with the same icmps if remote nodes route for each other)", [netpol.snippet(missing)]),
+		"message": sprintf("this host policy puts nodes in ingress default-deny with the host firewall enabled, and no host policy allows %s from routers: %s.", [concat(" or ", [family_name[m] | some m in sort(missing)]), concat("; ", [host_reason(m) | some m in sort(missing)])]),
+		"remediation": sprintf("%sAdd to the host policy's ingress:\n%s%s", [netpol.icmp_rules_note(c), netpol.snippet(missing), host_alternative(missing)]),
 	})
 }
 
 host_missing(x, c) := {m |
 	some m in {"IPv4", "IPv6"}
 	host_needs(m, c)
-	not host_allowed(x, m)
+	not netpol.allows(x.spec, m)
+	not netpol.covered(x, m)
 }
 
 host_needs("IPv6", c) if c.underlay == "ipv6"
 
-host_needs("IPv4", c) if c.allow_icmp_frag_needed == false
-
-# Any host policy of the cluster allowing the signal counts: node selectors overlap often.
-host_allowed(x, family) if {
-	some y in netpol.cluster_specs(x.object.cluster)
-	y.host
-	netpol.allows(y.spec, family)
+host_needs("IPv4", c) if {
+	c.allow_icmp_frag_needed == false
+	c.ipv4
 }
 
-host_reason("IPv6") := "the underlay is IPv6, so routers report oversized tunnel packets with PacketTooBig, which Cilium never exempts from policy"
+host_reason("IPv6") := sprintf("the underlay is IPv6, so a router that cannot forward an encapsulated packet sends the node PacketTooBig; Cilium never exempts PacketTooBig from policy, and %s, so the host firewall drops it, the node never learns the path MTU, and oversized tunnel packets vanish", [not_related])
 
-host_reason("IPv4") := "allow-icmp-frag-needed is false, so fragmentation-needed is subject to policy like any other packet"
+host_reason("IPv4") := "allow-icmp-frag-needed is false, so the router's fragmentation-needed about an encapsulated packet meets the host firewall as new traffic from world and is dropped; oversized tunnel packets vanish"
+
+host_alternative(missing) := "\n(or keep allow-icmp-frag-needed true, Cilium's default, for fragmentation-needed)" if "IPv4" in missing
+
+host_alternative(missing) := "" if not "IPv4" in missing
+
+icmp002_fires(x, c) if {
+	x.host
+	c.known
+	c.host_firewall
+	count(host_missing(x, c)) > 0
+}
 
 # METADATA
 # title: Default-deny without an explicit allowance for MTU signals
 # description: |
-#   Endpoints or nodes are in ingress default-deny and no rule allows fragmentation-needed /
-#   PacketTooBig. It works today only because of Cilium's defaults: CT_RELATED lets errors
-#   about tracked connections through, and `allow-icmp-frag-needed` lets ICMPv4 code 4
-#   through. Errors about untracked traffic (SNAT, forwarding) are dropped. Kubernetes
-#   NetworkPolicy cannot express ICMP at all.
+#   Endpoints or nodes are in ingress default-deny and no policy allows fragmentation-needed
+#   / PacketTooBig from routers. A router's error is never related to a connection in
+#   Cilium's conntrack, so it meets policy: ICMPv4 fragmentation-needed passes only thanks to
+#   `allow-icmp-frag-needed` (default true); PacketTooBig has no such bypass and is dropped
+#   wherever routers send it to these endpoints (native routing; nodes' own IPv6 traffic).
+#   Kubernetes NetworkPolicy cannot name ICMP types at all.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp003
 # custom:
@@ -161,16 +195,17 @@ host_reason("IPv4") := "allow-icmp-frag-needed is false, so fragmentation-needed
 #     `icmps` ingress rule, in this policy or in one that selects all pods of the namespace.
 ICMP003 contains f if {
 	some x in netpol.focused_specs
-	netpol.default_deny(x.spec)
-	c := cluster(x.object)
-	enforced(x, c)
+	c := netpol.cluster(x.object)
+	netpol.default_deny(x.spec, c)
+	netpol.enforced(x, c)
 	not icmp002_fires(x, c)
-	missing := {m | some m in families(c); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
+	unallowed := {m | some m in netpol.families(c); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
+	count(unallowed) > 0
+	missing := {m | some m in unallowed; not netpol.covered(x, m)} # last: it looks at other policies
 	count(missing) > 0
-	not netpol.covered(x) # last: it looks at every policy of the cluster
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, {
-		"message": sprintf("%s are in ingress default-deny and no rule allows %s from routers: it works today only because %s%s", [netpol.subject(x.spec), concat(" or ", [family_name[m] | some m in sort(missing)]), defaults_text(missing, c), assumption(c)]),
-		"remediation": sprintf("Add an explicit allowance to this policy:\n%s", [netpol.snippet(missing)]),
+		"message": sprintf("%s are in ingress default-deny and nothing allows %s from routers (`world` to Cilium); %s, so it meets this policy. %s.%s", [netpol.subject(x.spec), concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, x.host), assumption(c, x)]),
+		"remediation": sprintf("%sAdd an explicit allowance to this policy:\n%s", [netpol.icmp_rules_note(c), netpol.snippet(missing)]),
 	})
 }
 
@@ -178,32 +213,27 @@ ICMP003 contains f if {
 	some o in objects.focus
 	o.kind == "NetworkPolicy"
 	netpol.k8s_default_deny(o.object)
-	not netpol.k8s_allows_all(o.object)
-	not netpol.k8s_covered(o)
-	c := cluster(o)
-	f := finding.new({"object": o.id, "path": ["spec", "policyTypes"]}, {
-		"message": sprintf("this NetworkPolicy isolates its pods for ingress, and Kubernetes NetworkPolicy cannot express ICMP, so nothing can allow fragmentation-needed or PacketTooBig here: it works today only because %s%s", [defaults_text(families(c), c), assumption(c)]),
-		"remediation": sprintf("Add a CiliumNetworkPolicy in this namespace with `endpointSelector: {}` and:\n%s", [netpol.snippet(families(c))]),
+	c := netpol.cluster(o)
+	unallowed := {m | some m in netpol.families(c); not netpol.k8s_allows(o.object, m)}
+	count(unallowed) > 0
+	missing := {m | some m in unallowed; not netpol.k8s_covered(o, m)}
+	count(missing) > 0
+	f := finding.new({"object": o.id, "path": k8s_path(o.object)}, {
+		"message": sprintf("this NetworkPolicy isolates its pods for ingress (Cilium enforces it as ingress default-deny), and a NetworkPolicy cannot name ICMP types: its ports take TCP, UDP and SCTP only, and only a rule without ports (every protocol) from an ipBlock or from everywhere admits routers' ICMP. Nothing lets %s in; %s, so it meets this policy. %s.%s", [concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, false), assumption(c, {"host": false})]),
+		"remediation": sprintf("%sAdd a CiliumNetworkPolicy in namespace %q selecting the same pods (`endpointSelector: {}` for all of them) with:\n%s", [netpol.icmp_rules_note(c), object.get(o.object, ["metadata", "namespace"], "default"), netpol.snippet(missing)]),
 	})
 }
 
-enforced(x, _) if not x.host
+k8s_path(np) := ["spec", "policyTypes"] if np.spec.policyTypes
 
-enforced(x, c) if {
-	x.host
-	c.host_firewall
+k8s_path(np) := ["spec", "ingress"] if {
+	not np.spec.policyTypes
+	np.spec.ingress
 }
 
-enforced(x, c) if {
-	x.host
-	not c.known
-}
-
-icmp002_fires(x, c) if {
-	x.host
-	c.known
-	c.host_firewall
-	count(host_missing(x, c)) > 0
+k8s_path(np) := ["spec"] if {
+	not np.spec.policyTypes
+	not np.spec.ingress
 }
 
 default_deny_field(s) := "enableDefaultDeny" if s.enableDefaultDeny.ingress == true
@@ -218,20 +248,28 @@ default_deny_field(s) := "ingressDeny" if {
 	not s.ingress
 }
 
-defaults_text(missing, c) := concat(" and ", [default_text(m, c) | some m in sort(missing)])
+defaults_text(missing, c, host) := concat("; ", [default_text(m, c, host) | some m in sort(missing)])
 
-default_text("IPv4", c) := "allow-icmp-frag-needed (default true) lets ICMPv4 fragmentation-needed through" if c.allow_icmp_frag_needed
+default_text("IPv4", c, _) := "ICMPv4 fragmentation-needed gets through only because allow-icmp-frag-needed is true (Cilium's default), which accepts it before any policy lookup (bpf/lib/policy.h)" if c.allow_icmp_frag_needed
 
-default_text("IPv4", c) := "conntrack lets errors about tracked connections through (CT_RELATED) — and allow-icmp-frag-needed is false here, so fragmentation-needed for anything else is dropped" if not c.allow_icmp_frag_needed
+default_text("IPv4", c, _) := "allow-icmp-frag-needed is false in this cluster, so fragmentation-needed from routers is dropped here now (see ICMP004 on the Cilium config)" if not c.allow_icmp_frag_needed
 
-default_text("IPv6", _) := "conntrack lets PacketTooBig about tracked connections through (CT_RELATED); PacketTooBig about SNATed or forwarded traffic is dropped"
+default_text("IPv6", _, true) := "PacketTooBig has no bypass like allow-icmp-frag-needed, so PacketTooBig that routers send the nodes about their own IPv6 traffic is dropped"
+
+default_text("IPv6", c, false) := sprintf("PacketTooBig has no bypass like allow-icmp-frag-needed, so PacketTooBig that routers send these pods is dropped; %s", [ipv6_exposure(c)])
+
+ipv6_exposure(c) := "this cluster routes natively, so routers on the pods' IPv6 paths address them directly and path-MTU discovery fails now" if {
+	c.known
+	c.routing_mode == "native"
+} else := "in tunnel mode routers mostly address the node instead (pod traffic leaves encapsulated or masqueraded), so this bites with native routing or unmasqueraded IPv6"
 
 # METADATA
 # title: allow-icmp-frag-needed disabled under default-deny policies
 # description: |
 #   `allow-icmp-frag-needed: "false"` makes ICMPv4 fragmentation-needed subject to policy.
-#   Wherever policies put endpoints or nodes in ingress default-deny without allowing it,
-#   path-MTU discovery breaks. A warning when no such policy is in scope (yet).
+#   A router's error is never related to a connection in Cilium's conntrack, so wherever
+#   policies put endpoints or nodes in ingress default-deny without allowing it from routers,
+#   it is dropped and path-MTU discovery breaks. A warning when no such policy is in scope.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp004
 # custom:
@@ -244,43 +282,44 @@ default_text("IPv6", _) := "conntrack lets PacketTooBig about tracked connection
 ICMP004 contains f if {
 	some c, s in cilium.settings
 	s.allow_icmp_frag_needed == false
+	s.ipv4
 	at := cilium.at(c, "allow-icmp-frag-needed")
 	objects.focused(at.object)
 	blocking := sort([policy_name(o) | some o in blocking_policies(c)])
-	f := finding.with_severity(at, icmp004_text(blocking), icmp004_severity(blocking))
+	f := finding.with_severity(at, icmp004_text(blocking, c), icmp004_severity(blocking))
 }
 
 icmp004_severity(blocking) := "error" if count(blocking) > 0
 
 icmp004_severity(blocking) := "warning" if count(blocking) == 0
 
-icmp004_text(blocking) := {
-	"message": sprintf("allow-icmp-frag-needed is false, so ICMPv4 fragmentation-needed is subject to policy, and %s put endpoints in ingress default-deny without allowing it: only fragmentation-needed that conntrack relates to their own connections (CT_RELATED) still gets through; for SNATed and forwarded traffic it is dropped and path-MTU discovery breaks.", [concat(", ", blocking)]),
-	"remediation": "Remove allow-icmp-frag-needed: \"false\" (Cilium's default is true), or add an icmps allowance for DestinationUnreachable (IPv4) from world to each of those policies.",
+icmp004_text(blocking, c) := {
+	"message": sprintf("allow-icmp-frag-needed is false, so ICMPv4 fragmentation-needed meets policy like any packet, and %s put endpoints or nodes in ingress default-deny without allowing it: %s, so they drop every fragmentation-needed routers send and IPv4 path-MTU discovery fails for them.", [concat(", ", blocking), not_related]),
+	"remediation": sprintf("%s, or add to each of those policies:\n%s", [restore_bypass(c), netpol.snippet({"IPv4"})]),
 } if count(blocking) > 0
 
-icmp004_text(blocking) := {
-	"message": "allow-icmp-frag-needed is false, so ICMPv4 fragmentation-needed is subject to policy: any policy that puts endpoints in ingress default-deny without allowing it will break path-MTU discovery (none is in scope of this run).",
-	"remediation": "Remove allow-icmp-frag-needed: \"false\" (Cilium's default is true), or make sure every default-deny policy allows DestinationUnreachable (IPv4) from world.",
+icmp004_text(blocking, c) := {
+	"message": sprintf("allow-icmp-frag-needed is false, so ICMPv4 fragmentation-needed meets policy like any packet, and %s: any policy that puts endpoints in ingress default-deny without allowing it from routers will break IPv4 path-MTU discovery (none is in scope of this run).", [not_related]),
+	"remediation": sprintf("%s, or make sure every default-deny policy allows DestinationUnreachable (IPv4) from world.", [restore_bypass(c)]),
 } if count(blocking) == 0
+
+restore_bypass(c) := "Remove allow-icmp-frag-needed from the Helm values' extraConfig (Cilium's default is true)" if {
+	cilium.form[c] == "helm"
+} else := "Remove allow-icmp-frag-needed: \"false\" from the cilium-config ConfigMap (Cilium's default is true)"
 
 blocking_policies(c) := {x.object |
 	some x in netpol.cluster_specs(c)
-	netpol.default_deny(x.spec)
+	cc := netpol.cluster(x.object)
+	netpol.default_deny(x.spec, cc)
+	netpol.enforced(x, cc)
 	not netpol.allows(x.spec, "IPv4")
-	not netpol.covered(x)
-	not skip_host(x, c)
+	not netpol.covered(x, "IPv4")
 } | {o |
 	some o in objects.kind("NetworkPolicy")
 	o.cluster == c
 	netpol.k8s_default_deny(o.object)
-	not netpol.k8s_allows_all(o.object)
-	not netpol.k8s_covered(o)
-}
-
-skip_host(x, c) if {
-	x.host
-	not cilium.settings[c].host_firewall
+	not netpol.k8s_allows(o.object, "IPv4")
+	not netpol.k8s_covered(o, "IPv4")
 }
 
 policy_name(o) := sprintf("%s %s", [o.kind, object.get(o.object, ["metadata", "name"], "(unnamed)")])

@@ -50,3 +50,9 @@ test_mtu007_passes_networkd_dropin if {
 test_mtu007_passes_bare_command_backed_by_dropin if {
 	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500), fixtures.networkd(8500)])])
 }
+
+test_mtu001_fires_with_several_pools_at_the_same_mtu if {
+	objs := [member_cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)]), object.union(fixtures.pool(2, "a", "al2023", [fixtures.networkd(9001)]), {"nodepools": [{"name": "other", "path": [], "family": "al2023", "settings": [fixtures.networkd(9001)]}]})]
+	some f in mtu.MTU001 with input as fixtures.run(objs)
+	contains(f.message, "node pools \"default\", \"other\" set it with systemd-networkd MTUBytes")
+}

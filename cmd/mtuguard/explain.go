@@ -12,23 +12,32 @@ import (
 )
 
 type explainFlags struct {
+	config                    string
 	nodeMTU, mtu, pathMTU     int
 	paths                     []string
 	tunnel, underlay, encrypt string
 	links                     bool
 }
 
+// datapathFlags describe a datapath by hand; with files the files describe it.
+var datapathFlags = []string{"mtu", "tunnel", "underlay", "encryption"}
+
 func newExplainCmd() *cobra.Command {
 	var fl explainFlags
 	cmd := &cobra.Command{
 		Use:   "explain [CILIUM-CONFIG-FILE...]",
 		Short: "Show the byte budget of a tunnelled packet and the largest safe MTU",
-		Long: `Show how Cilium's overheads eat into the path MTU: outer headers, tunnel,
-encryption, the pod's packet and its TCP MSS, and whether the path between clusters
-carries it. The arithmetic is the rules' own (policies/lib/budget.rego).`,
+		Long: `Show how Cilium's overheads eat into the path MTU: the packet on the wire, the outer
+headers and tunnel, encryption, the pod's packet and its TCP MSS; whether the path between
+clusters carries it, and what the path does with a larger packet (drops it silently, or
+drops it and signals). The arithmetic is the rules' own (policies/lib/budget.rego).
+
+Describe the datapath with flags, or give Cilium configs (cilium-config ConfigMap, Helm
+values, HelmRelease/Application) to read it the way the rules do. The path comes from
+--path/--path-mtu, else from the config file (.mtuguard.yaml).`,
 		Example: `  mtuguard explain --node-mtu 9001 --path aws-transit-gateway --tunnel vxlan
   mtuguard explain --path-mtu 1400 --tunnel geneve --underlay ipv6 --encryption wireguard
-  mtuguard explain --path aws-transit-gateway clusters/prod/cilium-values.yaml
+  mtuguard explain --path aws-vpc-peering-inter-region clusters/prod/cilium-values.yaml
   mtuguard explain --links`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
@@ -36,9 +45,14 @@ carries it. The arithmetic is the rules' own (policies/lib/budget.rego).`,
 				return printLinks(out)
 			}
 			if len(args) > 0 {
+				for _, name := range datapathFlags {
+					if cmd.Flags().Changed(name) {
+						return usageError("--%s describes the datapath by hand; with files, the files describe it", name)
+					}
+				}
 				return explainFiles(cmd, args, fl)
 			}
-			q, path, err := fl.query()
+			q, links, err := fl.query()
 			if err != nil {
 				return usageError("%v", err)
 			}
@@ -50,11 +64,13 @@ carries it. The arithmetic is the rules' own (policies/lib/budget.rego).`,
 			if err != nil {
 				return err
 			}
-			printBudget(out, q, b, path)
+			d := datapath{protocol: fl.tunnel, explicitMTU: fl.mtu > 0}
+			printBudget(out, q, b, d, links)
 			return nil
 		},
 	}
 	f := cmd.Flags()
+	f.StringVarP(&fl.config, "config", "c", "", "config file for the path and node MTU with files (default: "+defaultConfigFile+", if present)")
 	f.IntVar(&fl.nodeMTU, "node-mtu", policies.DefaultNodeMTU, "MTU of the node's interface (what Cilium auto-detects)")
 	f.IntVar(&fl.mtu, "mtu", 0, "Cilium's mtu setting (Helm MTU); 0 = auto-detect the node MTU")
 	f.StringSliceVar(&fl.paths, "path", nil, "links between the clusters (repeatable or comma-separated; see --links)")
@@ -62,7 +78,7 @@ carries it. The arithmetic is the rules' own (policies/lib/budget.rego).`,
 	f.StringVar(&fl.tunnel, "tunnel", "vxlan", "vxlan, geneve or none (native routing)")
 	f.StringVar(&fl.underlay, "underlay", "ipv4", "ipv4 or ipv6: the family of the nodes' addresses")
 	f.StringVar(&fl.encrypt, "encryption", "none", "none, wireguard or ipsec")
-	f.BoolVar(&fl.links, "links", false, "list the known links and their MTUs")
+	f.BoolVar(&fl.links, "links", false, "list the known links: MTU and what each does with a larger packet")
 	return cmd
 }
 
@@ -84,86 +100,144 @@ func (fl explainFlags) query() (policies.BudgetQuery, []policies.Link, error) {
 	if fl.encrypt != "none" && fl.encrypt != "wireguard" && fl.encrypt != "ipsec" {
 		return q, nil, fmt.Errorf("--encryption %q: want none, wireguard or ipsec", fl.encrypt)
 	}
+	if q.BaseMTU < 68 || fl.pathMTU < 0 || fl.pathMTU > 0 && fl.pathMTU < 68 {
+		return q, nil, fmt.Errorf("MTUs start at 68 bytes")
+	}
+	if q.PathMTU > 0 || len(fl.paths) == 0 {
+		return q, nil, nil
+	}
+	cfg := policies.Config{Mesh: policies.MeshConfig{Links: fl.paths}}
+	if err := cfg.Validate(); err != nil {
+		return q, nil, err
+	}
+	q.PathMTU, _, _ = cfg.PathMTU()
+	return q, resolveLinks(fl.paths), nil
+}
+
+func resolveLinks(names []string) []policies.Link {
 	var links []policies.Link
-	if q.PathMTU == 0 && len(fl.paths) > 0 {
-		cfg := policies.Config{Mesh: policies.MeshConfig{Links: fl.paths}}
-		if err := cfg.Validate(); err != nil {
-			return q, nil, err
-		}
-		q.PathMTU, _, _ = cfg.PathMTU()
-		for _, name := range fl.paths {
-			l, _ := policies.LookupLink(name)
+	for _, name := range names {
+		if l, err := policies.LookupLink(name); err == nil {
 			links = append(links, l)
 		}
 	}
-	return q, links, nil
+	return links
 }
 
-func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, links []policies.Link) {
+// datapath is what the budget query does not carry but the diagram names.
+type datapath struct {
+	protocol    string // vxlan or geneve
+	explicitMTU bool   // Cilium's mtu is set, rather than auto-detected from the node
+}
+
+// printBudget draws the budget. Every number comes from b, which budget.rego computed;
+// the labels only name the headers each overhead stands for.
+func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datapath, links []policies.Link) {
+	underlay := familyName(q.Underlay)
 	tunnel := "native routing (no tunnel)"
 	if q.RoutingMode == "tunnel" {
-		tunnel = fmt.Sprintf("tunnel over %s", strings.ToUpper(q.Underlay[:2])+q.Underlay[2:])
+		tunnel = fmt.Sprintf("%s tunnel over %s", protocolName(d.protocol), underlay)
 	}
-	fmt.Fprintf(w, "Byte budget: %s, encryption %s, Cilium MTU %d\n\n", tunnel, q.Encryption, b.BaseMTU)
-	fmt.Fprintf(w, "  packet on the wire (Cilium's MTU)    %5d bytes\n", b.Wire)
+	encryption := "no encryption"
+	if q.Encryption != "none" {
+		encryption = encryptionName(q.Encryption) + " encryption"
+	}
+	base := fmt.Sprintf("Cilium mtu %d", b.BaseMTU)
+	if !d.explicitMTU {
+		base = fmt.Sprintf("node MTU %d, auto-detected (Cilium mtu unset)", b.BaseMTU)
+	}
+	fmt.Fprintf(w, "Byte budget: %s, %s; %s\n\n", tunnel, encryption, base)
+
+	inner := familyName(q.Inner)
+	rows := [][2]any{{"packet on the wire (Cilium's MTU)", fmt.Sprintf("%5d bytes", b.Wire)}}
 	if b.TunnelOverhead > 0 {
-		fmt.Fprintf(w, "  ├─ outer IP + UDP + tunnel + inner Ethernet  %d\n", b.TunnelOverhead)
+		rows = append(rows, [2]any{fmt.Sprintf("├─ outer %s + UDP + %s headers, inner Ethernet", underlay, protocolName(d.protocol)), b.TunnelOverhead})
 	}
 	if b.EncryptionOverhead > 0 {
-		fmt.Fprintf(w, "  ├─ %s                          %d\n", q.Encryption, b.EncryptionOverhead)
+		rows = append(rows, [2]any{"├─ " + encryptionName(q.Encryption) + " encapsulation", b.EncryptionOverhead})
 	}
-	fmt.Fprintf(w, "  └─ pod packet (pod MTU)              %5d\n", b.PodMTU)
-	fmt.Fprintf(w, "       ├─ inner IP + TCP headers       %5d\n", b.PodMTU-b.MSS)
-	fmt.Fprintf(w, "       └─ TCP payload (MSS)            %5d\n\n", b.MSS)
+	rows = append(rows,
+		[2]any{"└─ pod packet (pod MTU)", b.PodMTU},
+		[2]any{fmt.Sprintf("   ├─ inner %s + TCP headers", inner), b.PodMTU - b.MSS},
+		[2]any{"   └─ TCP payload (MSS)", b.MSS})
+	for _, r := range rows {
+		if n, ok := r[1].(int); ok {
+			fmt.Fprintf(w, "  %-52s %5d\n", r[0], n)
+		} else {
+			fmt.Fprintf(w, "  %-52s %s\n", r[0], r[1])
+		}
+	}
+	fmt.Fprintln(w)
+
 	if b.PathMTU == 0 {
-		fmt.Fprintln(w, "Path between clusters: not given (--path or --path-mtu).")
+		fmt.Fprintln(w, "Path between clusters: not given (--path LINK or --path-mtu N; `mtuguard explain --links` lists the links).")
+		minimumNote(w, b.PodMTU)
 		return
 	}
 	via := fmt.Sprintf("%d bytes", b.PathMTU)
 	if len(links) > 0 {
 		var names []string
 		for _, l := range links {
-			names = append(names, fmt.Sprintf("%s %d", l.Name, l.MTU))
+			names = append(names, fmt.Sprintf("%s (%d)", l.Name, l.MTU))
 		}
-		via = strings.Join(names, " → ")
+		via = fmt.Sprintf("%s: path MTU %d", strings.Join(names, " → "), b.PathMTU)
 	}
 	fmt.Fprintf(w, "Path between clusters: %s\n", via)
 	if b.Fits {
 		fmt.Fprintf(w, "  OK: %d-byte packets fit the %d-byte path; pod MTU %d is safe.\n", b.Wire, b.PathMTU, b.PodMTU)
+		minimumNote(w, b.PodMTU)
 		return
 	}
-	fmt.Fprintf(w, "  UNSAFE: pod MTU %d makes %d-byte packets; the path carries %d. %s\n", b.PodMTU, b.Wire, b.PathMTU, pathBehaviour(links, q))
-	fmt.Fprintf(w, "\nLargest safe setting: mtu: %d (Helm MTU: %d) → pod MTU %d, TCP MSS %d\n", b.SafeMTU, b.SafeMTU, b.SafePodMTU, b.SafeMSS)
-	if b.SafePodMTU < 1280 {
-		fmt.Fprintf(w, "  Note: pod MTU %d is below 1280: IPv6 between pods stops working (MTU005).\n", b.SafePodMTU)
+	wrap(w, "  ", fmt.Sprintf("UNSAFE: pod MTU %d makes %d-byte packets on the wire; the path carries %d. %s",
+		b.PodMTU, b.Wire, b.PathMTU, pathBehaviour(links, q, b)))
+	fmt.Fprintf(w, "\nLargest safe setting: mtu: %d → pod MTU %d, TCP MSS %d\n", b.SafeMTU, b.SafePodMTU, b.SafeMSS)
+	clamp := "" // with mtu set, Cilium ignores the node's MTU
+	if !d.explicitMTU {
+		clamp = fmt.Sprintf("; or clamp the nodes' interface MTU to %d", b.SafeMTU)
 	}
+	fmt.Fprintf(w, "  (cilium-config ConfigMap: mtu: \"%d\"; Helm values: MTU: %d%s)\n", b.SafeMTU, b.SafeMTU, clamp)
+	minimumNote(w, b.SafePodMTU)
 }
 
-// pathBehaviour says what the narrowest hop does with the oversized packet.
-func pathBehaviour(links []policies.Link, q policies.BudgetQuery) string {
-	narrow := policies.Link{}
+// pathBehaviour says what the narrowest hop does with a packet larger than it carries.
+func pathBehaviour(links []policies.Link, q policies.BudgetQuery, b policies.Budget) string {
+	var narrow policies.Link
 	for _, l := range links {
 		if narrow.Name == "" || l.MTU < narrow.MTU {
 			narrow = l
 		}
 	}
 	switch {
+	case narrow.Name == "" && q.RoutingMode == "tunnel":
+		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); for tunnel traffic even a signal reaches the node, not the pod, so count on them being lost."
 	case narrow.Name == "":
-		return "Larger packets are lost."
+		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); only if it signals does path-MTU discovery in the pods recover."
 	case narrow.Behaviour == "drops":
-		return fmt.Sprintf("%s drops them silently: no ICMP, so nothing can adapt.", narrow.Name)
-	case q.RoutingMode == "tunnel":
-		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" to the sender, which for tunnel traffic is the node, not the pod: Cilium does not relay it, so the pod never learns and the connection hangs.", narrow.Name)
-	default:
-		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" to the pod: path-MTU discovery recovers, unless a network policy drops that ICMP.", narrow.Name)
+		return fmt.Sprintf("%s drops larger packets silently (no ICMP): nothing can adapt, and connections that send full-size packets hang.", narrow.Name)
+	case narrow.Behaviour == "signals" && q.RoutingMode == "tunnel":
+		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" to the sender of the outer packet, which is the node, not the pod. A signal to the node does not help the pod: Cilium does not relay it, so the pod keeps sending %d-byte packets and its connections hang.", narrow.Name, b.PodMTU)
+	case narrow.Behaviour == "signals":
+		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" (PacketTooBig for IPv6) to the pod itself: path-MTU discovery recovers after a retransmit, unless a network policy drops that ICMP (rules ICMP001-ICMP004).", narrow.Name)
+	}
+	return fmt.Sprintf("%s %s them.", narrow.Name, narrow.Behaviour)
+}
+
+// minimumNote warns where MTU005 would: below the smallest MTU a family allows.
+func minimumNote(w io.Writer, pod int) {
+	switch {
+	case pod < 576:
+		fmt.Fprintf(w, "  Note: pod MTU %d is below 576: IPv4 between pods stops working (MTU005).\n", pod)
+	case pod < 1280:
+		fmt.Fprintf(w, "  Note: pod MTU %d is below 1280: IPv6 between pods stops working (MTU005).\n", pod)
 	}
 }
 
 func printLinks(w io.Writer) error {
-	fmt.Fprintf(w, "%-36s %5s  %-8s %s\n", "LINK", "MTU", "OVERSIZE", "DESCRIPTION")
+	fmt.Fprintf(w, "%-36s %5s  %-8s %s\n", "LINK", "MTU", "LARGER", "DESCRIPTION")
 	for _, l := range policies.Links() {
 		fmt.Fprintf(w, "%-36s %5d  %-8s %s\n", l.Name, l.MTU, l.Behaviour, l.Description)
 	}
+	fmt.Fprintln(w, "\nLARGER: what the link does with a larger packet (DF set): drops it silently, or drops it and signals\nthe sender (for tunnel traffic the node, not the pod).")
 	return nil
 }
 
@@ -171,15 +245,15 @@ func printLinks(w io.Writer) error {
 // with the settings read the way the rules read them.
 func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	ctx := cmd.Context()
-	cfg, err := loadConfig("")
+	cfg, err := loadConfig(fl.config)
 	if err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	if fl.nodeMTU != policies.DefaultNodeMTU || cfg.Nodes.MTU == 0 {
+	if cmd.Flags().Changed("node-mtu") || cfg.Nodes.MTU == 0 {
 		cfg.Nodes.MTU = fl.nodeMTU
 	}
 	if len(fl.paths) > 0 {
-		cfg.Mesh.Links = fl.paths
+		cfg.Mesh.Links, cfg.Mesh.PathMTU = fl.paths, 0
 	}
 	if fl.pathMTU > 0 {
 		cfg.Mesh.PathMTU = fl.pathMTU
@@ -203,23 +277,72 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 		return err
 	}
 	if len(clusters) == 0 {
-		return usageError("no Cilium config (cilium-config ConfigMap or Helm values) in %s", strings.Join(files, ", "))
+		return usageError("no Cilium config (cilium-config ConfigMap, Helm values, HelmRelease or Application) in %s", strings.Join(files, ", "))
 	}
 	pathMTU, _, _ := cfg.PathMTU()
 	var links []policies.Link
-	for _, name := range cfg.Mesh.Links {
-		l, _ := policies.LookupLink(name)
-		links = append(links, l)
+	if cfg.Mesh.PathMTU == 0 {
+		links = resolveLinks(cfg.Mesh.Links)
 	}
-	for _, s := range clusters {
+	out := cmd.OutOrStdout()
+	for i, s := range clusters {
 		q := policies.BudgetQuery{BaseMTU: s.BaseMTU, RoutingMode: s.RoutingMode, Underlay: s.Underlay, Encryption: s.Encryption, PathMTU: pathMTU}
 		b, err := engine.Budget(ctx, q)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(cmd.OutOrStdout(), "== cluster %q (%s %s, ClusterMesh member: %v)\n", s.ClusterName, s.RoutingMode, s.TunnelProtocol, s.ClusterMesh)
-		printBudget(cmd.OutOrStdout(), q, b, links)
-		fmt.Fprintln(cmd.OutOrStdout())
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		member := "not a ClusterMesh member"
+		if s.ClusterMesh {
+			member = "ClusterMesh member"
+		}
+		fmt.Fprintf(out, "== cluster %q (%s)\n", s.ClusterName, member)
+		printBudget(out, q, b, datapath{protocol: s.TunnelProtocol, explicitMTU: s.MTU > 0}, links)
 	}
 	return nil
+}
+
+func familyName(f string) string {
+	if f == "ipv6" {
+		return "IPv6"
+	}
+	return "IPv4"
+}
+
+func protocolName(p string) string {
+	switch p {
+	case "geneve":
+		return "Geneve"
+	case "vxlan", "":
+		return "VXLAN"
+	}
+	return p
+}
+
+func encryptionName(e string) string {
+	switch e {
+	case "wireguard":
+		return "WireGuard"
+	case "ipsec":
+		return "IPsec"
+	}
+	return e
+}
+
+// wrap prints text in lines of at most 90 columns, each starting with indent.
+func wrap(w io.Writer, indent, text string) {
+	line := indent
+	for _, word := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(word) > 90 {
+			fmt.Fprintln(w, line)
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += word
+	}
+	fmt.Fprintln(w, line)
 }

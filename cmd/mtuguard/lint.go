@@ -17,7 +17,7 @@ const defaultConfigFile = ".mtuguard.yaml"
 type lintFlags struct {
 	config       string
 	formats      []string
-	output       string
+	output       []string
 	failOn       string
 	values       []string
 	maxFileBytes int64
@@ -33,9 +33,20 @@ func newLintCmd() *cobra.Command {
 node pools and network policies. Directories are read recursively (.yaml, .yml, .json).
 
 Exit status: 0 no error findings, 1 error findings (or warnings with --fail-on warning),
-2 usage or input errors.`,
+2 usage or input errors.
+
+Formats: text (people), json (scripts; a stable contract), sarif (code scanning),
+junit (CI test reports), github (GitHub Actions annotations).
+
+` + outputHelp + `
+
+Inline suppression: a YAML comment "# mtuguard:ignore MTU001 reason" on the finding's
+line or alone on the line above it; "# mtuguard:ignore-document MTU001 reason" among the
+comment lines at the top of a document covers the whole document. Suppressed findings
+are listed, with their reasons, under the summary.`,
 		Example: `  mtuguard lint clusters/
   mtuguard lint --config mesh.yaml --format json clusters/ > findings.json
+  mtuguard lint --format github --format sarif=mtuguard.sarif .
   helm get values cilium -n kube-system | mtuguard lint --values - -`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && len(fl.values) == 0 {

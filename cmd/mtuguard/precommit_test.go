@@ -84,3 +84,50 @@ func TestPreCommitHook(t *testing.T) {
 		})
 	}
 }
+
+// TestPreCommitReal runs the hook with pre-commit itself (`pre-commit try-repo`, which
+// installs it from this working tree as language: golang does) when pre-commit is on
+// PATH (Debian: apt-get install pre-commit); TestPreCommitHook covers the rest.
+func TestPreCommitReal(t *testing.T) {
+	precommit, err := exec.LookPath("pre-commit")
+	if err != nil {
+		t.Skip("pre-commit not installed")
+	}
+	if testing.Short() {
+		t.Skip("builds the hook environment")
+	}
+	top, _ := filepath.Abs("../..")
+	modcache, err := exec.Command("go", "env", "GOMODCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	write(t, repo, ".mtuguard.yaml", tgwConfig)
+	write(t, repo, "clusters/a/cilium-config.yaml", unclampedMember)
+	write(t, repo, "README.md", "# not linted\n")
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init"}} {
+		if out, err := exec.Command("git", append([]string{"-C", repo}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	home := t.TempDir()
+	tryRepo := func(files ...string) (string, error) {
+		cmd := exec.Command(precommit, append([]string{"try-repo", top, "mtuguard", "--files"}, files...)...)
+		cmd.Dir = repo
+		// The hook's own GOPATH would download every module again; share the cache.
+		cmd.Env = append(os.Environ(), "PRE_COMMIT_HOME="+home, "GOMODCACHE="+strings.TrimSpace(string(modcache)), "NO_COLOR=1")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := tryRepo("clusters/a/cilium-config.yaml")
+	if err == nil || !strings.Contains(out, "clusters/a/cilium-config.yaml:6: MTU001 error") {
+		t.Errorf("failing file: err %v\n%s", err, out)
+	}
+	if out, err := tryRepo("README.md"); err != nil || !strings.Contains(out, "(no files to check)Skipped") {
+		t.Errorf("README only: err %v\n%s", err, out)
+	}
+	write(t, repo, "clusters/a/cilium-config.yaml", unclampedMember+"  mtu: \"8500\"\n")
+	if out, err := tryRepo("clusters/a/cilium-config.yaml"); err != nil || !strings.Contains(out, "Passed") {
+		t.Errorf("passing file: err %v\n%s", err, out)
+	}
+}

@@ -1,15 +1,19 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/lint/yamldoc"
 )
 
 // GitHub writes workflow commands, so GitHub Actions annotates the pull request's lines:
-// ::error file=…,line=…,title=RULE::message.
+// `::error file=…,line=…,title=RULE::message` (warnings as ::warning, info as ::notice).
+// Suppressed findings are left out: an annotation cannot say "suppressed". Input errors
+// are annotated too, since they fail the run.
 type GitHub struct{}
 
 // Format implements Formatter.
@@ -25,14 +29,23 @@ func (GitHub) Format(w io.Writer, r *lint.Report) error {
 		case f.Severity != "error":
 			cmd = "notice"
 		}
-		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", cmd, escapeProperty(f.File), f.Line,
-			escapeProperty(f.Rule+" "+f.Severity), escapeData(f.Message+"\nFix: "+f.Remediation))
+		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", cmd, escapeProperty(f.File), max(f.Line, 1),
+			escapeProperty(f.Rule), escapeData(f.Message+"\nFix: "+f.Remediation))
+	}
+	for _, e := range r.InputErrors {
+		var ye *yamldoc.Error
+		if errors.As(e, &ye) && ye.File != "" && ye.File != "-" && !strings.HasPrefix(ye.File, "<") {
+			fmt.Fprintf(&b, "::error file=%s,line=%d,title=input error::%s\n", escapeProperty(ye.File), max(ye.Line, 1), escapeData(ye.Msg))
+			continue
+		}
+		fmt.Fprintf(&b, "::error title=input error::%s\n", escapeData(e.Error()))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// GitHub's escaping rules for workflow command data and properties.
+// GitHub's escaping rules for workflow commands (actions/toolkit, command.ts): data
+// escapes %, CR and LF; properties also escape : and , which separate them.
 func escapeData(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint"
@@ -30,9 +31,10 @@ func (t Text) Format(w io.Writer, r *lint.Report) error {
 		if f.Suppressed != "" {
 			continue
 		}
-		fmt.Fprintf(&b, "%s:%d: %s %s: %s\n", f.File, f.Line, t.paint(ansiBold, f.Rule), t.severity(f.Severity), f.Message)
+		fmt.Fprintf(&b, "%s:%d: %s %s: %s\n", f.File, f.Line, t.paint(ansiBold, f.Rule), t.severity(f.Severity), indent(f.Message, "    "))
 		if f.Remediation != "" {
-			fmt.Fprintf(&b, "    %s %s\n", t.paint(ansiCyan, "fix:"), f.Remediation)
+			// A multi-line fix (a YAML or shell snippet) keeps its shape, indented under "fix:".
+			fmt.Fprintf(&b, "    %s %s\n", t.paint(ansiCyan, "fix:"), indent(f.Remediation, "        "))
 		}
 	}
 	c := r.Counts()
@@ -47,8 +49,50 @@ func (t Text) Format(w io.Writer, r *lint.Report) error {
 		summary += fmt.Sprintf(", %d input errors", len(r.InputErrors))
 	}
 	fmt.Fprintln(&b, t.paint(ansiDim, summary))
+	t.suppressed(&b, r.Findings)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// indent starts every line of s after the first with prefix, so continuation lines stay
+// under their finding.
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}
+
+// suppressed lists suppressed findings under the summary with their reasons, so a
+// suppression stays visible; findings sharing a reason (a rule turned off in the
+// config) share a line.
+func (t Text) suppressed(b *strings.Builder, findings []lint.Finding) {
+	type group struct {
+		reason string
+		rules  []string
+		places []string
+	}
+	var groups []*group
+	byReason := map[string]*group{}
+	for _, f := range findings {
+		if f.Suppressed == "" {
+			continue
+		}
+		g := byReason[f.Suppressed]
+		if g == nil {
+			g = &group{reason: f.Suppressed}
+			byReason[f.Suppressed] = g
+			groups = append(groups, g)
+		}
+		if !slices.Contains(g.rules, f.Rule) {
+			g.rules = append(g.rules, f.Rule)
+		}
+		g.places = append(g.places, fmt.Sprintf("%s:%d", f.File, f.Line))
+	}
+	for _, g := range groups {
+		places := g.places
+		if len(places) > 3 {
+			places = append(places[:3:3], fmt.Sprintf("%d more", len(g.places)-3))
+		}
+		fmt.Fprintln(b, t.paint(ansiDim, fmt.Sprintf("  suppressed %s at %s: %s", strings.Join(g.rules, ", "), strings.Join(places, ", "), g.reason)))
+	}
 }
 
 func (t Text) severity(s string) string {

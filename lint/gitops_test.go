@@ -92,13 +92,17 @@ spec:
           name: a
           id: 1
         MTU: 9001
-      valuesObject:
-        kubeProxyReplacement: true
 `
 	rep := lintFiles(t, map[string]string{"app.yaml": app})
 	got := findings(rep, "MTU001")
 	if len(got) != 1 || got[0].Line != 16 {
 		t.Fatalf("want MTU001 on the MTU line inside helm.values (16): %+v", got)
+	}
+	// valuesObject replaces the values string (Argo CD's ValuesYAML): no member any more.
+	withObject := app + "      valuesObject:\n        kubeProxyReplacement: true\n"
+	rep = lintFiles(t, map[string]string{"app.yaml": withObject})
+	if got := findings(rep, "MTU001"); len(got) != 0 {
+		t.Errorf("helm.valuesObject must replace helm.values: %+v", got)
 	}
 	// parameters beat values.
 	withParam := app + "      parameters:\n      - name: MTU\n        value: \"8500\"\n"

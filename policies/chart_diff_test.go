@@ -52,8 +52,39 @@ func TestChartDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			manifest, renderErr := renderCached(t, render, chart, file, raw)
-			fromValues := settingsOf(t, e, Object{Kind: KindCiliumConfig, Object: values, Cilium: &CiliumValues{Form: "helm", At: []any{}, Values: values}})
-			if strings.HasPrefix(filepath.Base(file), "99-legacy-tunnel") {
+			valuesObj := Object{Kind: KindCiliumConfig, Object: values, Cilium: &CiliumValues{Form: "helm", At: []any{}, Values: values}}
+			fromValues := settingsOf(t, e, valuesObj)
+			base := filepath.Base(file)
+			if strings.HasPrefix(base, "90-refused") || strings.HasPrefix(base, "91-refused") {
+				// What the chart refuses, mtuguard refuses too: an input error, not a reading.
+				if renderErr == nil || !strings.Contains(renderErr.Error(), "schema") {
+					t.Fatalf("expected the chart's schema to refuse these values, got %v", renderErr)
+				}
+				res := evalOf(t, e, valuesObj)
+				if len(res.Problems) == 0 {
+					t.Errorf("the chart refuses these values (%s) but mtuguard reads them without a problem", strings.TrimSpace(renderErr.Error()))
+				}
+				return
+			}
+			if strings.HasPrefix(base, "95-apiserver-without-cluster-id") {
+				// The one designed divergence: the values enable ClusterMesh, the rendered
+				// cilium-config (cluster-id 0) cannot say so. mtuguard treats the values as a
+				// member and must report the missing id (MESH001) rather than disagree silently.
+				if renderErr != nil {
+					t.Fatal(renderErr)
+				}
+				fromConfigMap := settingsOf(t, e, configMapObject(t, manifest))
+				if !fromValues.ClusterMesh || fromConfigMap.ClusterMesh {
+					t.Fatalf("expected the values to mean a member and the ConfigMap not: %v, %v", fromValues.ClusterMesh, fromConfigMap.ClusterMesh)
+				}
+				fromValues.ClusterMesh = false
+				compareSettings(t, fromValues, fromConfigMap)
+				if !hasRule(evalOf(t, e, valuesObj), "MESH001") {
+					t.Error("ClusterMesh with cluster.id 0 must be reported (MESH001)")
+				}
+				return
+			}
+			if strings.HasPrefix(base, "99-legacy-tunnel") {
 				// Charts since 1.15 refuse `tunnel`; mtuguard reads it as the 1.13/1.14
 				// charts did, for repositories still on them.
 				if renderErr == nil || !strings.Contains(renderErr.Error(), "tunnel was deprecated") {
@@ -67,15 +98,42 @@ func TestChartDifferential(t *testing.T) {
 			if renderErr != nil {
 				t.Fatal(renderErr)
 			}
-			cm := ciliumConfigMap(t, manifest)
-			c, err := Classify(cm)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fromConfigMap := settingsOf(t, e, c.Objects(cm, Source{}, 0)[0])
+			fromConfigMap := settingsOf(t, e, configMapObject(t, manifest))
 			compareSettings(t, fromValues, fromConfigMap)
+			if res := evalOf(t, e, valuesObj); len(res.Problems) > 0 {
+				t.Errorf("the chart renders these values, but mtuguard reports problems: %+v", res.Problems)
+			}
 		})
 	}
+}
+
+func configMapObject(t *testing.T, manifest string) Object {
+	t.Helper()
+	cm := ciliumConfigMap(t, manifest)
+	c, err := Classify(cm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Objects(cm, Source{}, 0)[0]
+}
+
+func evalOf(t *testing.T, e *Engine, o Object) Result {
+	t.Helper()
+	o.Cluster = "c"
+	res, err := e.Eval(context.Background(), Input{Objects: []Object{o}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func hasRule(res Result, rule string) bool {
+	for _, f := range res.Findings {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
 }
 
 func settingsOf(t *testing.T, e *Engine, o Object) ClusterSettings {

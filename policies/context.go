@@ -26,7 +26,9 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 		}
 		return false
 	case KindNodePool:
-		return false // MTU002 and MTU007 read the pool and the Cilium settings only
+		// MTU002 and MTU007 read the pool, the Cilium settings and, to name an
+		// EC2NodeClass by the Karpenter NodePools using it, the other pools.
+		return other.Kind == KindNodePool
 	case KindCiliumNodeConfig:
 		return other.Kind == KindNodePool // the node MTU behind an override without mtu
 	}

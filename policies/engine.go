@@ -231,7 +231,18 @@ func poolsValue(pools []NodePool) []any {
 		for j, s := range p.Settings {
 			settings[j] = map[string]any{"interface": s.Interface, "mtu": s.MTU, "persistent": s.Persistent, "method": s.Method, "at": s.At}
 		}
-		out[i] = map[string]any{"name": p.Name, "path": p.Path, "family": p.Family, "settings": settings}
+		pool := map[string]any{"name": p.Name, "path": p.Path, "family": p.Family, "settings": settings}
+		if p.Labels != nil {
+			labels := make(map[string]any, len(p.Labels))
+			for k, v := range p.Labels {
+				labels[k] = v
+			}
+			pool["labels"] = labels
+		}
+		if p.NodeClass != "" {
+			pool["nodeclass"] = p.NodeClass
+		}
+		out[i] = pool
 	}
 	return out
 }

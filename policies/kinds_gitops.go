@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -55,7 +56,8 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	}
 	spec, _ := obj["spec"].(map[string]any)
 	var sources [][]any // paths of the Helm sources of the cilium chart
-	if src, ok := spec["source"].(map[string]any); ok && argoSourceIsCilium(src) {
+	// With `sources`, Argo CD ignores `source` (multiple-sources documentation).
+	if src, ok := spec["source"].(map[string]any); ok && argoSourceIsCilium(src) && len(sliceOf(spec["sources"])) == 0 {
 		sources = append(sources, []any{"spec", "source"})
 	}
 	for i, s := range sliceOf(spec["sources"]) {
@@ -70,7 +72,9 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	for _, at := range sources {
 		helm, _ := dig(obj, append(append([]any{}, at...), "helm")...).(map[string]any)
 		helmAt := append(append([]any{}, at...), "helm")
-		if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" {
+		// valuesObject replaces the values string (ApplicationSourceHelm.ValuesYAML).
+		_, hasObject := helm["valuesObject"].(map[string]any)
+		if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" && !hasObject {
 			var values map[string]any
 			if err := yaml.Unmarshal([]byte(s), &values); err != nil {
 				return Classified{}, true, fmt.Errorf("%s: the helm.values string is not YAML: %v", pathString(append(helmAt, "values")), err)
@@ -81,12 +85,23 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: 1})
 		}
 		if params := sliceOf(helm["parameters"]); len(params) > 0 {
+			// Argo CD passes parameters as `helm --set name=value` (`--set-string` with
+			// forceString), so Helm types them: "true" a boolean, "8500" a number.
 			values := map[string]any{}
 			for _, p := range params {
 				pm, _ := p.(map[string]any)
 				name, _ := pm["name"].(string)
-				if name != "" {
-					setPath(values, strings.Split(name, "."), pm["value"])
+				value := fmt.Sprint(pm["value"])
+				if pm["value"] == nil {
+					value = ""
+				}
+				if name == "" {
+					continue
+				}
+				if force, _ := pm["forceString"].(bool); force {
+					setPath(values, splitHelmPath(name), value)
+				} else {
+					setPath(values, splitHelmPath(name), helmSetValue(value))
 				}
 			}
 			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "parameters"), Values: values, Order: 2})
@@ -134,22 +149,128 @@ func sliceOf(v any) []any {
 	return s
 }
 
-// SetValuePath sets a Helm --set style path (a.b.c) in values, creating maps on the way.
+// SetValuePath sets a Helm --set style path (a.b.c, a\.b, a[0]) in values, creating maps
+// on the way. A string value is typed as Flux's valuesFrom targetPath types it (Helm's
+// --set parser): "true" is a boolean, "8500" a number; a quoted value stays a string.
 func SetValuePath(values map[string]any, path string, v any) {
-	setPath(values, strings.Split(path, "."), v)
+	if s, ok := v.(string); ok {
+		if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+			v = s[1 : len(s)-1]
+		} else {
+			v = helmSetValue(s)
+		}
+	}
+	setPath(values, splitHelmPath(path), v)
 }
 
-// setPath sets path in m; parameters' values are strings, as Helm's --set gives them.
+// splitHelmPath splits a --set key at unescaped dots; a segment may end in list indexes.
+func splitHelmPath(path string) []string {
+	var out []string
+	var cur strings.Builder
+	for i := 0; i < len(path); i++ {
+		switch {
+		case path[i] == '\\' && i+1 < len(path):
+			i++
+			cur.WriteByte(path[i])
+		case path[i] == '.':
+			out = append(out, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(path[i])
+		}
+	}
+	return append(out, cur.String())
+}
+
+// helmSetValue types a --set value as Helm's strvals does (typedVal): true/false/null,
+// whole numbers without a leading zero; `{a,b}` is a list.
+func helmSetValue(s string) any {
+	if len(s) >= 2 && s[0] == '{' && s[len(s)-1] == '}' {
+		var list []any
+		for _, item := range strings.Split(s[1:len(s)-1], ",") {
+			list = append(list, helmSetValue(item))
+		}
+		return list
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		return true
+	case "false":
+		return false
+	case "null":
+		return nil
+	case "0":
+		return int64(0)
+	}
+	if s != "" && s[0] != '0' {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+	}
+	return s
+}
+
+// setPath sets path in m, creating maps (and, for key[i], lists) on the way.
 func setPath(m map[string]any, path []string, v any) {
-	for _, k := range path[:len(path)-1] {
-		next, ok := m[k].(map[string]any)
+	if len(path) == 0 {
+		return
+	}
+	key, idx := listIndexes(path[0])
+	rest := path[1:]
+	if len(idx) > 0 {
+		m[key] = setIndexed(m[key], idx, rest, v)
+		return
+	}
+	if len(rest) == 0 {
+		m[key] = v
+		return
+	}
+	next, ok := m[key].(map[string]any)
+	if !ok {
+		next = map[string]any{}
+		m[key] = next
+	}
+	setPath(next, rest, v)
+}
+
+// setIndexed sets cur[idx[0]][idx[1]]…, then rest, growing lists as --set does.
+func setIndexed(cur any, idx []int, rest []string, v any) []any {
+	list, _ := cur.([]any)
+	for len(list) <= idx[0] {
+		list = append(list, nil)
+	}
+	switch {
+	case len(idx) > 1:
+		list[idx[0]] = setIndexed(list[idx[0]], idx[1:], rest, v)
+	case len(rest) == 0:
+		list[idx[0]] = v
+	default:
+		next, ok := list[idx[0]].(map[string]any)
 		if !ok {
 			next = map[string]any{}
-			m[k] = next
 		}
-		m = next
+		setPath(next, rest, v)
+		list[idx[0]] = next
 	}
-	m[path[len(path)-1]] = v
+	return list
+}
+
+// listIndexes splits "key[0][1]" into "key" and [0 1]; indexes above 1024 are ignored,
+// as a bound on what a path can allocate.
+func listIndexes(seg string) (string, []int) {
+	open := strings.IndexByte(seg, '[')
+	if open < 0 || !strings.HasSuffix(seg, "]") {
+		return seg, nil
+	}
+	var idx []int
+	for _, part := range strings.Split(seg[open+1:len(seg)-1], "][") {
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 0 || n > 1024 {
+			return seg, nil
+		}
+		idx = append(idx, n)
+	}
+	return seg[:open], idx
 }
 
 func pathString(path []any) string {

@@ -1,23 +1,35 @@
 package policies
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/policies/userdata"
 )
 
 // KindNodePool is the normalised kind of objects that define node pools' boot
-// configuration: Karpenter EC2NodeClass, eksctl ClusterConfig, Cluster API bootstrap
-// templates. One object may define several pools (eksctl node groups).
+// configuration: Karpenter EC2NodeClass and NodePool, eksctl ClusterConfig, Cluster API
+// bootstrap configs and templates. One object may define several pools (eksctl node groups).
 const KindNodePool = "NodePool"
 
 // NodePool is what one pool's boot configuration does to its nodes' interface MTU.
 type NodePool struct {
 	Name     string        `json:"name"`
 	Path     []any         `json:"path"`   // the pool within its object
-	Family   string        `json:"family"` // al2023, al2, bottlerocket, ubuntu, or "" when unknown
+	Family   string        `json:"family"` // al2023, al2, bottlerocket, ubuntu, windows, or "" when unknown
 	Settings []PoolSetting `json:"settings"`
+	// Labels are node labels the pool's nodes carry, for CiliumNodeConfig selectors.
+	Labels map[string]string `json:"labels,omitempty"`
+	// NodeClass, on a Karpenter NodePool, names the EC2NodeClass whose boot configuration
+	// its nodes get; such a pool has no settings of its own.
+	NodeClass string `json:"nodeclass,omitempty"`
 }
 
 // PoolSetting is one MTU a pool applies, with where it is written.
@@ -26,18 +38,57 @@ type PoolSetting struct {
 	At []any `json:"at"` // path of the field within the pool; a final "#L<n>" is the line inside a block string
 }
 
+// FieldError is a field of an object that cannot be read, with the field's path so the
+// linter can point at its line (and, with a final "#L<n>", the line inside a block string).
+type FieldError struct {
+	Path []any
+	Msg  string
+}
+
+func (e *FieldError) Error() string { return pathString(trimLine(e.Path)) + ": " + e.Msg }
+
+func trimLine(p []any) []any {
+	if n := len(p); n > 0 {
+		if s, ok := p[n-1].(string); ok && strings.HasPrefix(s, "#L") {
+			return p[:n-1]
+		}
+	}
+	return p
+}
+
+// Labels Karpenter and eksctl put on every node of a pool.
+const (
+	labelKarpenterNodePool  = "karpenter.sh/nodepool"
+	labelKarpenterNodeClass = "karpenter.k8s.aws/ec2nodeclass"
+	labelEksctlNodeGroup    = "alpha.eksctl.io/nodegroup-name"
+	labelEKSNodeGroup       = "eks.amazonaws.com/nodegroup"
+)
+
 func classifyNodePools(obj map[string]any) (Classified, bool, error) {
 	apiVersion, kind := TypeMeta(obj)
-	group, _, _ := strings.Cut(apiVersion, "/")
+	group, version, _ := strings.Cut(apiVersion, "/")
 	var pools []NodePool
 	var err error
 	switch {
 	case group == "karpenter.k8s.aws" && kind == "EC2NodeClass":
-		pools, err = karpenterPools(obj)
+		pools, err = karpenterNodeClass(obj, version)
+	case group == "karpenter.sh" && kind == "NodePool":
+		pools = karpenterNodePool(obj)
 	case group == "eksctl.io" && kind == "ClusterConfig":
 		pools, err = eksctlPools(obj)
 	case group == "bootstrap.cluster.x-k8s.io" && (strings.HasSuffix(kind, "ConfigTemplate") || strings.HasSuffix(kind, "Config")):
-		pools, err = capiPools(obj, kind)
+		base := []any{"spec"}
+		if strings.HasSuffix(kind, "Template") {
+			base = []any{"spec", "template", "spec"}
+		}
+		pools, err = capiPools(obj, kind, base)
+	case group == "controlplane.cluster.x-k8s.io" && (kind == "KubeadmControlPlane" || kind == "KubeadmControlPlaneTemplate"):
+		// Control-plane machines run Cilium too, and send tunnel packets like workers.
+		base := []any{"spec", "kubeadmConfigSpec"}
+		if kind == "KubeadmControlPlaneTemplate" {
+			base = []any{"spec", "template", "spec", "kubeadmConfigSpec"}
+		}
+		pools, err = capiPools(obj, kind, base)
 	default:
 		return Classified{}, false, nil
 	}
@@ -47,27 +98,52 @@ func classifyNodePools(obj map[string]any) (Classified, bool, error) {
 	return Classified{Kind: KindNodePool, Pools: pools}, true, nil
 }
 
-func karpenterPools(obj map[string]any) ([]NodePool, error) {
+// karpenterNodeClass reads an EC2NodeClass: v1 names the AMI family in
+// amiSelectorTerms[].alias ("al2023@latest") or amiFamily; v1beta1 in amiFamily (default AL2).
+func karpenterNodeClass(obj map[string]any, version string) ([]NodePool, error) {
 	_, name, _ := Meta(obj)
-	family := ""
-	if f, ok := dig(obj, "spec", "amiFamily").(string); ok {
-		family = f
-	}
+	family, _ := dig(obj, "spec", "amiFamily").(string)
 	for _, t := range sliceOf(dig(obj, "spec", "amiSelectorTerms")) {
 		if alias, ok := dig(t, "alias").(string); ok {
 			family, _, _ = strings.Cut(alias, "@")
 		}
 	}
-	p := NodePool{Name: name, Path: []any{}, Family: normaliseFamily(family)}
+	if family == "" && version == "v1beta1" {
+		family = "AL2"
+	}
+	p := NodePool{Name: name, Path: []any{}, Family: normaliseFamily(family), Labels: map[string]string{labelKarpenterNodeClass: name}}
 	if data, ok := dig(obj, "spec", "userData").(string); ok {
-		if err := p.addScript(data, []any{"spec", "userData"}, true); err != nil {
+		if err := p.addUserData(data, []any{"spec", "userData"}); err != nil {
 			return nil, err
 		}
 	}
 	return []NodePool{p}, nil
 }
 
+// karpenterNodePool reads a Karpenter NodePool: its nodes boot with its EC2NodeClass's
+// configuration (v1 nodeClassRef {group, kind, name}; v1beta1 {apiVersion, kind, name}).
+func karpenterNodePool(obj map[string]any) []NodePool {
+	_, name, _ := Meta(obj)
+	labels := stringMap(dig(obj, "spec", "template", "metadata", "labels"))
+	labels[labelKarpenterNodePool] = name
+	p := NodePool{Name: name, Path: []any{"spec", "template", "spec", "nodeClassRef"}, Labels: labels}
+	ref, _ := dig(obj, "spec", "template", "spec", "nodeClassRef").(map[string]any)
+	kind, _ := ref["kind"].(string)
+	group, _ := ref["group"].(string)
+	if av, ok := ref["apiVersion"].(string); ok {
+		group, _, _ = strings.Cut(av, "/")
+	}
+	if kind == "EC2NodeClass" && (group == "" || group == "karpenter.k8s.aws") {
+		p.NodeClass, _ = ref["name"].(string)
+		if p.NodeClass != "" {
+			p.Labels[labelKarpenterNodeClass] = p.NodeClass
+		}
+	}
+	return []NodePool{p}
+}
+
 func eksctlPools(obj map[string]any) ([]NodePool, error) {
+	version, _ := dig(obj, "metadata", "version").(string)
 	var pools []NodePool
 	for _, list := range []string{"nodeGroups", "managedNodeGroups"} {
 		for i, g := range sliceOf(obj[list]) {
@@ -75,23 +151,38 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 			name, _ := gm["name"].(string)
 			family, _ := gm["amiFamily"].(string)
 			if family == "" {
-				family = "AmazonLinux2023" // eksctl's default since 0.185 for new node groups
+				_, customAMI := gm["ami"].(string)
+				family = eksctlDefaultFamily(version, list == "managedNodeGroups", customAMI)
 			}
-			if gm["bottlerocket"] != nil {
+			if gm["bottlerocket"] != nil && family == "" {
 				family = "Bottlerocket"
 			}
-			p := NodePool{Name: name, Path: []any{list, i}, Family: normaliseFamily(family)}
+			labels := stringMap(gm["labels"])
+			labels[labelEksctlNodeGroup] = name
+			if list == "managedNodeGroups" {
+				labels[labelEKSNodeGroup] = name
+			}
+			p := NodePool{Name: name, Path: []any{list, i}, Family: normaliseFamily(family), Labels: labels}
 			for j, c := range sliceOf(gm["preBootstrapCommands"]) {
 				if s, ok := c.(string); ok {
-					if err := p.addScript(s, []any{"preBootstrapCommands", j}, false); err != nil {
+					if err := p.addScript(s, []any{list, i, "preBootstrapCommands", j}); err != nil {
 						return nil, err
 					}
 				}
 			}
 			if s, ok := gm["overrideBootstrapCommand"].(string); ok {
-				if err := p.addScript(s, []any{"overrideBootstrapCommand"}, true); err != nil {
+				if err := p.addUserData(s, []any{list, i, "overrideBootstrapCommand"}); err != nil {
 					return nil, err
 				}
+			}
+			if settings, ok := dig(gm, "bottlerocket", "settings").(map[string]any); ok {
+				if err := p.addBootstrapContainers(settings, []any{list, i, "bottlerocket", "settings"}); err != nil {
+					return nil, err
+				}
+			}
+			// Paths above are absolute (for errors); settings are relative to the pool.
+			for k := range p.Settings {
+				p.Settings[k].At = p.Settings[k].At[2:]
 			}
 			pools = append(pools, p)
 		}
@@ -99,76 +190,260 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 	return pools, nil
 }
 
-func capiPools(obj map[string]any, kind string) ([]NodePool, error) {
-	_, name, _ := Meta(obj)
-	base := []any{"spec"}
-	if strings.HasSuffix(kind, "Template") {
-		base = []any{"spec", "template", "spec"}
+// eksctlDefaultFamily is eksctl's default AMI family (pkg/apis/eksctl.io/v1alpha5
+// defaults.go, v0.215): AL2023 from Kubernetes 1.33 (AL2's end), and for managed node
+// groups from 1.30; AL2 before. metadata.version defaults to 1.32.
+func eksctlDefaultFamily(version string, managed, customAMI bool) string {
+	minor := 32
+	if major, m, ok := strings.Cut(version, "."); ok && major == "1" {
+		if n, err := strconv.Atoi(m); err == nil {
+			minor = n
+		}
 	}
+	switch {
+	case managed && customAMI:
+		return "" // eksctl requires amiFamily with a custom AMI
+	case minor >= 33, managed && minor >= 30:
+		return "AmazonLinux2023"
+	}
+	return "AmazonLinux2"
+}
+
+// addBootstrapContainers reads Bottlerocket settings given as a map (eksctl's
+// bottlerocket.settings, with or without the leading "settings" key).
+func (p *NodePool) addBootstrapContainers(settings map[string]any, at []any) error {
+	containers, ok := settings["bootstrap-containers"].(map[string]any)
+	if !ok {
+		if s, ok := settings["settings"].(map[string]any); ok {
+			return p.addBootstrapContainers(s, append(at, "settings"))
+		}
+		return nil
+	}
+	names := make([]string, 0, len(containers))
+	for name := range containers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		data, ok := dig(containers[name], "user-data").(string)
+		if !ok {
+			continue
+		}
+		fieldAt := append(append([]any{}, at...), "bootstrap-containers", name, "user-data")
+		r, err := userdata.BootstrapContainerScript(data)
+		if err != nil {
+			return &FieldError{Path: fieldAt, Msg: err.Error()}
+		}
+		for _, s := range r.Settings {
+			p.Settings = append(p.Settings, PoolSetting{Setting: s, At: fieldAt})
+		}
+	}
+	return nil
+}
+
+func capiPools(obj map[string]any, kind string, base []any) ([]NodePool, error) {
+	_, name, _ := Meta(obj)
 	spec, _ := dig(obj, base...).(map[string]any)
-	p := NodePool{Name: name, Path: base}
-	for _, field := range []string{"preKubeadmCommands", "postKubeadmCommands", "preBootstrapCommands", "postBootstrapCommands", "preNodeadmCommands"} {
+	p := NodePool{Name: name, Path: base, Labels: capiNodeLabels(spec)}
+	switch {
+	case strings.HasPrefix(kind, "NodeadmConfig"):
+		p.Family = "al2023" // nodeadm is AL2023's bootstrap
+	case strings.HasPrefix(kind, "EKSConfig"):
+		p.Family = "al2" // bootstrap.sh: the AL2 EKS AMI
+	}
+	abs := func(rel ...any) []any { return append(append([]any{}, base...), rel...) }
+	// Commands: kubeadm (pre/post, bootCommands = cloud-init bootcmd), CAPA EKSConfig
+	// (pre/post bootstrap; the override's JSON name is spelt "boostrapCommandOverride"
+	// in the CRD), CAPA NodeadmConfig (preNodeadmCommands).
+	for _, field := range []string{"preKubeadmCommands", "postKubeadmCommands", "bootCommands", "preBootstrapCommands", "postBootstrapCommands", "preNodeadmCommands"} {
 		for j, c := range sliceOf(spec[field]) {
 			if s, ok := c.(string); ok {
-				if err := p.addScript(s, []any{field, j}, false); err != nil {
+				if err := p.addScript(s, abs(field, j)); err != nil {
 					return nil, err
 				}
 			}
 		}
 	}
+	if s, ok := spec["boostrapCommandOverride"].(string); ok {
+		if err := p.addUserData(s, abs("boostrapCommandOverride")); err != nil {
+			return nil, err
+		}
+	}
 	for k, f := range sliceOf(spec["files"]) {
-		fm, _ := f.(map[string]any)
-		path, _ := fm["path"].(string)
-		content, _ := fm["content"].(string)
-		if path == "" || content == "" {
-			continue
+		if err := p.addFile(f, abs("files", k)); err != nil {
+			return nil, err
 		}
-		// Give the parser the file as a heredoc, so it knows where the lines go.
-		script := fmt.Sprintf("cat > %s <<'EOF'\n%s\nEOF\n", path, content)
-		at := []any{"files", k, "content"}
-		r, err := userdata.Parse(script)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", pathString(at), err)
+	}
+	// Flatcar: a Container Linux Config whose storage.files and networkd.units may hold
+	// networkd configuration; read as text, which keeps its lines.
+	if clc, ok := dig(spec, "ignition", "containerLinuxConfig", "additionalConfig").(string); ok {
+		if err := p.addScript(clc, abs("ignition", "containerLinuxConfig", "additionalConfig")); err != nil {
+			return nil, err
 		}
-		for _, s := range r.Settings {
-			line := s.Line - 1 // the heredoc's first line is ours
-			p.Settings = append(p.Settings, PoolSetting{Setting: s, At: append(append([]any{}, at...), fmt.Sprintf("#L%d", line))})
-		}
+	}
+	for k := range p.Settings {
+		p.Settings[k].At = p.Settings[k].At[len(base):]
 	}
 	return []NodePool{p}, nil
 }
 
-// addScript parses user data or a command; block strings get line-precise locations.
-func (p *NodePool) addScript(data string, at []any, block bool) error {
+// capiNodeLabels reads node-labels from the kubelet arguments of a kubeadm join (v1beta1:
+// a map; v1beta2: a list of {name, value}).
+func capiNodeLabels(spec map[string]any) map[string]string {
+	labels := map[string]string{}
+	var raw string
+	args := dig(spec, "joinConfiguration", "nodeRegistration", "kubeletExtraArgs")
+	switch a := args.(type) {
+	case map[string]any:
+		raw, _ = a["node-labels"].(string)
+	case []any:
+		for _, e := range a {
+			if dig(e, "name") == "node-labels" {
+				raw, _ = dig(e, "value").(string)
+			}
+		}
+	}
+	for _, kv := range strings.Split(raw, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok && k != "" {
+			labels[k] = v
+		}
+	}
+	if len(labels) == 0 {
+		return nil
+	}
+	return labels
+}
+
+// addFile reads a Cluster API `files` entry: content as written, or base64 / gzip+base64
+// encoded (contentFrom, a Secret, is out of the linter's sight).
+func (p *NodePool) addFile(f any, at []any) error {
+	fm, _ := f.(map[string]any)
+	path, _ := fm["path"].(string)
+	content, _ := fm["content"].(string)
+	if path == "" || content == "" {
+		return nil
+	}
+	contentAt := append(append([]any{}, at...), "content")
+	encoding, _ := fm["encoding"].(string)
+	encoded := encoding != ""
+	switch encoding {
+	case "":
+	case "base64", "gzip+base64":
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(content), ""))
+		if err != nil {
+			return &FieldError{Path: contentAt, Msg: fmt.Sprintf("encoding %s: invalid base64: %v", encoding, err)}
+		}
+		if encoding == "gzip+base64" {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err == nil {
+				b, err = io.ReadAll(io.LimitReader(zr, 1<<20))
+			}
+			if err != nil {
+				return &FieldError{Path: contentAt, Msg: fmt.Sprintf("encoding %s: invalid gzip: %v", encoding, err)}
+			}
+		}
+		content = string(b)
+	default:
+		return nil // gzip: binary, cannot be written in YAML
+	}
+	r := userdata.ParseFile(path, content)
+	// A script file (a systemd unit, rc.local) may run commands.
+	sh, _ := userdata.Parse(content)
+	for _, s := range sh.Settings {
+		if !s.Persistent {
+			r.Settings = append(r.Settings, s)
+		}
+	}
+	for _, s := range r.Settings {
+		loc := contentAt
+		if !encoded && s.Line > 0 {
+			loc = append(append([]any{}, contentAt...), fmt.Sprintf("#L%d", s.Line))
+		}
+		s.Line = 0
+		p.Settings = append(p.Settings, PoolSetting{Setting: s, At: loc})
+	}
+	return nil
+}
+
+// addUserData parses a whole user data document or script.
+func (p *NodePool) addUserData(data string, at []any) error {
 	r, err := userdata.Parse(data)
 	if err != nil {
-		return fmt.Errorf("%s: %v; mtuguard cannot tell what MTU these nodes get", pathString(at), err)
+		return userDataError(at, err)
 	}
 	for _, f := range r.Formats {
 		if f == "toml" {
 			p.Family = "bottlerocket"
 		}
 	}
-	for _, s := range r.Settings {
-		loc := append([]any{}, at...)
-		if block && s.Line > 0 {
-			loc = append(loc, fmt.Sprintf("#L%d", s.Line))
-		}
-		p.Settings = append(p.Settings, PoolSetting{Setting: s, At: loc})
-	}
+	p.addSettings(r.Settings, at)
 	return nil
 }
 
-func normaliseFamily(f string) string {
-	switch strings.ToLower(strings.ReplaceAll(f, " ", "")) {
-	case "al2023", "amazonlinux2023":
-		return "al2023"
-	case "al2", "amazonlinux2":
-		return "al2"
-	case "bottlerocket":
-		return "bottlerocket"
-	case "ubuntu", "ubuntu2004", "ubuntu2204", "ubuntu2404", "ubuntupro2204":
-		return "ubuntu"
+// addScript parses one command (eksctl preBootstrapCommands, kubeadm preKubeadmCommands),
+// which may be a multi-line block of its own.
+func (p *NodePool) addScript(data string, at []any) error {
+	r, err := userdata.Parse(data)
+	if err != nil {
+		return userDataError(at, err)
 	}
-	return strings.ToLower(f)
+	p.addSettings(r.Settings, at)
+	return nil
+}
+
+func (p *NodePool) addSettings(settings []userdata.Setting, at []any) {
+	for _, s := range settings {
+		loc := append([]any{}, at...)
+		if s.Line > 0 {
+			// For a block string the linter finds the line inside it; for a plain one,
+			// the field's line.
+			loc = append(loc, fmt.Sprintf("#L%d", s.Line))
+		}
+		s.Line = 0
+		p.Settings = append(p.Settings, PoolSetting{Setting: s, At: loc})
+	}
+}
+
+func userDataError(at []any, err error) error {
+	msg := err.Error()
+	loc := append([]any{}, at...)
+	var ue *userdata.Error
+	if errors.As(err, &ue) {
+		msg = ue.Msg
+		if ue.Line > 0 {
+			loc = append(loc, fmt.Sprintf("#L%d", ue.Line))
+			msg = fmt.Sprintf("%s (line %d of the user data)", ue.Msg, ue.Line)
+		}
+	}
+	return &FieldError{Path: loc, Msg: msg + "; mtuguard cannot tell what MTU these nodes get"}
+}
+
+func stringMap(v any) map[string]string {
+	out := map[string]string{}
+	m, _ := v.(map[string]any)
+	for k, x := range m {
+		if s, ok := x.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func normaliseFamily(f string) string {
+	s := strings.ToLower(strings.ReplaceAll(f, " ", ""))
+	switch {
+	case s == "al2023", s == "amazonlinux2023":
+		return "al2023"
+	case s == "al2", s == "amazonlinux2":
+		return "al2"
+	case s == "bottlerocket":
+		return "bottlerocket"
+	case strings.HasPrefix(s, "ubuntu"):
+		return "ubuntu"
+	case strings.HasPrefix(s, "windows"):
+		return "windows"
+	case s == "custom":
+		return ""
+	}
+	return s
 }

@@ -185,6 +185,31 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	msg := sprintf("%s: want a CIDR list, got %v", [display_key(id, key), e.value])
 }
 
+# Cilium's chart types these values (values.schema.json): Helm refuses a quoted "8500" or
+# "true" before rendering anything, and older charts without the schema read a quoted
+# "false" as true.
+helm_typed := {
+	"mtu": "number", "tunnel-port": "number", "cluster-id": "number", "max-connected-clusters": "number",
+	"enable-ipv4": "boolean", "enable-ipv6": "boolean", "enable-host-firewall": "boolean",
+	"enable-pmtu-discovery": "boolean", "helm:encryption.enabled": "boolean", "helm:eni.enabled": "boolean",
+	"helm:gke.enabled": "boolean", "helm:clustermesh.useAPIServer": "boolean", "helm:clustermesh.config.enabled": "boolean",
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in raw
+	objects.by_id(id).cilium.form == "helm"
+	some key, want in helm_typed
+	e := entries[key]
+	not objects.by_id(id).cilium.values.extraConfig[key]
+	is_string(e.value)
+	readable(want, lower(trim_space(e.value))) # other strings are reported above
+	msg := sprintf("%s: %q is a string; Cilium's chart wants a %s (values.schema.json): write %s without quotes", [display_key(id, key), e.value, want, e.value])
+}
+
+readable("number", s) if regex.match(`^[0-9]+$`, s)
+
+readable("boolean", s) if s in {"true", "false"}
+
 display_key(id, key) := concat(".", helm_paths[key]) if {
 	objects.by_id(id).cilium.form == "helm"
 	not objects.by_id(id).cilium.values.extraConfig[key]
@@ -274,15 +299,18 @@ encryption(c) := "wireguard" if {
 	bool_of(c, "enable-ipsec", false)
 } else := "wireguard" if {
 	bool_of(c, "helm:encryption.enabled", false)
-	text(c, "helm:encryption.type") == "wireguard"
+	value(c, "helm:encryption.type") == "wireguard"
 } else := "ipsec" if {
 	bool_of(c, "helm:encryption.enabled", false)
-	text_or_empty(c, "helm:encryption.type") in {"ipsec", ""}
+	helm_ipsec_type(c)
 } else := "none"
 
-text_or_empty(c, key) := text(c, key) if set(c, key)
+# The chart compares encryption.type exactly (`eq .Values.encryption.type "ipsec"`): an
+# empty or differently spelt type renders no encryption at all. Unset, it is the
+# values.yaml default, "ipsec".
+helm_ipsec_type(c) if not c.m["helm:encryption.type"]
 
-text_or_empty(c, key) := "" if not set(c, key)
+helm_ipsec_type(c) if value(c, "helm:encryption.type") == "ipsec"
 
 cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-name")
 

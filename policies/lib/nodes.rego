@@ -1,52 +1,150 @@
 # The MTU of the nodes' interfaces, which Cilium auto-detects when `mtu` is unset
-# (pkg/mtu/manager.go: the smallest MTU among the native devices).
+# (pkg/mtu/manager.go: the smallest MTU among the devices it selects, re-read whenever a
+# device's MTU changes).
 package mtuguard.lib.nodes
 
 import data.mtuguard.lib.objects
 
-# pools[cluster] lists the node pools of a cluster: {"object", "pool"}.
-pools := {c: {{"object": o, "pool": p} | some o in node_objects; o.cluster == c; some p in o.nodepools} |
+node_objects := objects.kind("NodePool")
+
+# pools[cluster] lists the node pools whose boot configuration is known, as
+# {"id": object id, "pool": pool, "users": names of the Karpenter NodePools using it}. A
+# Karpenter NodePool boots with its EC2NodeClass's configuration, so it counts through
+# the class; Windows nodes run no Cilium.
+pools := {c: {{"id": o.id, "pool": p, "users": users(c, o, p)} |
+	some o in node_objects
+	o.cluster == c
+	some p in o.nodepools
+	not p.nodeclass
+	p.family != "windows"
+} |
 	some c in {o.cluster | some o in node_objects}
 }
 
-node_objects := objects.kind("NodePool")
+# karpenter[cluster] lists the Karpenter NodePools of a cluster: {"pool", "class"} where
+# class is the EC2NodeClass pool it uses, when that is in scope.
+karpenter := {c: [{"pool": p, "class": class_pool(c, p.nodeclass)} |
+	some o in node_objects
+	o.cluster == c
+	some p in o.nodepools
+	p.nodeclass
+] |
+	some c in {o.cluster | some o in node_objects}
+}
+
+class_pool(c, name) := [p |
+	some o in node_objects
+	o.cluster == c
+	o.object.kind == "EC2NodeClass"
+	some p in o.nodepools
+	p.name == name
+]
+
+users(c, o, p) := sort({x.pool.name | some x in karpenter[c]; x.pool.nodeclass == p.name}) if {
+	o.object.kind == "EC2NodeClass"
+} else := []
+
+# native(set): the setting is on a device Cilium may select; loopback, bridges, veths and
+# tunnel devices never carry the node's traffic to other nodes.
+native(set) if not regex.match(`^(lo|docker[0-9]*|cni[0-9]*|cilium_.*|lxc.*|veth.*|br-.*|virbr[0-9]*|vxlan.*|genev.*|flannel.*|tun[0-9]*|tap[0-9]*|wg[0-9]*|kube-.*|nodelocaldns)$`, set.interface)
+
+# settings(p) are a pool's settings on native devices.
+settings(p) := [s | some s in p.settings; native(s)]
 
 # pool_mtu(p) is the MTU a pool's nodes come up with: the smallest it sets (Cilium takes
 # the smallest device), else the config's nodes.mtu.
-pool_mtu(p) := min({s.mtu | some s in p.settings}) if count(p.settings) > 0
+pool_mtu(p) := min({s.mtu | some s in settings(p)}) if count(settings(p)) > 0
 
-pool_mtu(p) := input.config.nodes.mtu if count(p.settings) == 0
+pool_mtu(p) := input.config.nodes.mtu if count(settings(p)) == 0
+
+known(c) if count(object.get(pools, c, set())) > 0
 
 # mtu(cluster): the largest MTU any pool of the cluster comes up with, since those nodes
 # send the largest packets; without pools in scope, the config's nodes.mtu (default 9001).
-mtu(c) := max({pool_mtu(x.pool) | some x in pools[c]}) if pools[c]
+mtu(c) := max({pool_mtu(x.pool) | some x in pools[c]}) if known(c)
 
-mtu(c) := input.config.nodes.mtu if not pools[c]
+mtu(c) := input.config.nodes.mtu if not known(c)
+
+# selected_mtu(cluster, selector): the node MTU of the nodes a label selector (a
+# CiliumNodeConfig's nodeSelector) picks. When the selector picks pools by their labels
+# (Karpenter NodePool, eksctl node group, kubelet node-labels), the largest of theirs;
+# otherwise, every pool may be among them: mtu(cluster).
+selected_mtu(c, sel) := max(picked) if {
+	picked := {m | some m in picked_mtus(c, sel)}
+	count(picked) > 0
+} else := mtu(c)
+
+picked_mtus(c, sel) := array.concat(
+	[pool_mtu(x.pool) | some x in pools[c]; matches(sel, object.get(x.pool, "labels", {}))],
+	[karpenter_mtu(x) | some x in karpenter[c]; matches(sel, x.pool.labels)],
+)
+
+# A Karpenter NodePool's nodes get its class's MTU; with the class out of scope, the default.
+karpenter_mtu(x) := pool_mtu(x.class[0]) if count(x.class) > 0
+
+karpenter_mtu(x) := input.config.nodes.mtu if count(x.class) == 0
+
+# matches(selector, labels): Kubernetes label-selector semantics; an empty selector picks
+# every node, so it identifies no pool in particular.
+matches(sel, labels) if {
+	count(object.get(sel, "matchLabels", {})) + count(object.get(sel, "matchExpressions", [])) > 0
+	every k, v in object.get(sel, "matchLabels", {}) {
+		labels[k] == v
+	}
+	every e in object.get(sel, "matchExpressions", []) {
+		expression(e, labels)
+	}
+}
+
+expression(e, labels) if {
+	e.operator == "In"
+	labels[e.key] in e.values
+}
+
+expression(e, labels) if {
+	e.operator == "NotIn"
+	not labels[e.key] in e.values
+}
+
+expression(e, labels) if {
+	e.operator == "Exists"
+	labels[e.key]
+}
+
+expression(e, labels) if {
+	e.operator == "DoesNotExist"
+	not labels[e.key]
+}
 
 # source(cluster) says where mtu(cluster) comes from, for messages. Several pools may
 # give the same MTU: they are all named, in order, so the text is one value.
 source(c) := sprintf("%s %s it with %s", [pool_phrase(setters), verb(setters, "sets", "set"), methods]) if {
-	setters := sort([x.pool.name | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(x.pool.settings) > 0])
+	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(settings(x.pool)) > 0])
 	count(setters) > 0
-	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in x.pool.settings}))
+	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in settings(x.pool)}))
 } else := sprintf("%s %s not change it%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c)]) if {
-	defaults := sort([x.pool.name | some x in pools[c]; pool_mtu(x.pool) == mtu(c)])
+	defaults := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c)])
 	count(defaults) > 0
 } else := "nodes.mtu in the mtuguard config" if {
 	input.config.nodes.declared
 } else := "the AWS default for ENA interfaces; set nodes.mtu in .mtuguard.yaml if yours differ"
 
-pool_phrase(names) := sprintf("node pool %q", [names[0]]) if count(names) == 1
+# pool_name(x) names a pool, quoted, for messages: an EC2NodeClass with the Karpenter
+# NodePools using it.
+pool_name(x) := sprintf("%q (EC2NodeClass of NodePool %s)", [x.pool.name, concat(", ", [sprintf("%q", [u]) | some u in x.users])]) if {
+	count(x.users) > 0
+} else := sprintf("%q", [x.pool.name])
 
-pool_phrase(names) := sprintf("node pools %s", [concat(", ", [sprintf("%q", [n]) | some n in names])]) if count(names) > 1
+pool_phrase(names) := sprintf("node pool %s", [names[0]]) if count(names) == 1
+
+pool_phrase(names) := sprintf("node pools %s", [concat(", ", names)]) if count(names) > 1
 
 verb(names, one, _) := one if count(names) == 1
 
 verb(names, _, many) := many if count(names) > 1
 
-method(p) := concat(", ", sort({s.method | some s in p.settings}))
-
 bottlerocket_note(c) := "; Bottlerocket has no interface MTU setting, so only Cilium's mtu can clamp it" if {
 	some x in pools[c]
 	x.pool.family == "bottlerocket"
+	pool_mtu(x.pool) == mtu(c)
 } else := ""

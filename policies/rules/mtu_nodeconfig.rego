@@ -36,8 +36,10 @@ MTU003 contains f if {
 	count(keys) > 0
 	v := cilium.settings_of({"m": object.union(object.get(cilium.merged, c, {}), overrides), "f": cilium.form[c]})
 	v.routing_mode == "tunnel"
-	base := override_base(v, c)
+	selector := object.get(o.object.spec, "nodeSelector", {})
+	base := override_base(v, c, selector)
 	base > mesh.path_mtu
+	base > cluster_bytes(c, selector) # the override, not the cluster's own config, opens it
 	f := finding.new({"object": o.id, "path": ["spec", "defaults", keys[0]]}, {
 		"message": sprintf(
 			"CiliumNodeConfig %q overrides %s for the nodes it selects (%s): with it, those ClusterMesh nodes send tunnel packets of %d bytes (pods %d = %d - %s), but %s carries at most %d.",
@@ -47,9 +49,19 @@ MTU003 contains f if {
 	})
 }
 
-override_base(v, _) := v.mtu if v.mtu > 0
+# override_base: the MTU the selected nodes size tunnel packets to; without mtu, their
+# own interface MTU (the pools the selector picks, else the largest in the cluster).
+override_base(v, _, _) := v.mtu if v.mtu > 0
 
-override_base(v, c) := nodes.mtu(c) if v.mtu == 0
+override_base(v, c, selector) := nodes.selected_mtu(c, selector) if v.mtu == 0
+
+# cluster_bytes: the tunnel packet size those nodes would have without the override, or
+# 0 in native routing. When the cluster's own config is already too large for the
+# path, MTU001 reports it there; MTU003 reports overrides that make it so, or worse.
+cluster_bytes(c, selector) := override_base(s, c, selector) if {
+	s := cilium.settings[c]
+	s.routing_mode == "tunnel"
+} else := 0
 
 selector_text(spec) := json.marshal(spec.nodeSelector) if spec.nodeSelector
 

@@ -6,6 +6,7 @@ import data.mtuguard.lib.budget
 import data.mtuguard.lib.cilium
 import data.mtuguard.lib.finding
 import data.mtuguard.lib.mesh
+import data.mtuguard.lib.nodes
 import data.mtuguard.lib.objects
 
 # METADATA
@@ -33,12 +34,14 @@ MTU002 contains f if {
 	s.mtu == 0
 	mesh.path_known
 	some p in o.nodepools
-	some set in p.settings
+	nodes.pool_mtu(p) > mesh.path_mtu # the pool's nodes come up above the path
+	some set in nodes.settings(p)
 	set.mtu > mesh.path_mtu
+	name := nodes.pool_name({"pool": p, "users": nodes.users(o.cluster, o, p)})
 	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
 		"message": sprintf(
-			"node pool %q sets %s to MTU %d (%s), and cluster %q's Cilium auto-detects it: pods get %d and tunnel packets reach %d bytes, but %s carries at most %d and drops the rest.",
-			[p.name, iface(set), set.mtu, set.method, s.cluster_name, budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
+			"node pool %s sets %s to MTU %d (%s), and cluster %q's Cilium auto-detects it: pods get %d and tunnel packets reach %d bytes, but %s carries at most %d and drops the rest.",
+			[name, iface(set), set.mtu, set.method, s.cluster_name, budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
 		),
 		"remediation": sprintf("Set the MTU to %d in this pool (persistently: a systemd-networkd drop-in with MTUBytes=%d), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
 	})
@@ -69,12 +72,13 @@ MTU007 contains f if {
 	o.kind == "NodePool"
 	some p in o.nodepools
 	p.family != "bottlerocket"
-	some set in p.settings
+	some set in nodes.settings(p)
 	set.mtu < input.config.nodes.mtu # a clamp; raising is MTU002's business
 	not set.persistent
 	not persisted(p, set)
+	name := nodes.pool_name({"pool": p, "users": nodes.users(o.cluster, o, p)})
 	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
-		"message": sprintf("node pool %q clamps %s to MTU %d with %s, which %s re-applies its own MTU over when it reconfigures the interface (DHCP renewal, networkctl reload): the clamp can vanish hours after boot.", [p.name, iface(set), set.mtu, set.method, manager(p.family)]),
+		"message": sprintf("node pool %s clamps %s to MTU %d with %s, which %s re-applies its own MTU over when it reconfigures the interface (DHCP renewal, networkctl reload), and Cilium follows the device's MTU: the clamp can vanish hours after boot.", [name, iface(set), set.mtu, set.method, manager(p.family)]),
 		"remediation": persist_snippet(p.family, set),
 	})
 }

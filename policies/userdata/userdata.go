@@ -3,7 +3,8 @@
 // so it is set in user data: shell (`ip link set dev ens5 mtu 8500`, `echo 8500 >
 // /sys/class/net/ens5/mtu`), systemd-networkd (`MTUBytes=`), netplan (`mtu:`), AL2 ifcfg
 // (`MTU=`) or dhclient (`supersede interface-mtu`), inside MIME multipart (base64 parts
-// included) or cloud-config (runcmd, write_files) documents.
+// included), cloud-config (runcmd, bootcmd, write_files) or Bottlerocket TOML (whose only
+// way to run a command is a bootstrap container) documents.
 package userdata
 
 import (
@@ -14,6 +15,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/mail"
+	"net/textproto"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,8 +38,25 @@ type Result struct {
 	Formats  []string  `json:"formats"` // what was read: shell, mime, cloud-config, nodeconfig, toml
 }
 
+// Error is user data that cannot be read; Line is 1-based within the user data, 0 when
+// the problem is inside an encoded part.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d of the user data: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
 // maxBytes bounds user data: EC2 allows 16 KiB; leave room for base64 and templating.
 const maxBytes = 1 << 20
+
+// maxDepth bounds MIME parts nested in MIME parts (cloud-init itself allows a few).
+const maxDepth = 8
 
 // Parse reads user data in any of the forms above.
 func Parse(data string) (Result, error) {
@@ -45,24 +64,38 @@ func Parse(data string) (Result, error) {
 		return Result{}, fmt.Errorf("user data is %d bytes, larger than any instance accepts", len(data))
 	}
 	var r Result
-	err := r.parse(data, 1)
+	err := r.parse(data, 1, "", 0)
 	return r, err
 }
 
-func (r *Result) parse(data string, firstLine int) error {
+// ParseFile reads the content of a file a boot configuration writes to path (Cluster
+// API `files`, cloud-config `write_files`): networkd units, netplan, ifcfg, dhclient.
+func ParseFile(path, content string) Result {
+	var r Result
+	r.scanFile(path, content, 1)
+	return r
+}
+
+// parse reads data whose first line is line firstLine of the user data as written
+// (0: inside an encoded part, where lines cannot be mapped back). contentType is the
+// MIME part's type, "" outside MIME.
+func (r *Result) parse(data string, firstLine int, contentType string, depth int) error {
 	trimmed := strings.TrimSpace(data)
 	switch {
 	case trimmed == "":
 		return nil
 	case isMIME(trimmed):
+		if depth >= maxDepth {
+			return &Error{Line: firstLine, Msg: fmt.Sprintf("MIME parts nested more than %d deep", maxDepth)}
+		}
 		r.Formats = append(r.Formats, "mime")
-		return r.parseMIME(data)
-	case strings.HasPrefix(trimmed, "#cloud-config"):
+		return r.parseMIME(data, firstLine, depth)
+	case strings.HasPrefix(trimmed, "#cloud-config") || contentType == "text/cloud-config":
 		r.Formats = append(r.Formats, "cloud-config")
 		return r.parseCloudConfig(data, firstLine)
-	case strings.HasPrefix(trimmed, "[settings") || strings.Contains(trimmed, "\n[settings"):
-		r.Formats = append(r.Formats, "toml") // Bottlerocket: no setting for interface MTU exists
-		return nil
+	case isBottlerocket(trimmed):
+		r.Formats = append(r.Formats, "toml")
+		return r.parseBottlerocket(data, firstLine)
 	case strings.Contains(trimmed, "node.eks.aws/") && strings.Contains(trimmed, "NodeConfig"):
 		r.Formats = append(r.Formats, "nodeconfig") // AL2023 NodeConfig has no MTU field
 		return nil
@@ -74,54 +107,124 @@ func (r *Result) parse(data string, firstLine int) error {
 }
 
 func isMIME(s string) bool {
-	head := strings.ToLower(s)
+	head := strings.ToLower(strings.ReplaceAll(s, "\r\n", "\n"))
 	if i := strings.Index(head, "\n\n"); i > 0 {
 		head = head[:i]
 	}
 	return strings.Contains(head, "content-type: multipart/")
 }
 
-func (r *Result) parseMIME(data string) error {
-	msg, err := mail.ReadMessage(strings.NewReader(strings.ReplaceAll(data, "\r\n", "\n")))
+// isBottlerocket: Bottlerocket user data is TOML whose tables are under `settings`.
+func isBottlerocket(s string) bool {
+	return strings.HasPrefix(s, "[settings") || strings.Contains(s, "\n[settings") || strings.HasPrefix(s, "settings.")
+}
+
+func (r *Result) parseMIME(data string, firstLine, depth int) error {
+	data = strings.ReplaceAll(data, "\r\n", "\n")
+	// Leading blank lines are not part of the message; count them for the line numbers.
+	for strings.HasPrefix(data, "\n") {
+		data = data[1:]
+		if firstLine > 0 {
+			firstLine++
+		}
+	}
+	msg, err := mail.ReadMessage(strings.NewReader(data))
 	if err != nil {
-		return fmt.Errorf("MIME user data: %v", err)
+		return &Error{Line: firstLine, Msg: fmt.Sprintf("MIME user data: %v", err)}
 	}
 	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil || params["boundary"] == "" {
-		return fmt.Errorf("MIME user data: no boundary in Content-Type %q", msg.Header.Get("Content-Type"))
+		return &Error{Line: firstLine, Msg: fmt.Sprintf("MIME user data: no boundary in Content-Type %q", msg.Header.Get("Content-Type"))}
 	}
-	mr := multipart.NewReader(msg.Body, params["boundary"])
+	boundary := params["boundary"]
+	parts := partLines(data, boundary)
+	mr := multipart.NewReader(msg.Body, boundary)
 	for i := 0; ; i++ {
 		part, err := mr.NextPart()
 		if err == io.EOF {
 			return nil
 		}
+		at := 0 // the part's delimiter line, for errors
+		bodyLine := 0
+		if i < len(parts) && firstLine > 0 {
+			at = firstLine + parts[i].delimiter - 1
+			bodyLine = firstLine + parts[i].body - 1
+		}
 		if err != nil {
-			return fmt.Errorf("MIME user data, part %d: %v", i+1, err)
+			return &Error{Line: at, Msg: fmt.Sprintf("MIME user data, part %d: %v", i+1, err)}
 		}
 		body, err := io.ReadAll(io.LimitReader(part, maxBytes))
 		if err != nil {
-			return fmt.Errorf("MIME user data, part %d: %v", i+1, err)
+			return &Error{Line: at, Msg: fmt.Sprintf("MIME user data, part %d: %v", i+1, err)}
 		}
-		if strings.EqualFold(part.Header.Get("Content-Transfer-Encoding"), "base64") {
+		// The multipart reader decodes quoted-printable itself and drops the header, so
+		// read the encoding from the part's own header lines.
+		encoding := ""
+		if i < len(parts) {
+			encoding = strings.ToLower(parts[i].header.Get("Content-Transfer-Encoding"))
+		}
+		if encoding == "" {
+			encoding = strings.ToLower(part.Header.Get("Content-Transfer-Encoding"))
+		}
+		switch encoding {
+		case "base64":
 			decoded, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(body)), ""))
 			if err != nil {
-				return fmt.Errorf("MIME user data, part %d: invalid base64: %v", i+1, err)
+				return &Error{Line: at, Msg: fmt.Sprintf("MIME user data, part %d: invalid base64: %v", i+1, err)}
 			}
 			body = decoded
+			bodyLine = 0 // lines inside an encoded part do not map back to the file
+		case "quoted-printable":
+			bodyLine = 0
 		}
-		// Lines inside parts do not map back to the file reliably: report them at the
-		// user data itself (line 0).
+		contentType, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 		sub := Result{}
-		if err := sub.parse(string(body), 1); err != nil {
+		if err := sub.parse(string(body), bodyLine, contentType, depth+1); err != nil {
+			if e, ok := err.(*Error); ok {
+				if e.Line == 0 {
+					e.Line = at
+				}
+				e.Msg = fmt.Sprintf("MIME user data, part %d: %s", i+1, e.Msg)
+				return e
+			}
 			return fmt.Errorf("MIME user data, part %d: %w", i+1, err)
 		}
-		for _, s := range sub.Settings {
-			s.Line = 0
-			r.Settings = append(r.Settings, s)
-		}
+		r.Settings = append(r.Settings, sub.Settings...)
 		r.Formats = append(r.Formats, sub.Formats...)
 	}
+}
+
+// mimePart locates one part in the message text: lines are 1-based within it.
+type mimePart struct {
+	delimiter, body int
+	header          textproto.MIMEHeader
+}
+
+// partLines finds where each part's delimiter and body are, so settings in unencoded parts
+// keep their line in the user data (multipart.Reader does not tell).
+func partLines(data, boundary string) []mimePart {
+	lines := strings.Split(data, "\n")
+	var parts []mimePart
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimRight(lines[i], " \t")
+		if l == "--"+boundary+"--" {
+			break
+		}
+		if l != "--"+boundary {
+			continue
+		}
+		p := mimePart{delimiter: i + 1, header: textproto.MIMEHeader{}}
+		j := i + 1
+		for ; j < len(lines) && strings.TrimSpace(lines[j]) != ""; j++ {
+			if k, v, ok := strings.Cut(lines[j], ":"); ok {
+				p.header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+			}
+		}
+		p.body = j + 2 // the line after the blank one
+		parts = append(parts, p)
+		i = j
+	}
+	return parts
 }
 
 type cloudConfig struct {
@@ -137,25 +240,123 @@ type cloudConfig struct {
 func (r *Result) parseCloudConfig(data string, firstLine int) error {
 	var cc cloudConfig
 	if err := yaml.Unmarshal([]byte(data), &cc); err != nil {
-		return fmt.Errorf("cloud-config user data: %v", err)
+		return &Error{Line: firstLine, Msg: fmt.Sprintf("cloud-config user data is not YAML: %v", err)}
 	}
-	// Commands and files are matched in the raw text, which keeps their lines.
+	// Commands and plain files are matched in the raw text, which keeps their lines.
 	r.scanShell(data, firstLine)
 	for _, f := range cc.WriteFiles {
-		content := f.Content
-		if strings.Contains(f.Encoding, "b64") || strings.Contains(f.Encoding, "base64") {
-			if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(content)); err == nil {
-				content = string(b)
-				sub := Result{}
-				sub.scanFile(f.Path, content, 1)
-				for _, s := range sub.Settings {
-					s.Line = 0
-					r.Settings = append(r.Settings, s)
-				}
-			}
+		enc := strings.ToLower(f.Encoding)
+		if !strings.Contains(enc, "b64") && !strings.Contains(enc, "base64") {
+			continue
+		}
+		if strings.Contains(enc, "gz") {
+			continue // gzip inside YAML: cloud-init only; nothing to read without the bytes
+		}
+		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(f.Content), ""))
+		if err != nil {
+			return &Error{Line: firstLine, Msg: fmt.Sprintf("cloud-config write_files %s: invalid base64: %v", f.Path, err)}
+		}
+		sub := ParseFile(f.Path, string(b))
+		for _, s := range sub.Settings {
+			s.Line = 0
+			r.Settings = append(r.Settings, s)
 		}
 	}
 	return nil
+}
+
+var (
+	tomlTable  = regexp.MustCompile(`^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$`)
+	tomlKV     = regexp.MustCompile(`^\s*([A-Za-z0-9_."'-]+(?:\s*\.\s*[A-Za-z0-9_."'-]+)*)\s*=\s*(.*)$`)
+	tomlString = regexp.MustCompile(`^"((?:[^"\\]|\\.)*)"|^'([^']*)'`)
+)
+
+// parseBottlerocket reads Bottlerocket's TOML settings. Bottlerocket has no interface MTU
+// setting; the only way its user data can change one is a bootstrap container, whose
+// `user-data` (base64) the container runs: it is read as a script.
+func (r *Result) parseBottlerocket(data string, firstLine int) error {
+	table := ""
+	open := "" // the closing token of a multi-line array or string being skipped
+	for i, line := range strings.Split(data, "\n") {
+		n := 0
+		if firstLine > 0 {
+			n = firstLine + i
+		}
+		if open != "" {
+			if strings.Contains(line, open) {
+				open = ""
+			}
+			continue
+		}
+		code := strings.TrimSpace(line)
+		if code == "" || strings.HasPrefix(code, "#") {
+			continue
+		}
+		if m := tomlTable.FindStringSubmatch(line); m != nil {
+			table = unquoteKey(m[1])
+			continue
+		}
+		m := tomlKV.FindStringSubmatch(line)
+		if m == nil {
+			return &Error{Line: n, Msg: fmt.Sprintf("Bottlerocket user data is not TOML: %q", code)}
+		}
+		key := unquoteKey(m[1])
+		if table != "" {
+			key = table + "." + key
+		}
+		value := strings.TrimSpace(m[2])
+		switch {
+		case strings.HasPrefix(value, `"""`) && strings.Count(value, `"""`) == 1:
+			open = `"""`
+		case strings.HasPrefix(value, `'''`) && strings.Count(value, `'''`) == 1:
+			open = `'''`
+		case strings.HasPrefix(value, "[") && strings.Count(value, "[") > strings.Count(value, "]"):
+			open = "]"
+		}
+		if !strings.HasPrefix(key, "settings.bootstrap-containers.") || !strings.HasSuffix(key, ".user-data") {
+			continue
+		}
+		s := tomlString.FindStringSubmatch(value)
+		if s == nil {
+			return &Error{Line: n, Msg: fmt.Sprintf("%s: want a base64 string", key)}
+		}
+		script, err := base64.StdEncoding.DecodeString(s[1] + s[2])
+		if err != nil {
+			return &Error{Line: n, Msg: fmt.Sprintf("%s: invalid base64: %v", key, err)}
+		}
+		sub := Result{}
+		sub.scanShell(string(script), 1)
+		for _, set := range sub.Settings {
+			set.Line = n // the bootstrap container's user-data line
+			set.Method = "bootstrap container: " + set.Method
+			r.Settings = append(r.Settings, set)
+		}
+	}
+	return nil
+}
+
+// BootstrapContainerScript decodes a Bottlerocket bootstrap container's user-data
+// (eksctl's bottlerocket.settings carries the same setting as a map).
+func BootstrapContainerScript(userData string) (Result, error) {
+	script, err := base64.StdEncoding.DecodeString(strings.TrimSpace(userData))
+	if err != nil {
+		return Result{}, fmt.Errorf("invalid base64: %v", err)
+	}
+	var r Result
+	r.scanShell(string(script), 1)
+	for i := range r.Settings {
+		r.Settings[i].Line = 0
+		r.Settings[i].Method = "bootstrap container: " + r.Settings[i].Method
+	}
+	return r, nil
+}
+
+func unquoteKey(k string) string {
+	var parts []string
+	for _, p := range strings.Split(k, ".") {
+		parts = append(parts, strings.Trim(strings.TrimSpace(p), `"'`))
+	}
+	return strings.Join(parts, ".")
 }
 
 var (
@@ -167,37 +368,73 @@ var (
 	ifcfgMTU    = regexp.MustCompile(`^\s*MTU\s*=\s*["']?(\d+)`)
 	dhclient    = regexp.MustCompile(`supersede\s+interface-mtu\s+(\d+)`)
 	netplanMTU  = regexp.MustCompile(`^\s*mtu:\s*(\d+)`)
+	netplanIf   = regexp.MustCompile(`^\s+([A-Za-z0-9_.:-]+):\s*$`)
 	// Where a heredoc or write_files entry puts the lines that follow.
-	fileTarget    = regexp.MustCompile(`(?:cat|tee)\b[^>]*>{1,2}\s*["']?(/etc/\S+?)["']?(?:\s|$)|\btee\s+(?:-a\s+)?["']?(/etc/\S+?)["']?(?:\s|$)|^\s*-?\s*path:\s*["']?(/etc/\S+?)["']?\s*$`)
+	fileTarget    = regexp.MustCompile(`(?:cat|tee|echo|printf)\b[^>]*>{1,2}\s*["']?(/etc/[^\s"';]+)["']?|\btee\s+(?:-a\s+)?["']?(/etc/[^\s"';]+)["']?|^\s*-?\s*path:\s*["']?(/etc/[^\s"']+)["']?\s*$|^\s*-?\s*name:\s*["']?([\w.@-]+\.(?:network|link))["']?\s*$`)
 	interfaceName = regexp.MustCompile(`^\s*(?:Name|OriginalName)\s*=\s*(\S+)|ifcfg-(\S+)`)
 )
+
+// netplanSections are netplan keys that hold other keys, never an interface name.
+var netplanSections = map[string]bool{"network": true, "ethernets": true, "bonds": true, "bridges": true, "vlans": true, "match": true, "dhcp4-overrides": true, "dhcp6-overrides": true, "routes": true, "nameservers": true, "content": true, "write_files": true}
 
 // scanShell finds MTU commands and file contents line by line, tracking the file that
 // a heredoc or write_files entry is writing so MTUBytes/MTU=/mtu: are attributed right.
 func (r *Result) scanShell(data string, firstLine int) {
 	sc := bufio.NewScanner(strings.NewReader(data))
 	sc.Buffer(make([]byte, 0, 1024), maxBytes) // grows as needed: most scripts are short
-	file, iface := "", ""
-	for n := firstLine; sc.Scan(); n++ {
+	file, iface, heredocEnd := "", "", ""
+	for i := 0; sc.Scan(); i++ {
+		n := 0
+		if firstLine > 0 {
+			n = firstLine + i
+		}
 		line := sc.Text()
-		if m := fileTarget.FindStringSubmatch(line); m != nil {
-			file = firstNonEmpty(m[1], m[2], m[3])
-			iface = ""
-			if im := interfaceName.FindStringSubmatch(file); im != nil && im[2] != "" {
-				iface = im[2]
+		if heredocEnd != "" && strings.TrimSpace(line) == heredocEnd {
+			file, iface, heredocEnd = "", "", ""
+			continue
+		}
+		if file != "" && heredocEnd == "" && topLevelKey.MatchString(line) {
+			file, iface = "", "" // a cloud-config key after write_files content
+		}
+		if m := fileTarget.FindStringSubmatch(line); m != nil && heredocEnd == "" {
+			target := firstNonEmpty(m[1], m[2], m[3])
+			if m[4] != "" {
+				// A Container Linux Config / Butane networkd unit, by name.
+				target = "/etc/systemd/network/" + m[4]
 			}
-			// One-liners carry the content on the same line:
-			// printf '[Link]\nMTUBytes=8500\n' | tee /etc/systemd/network/….conf
-			for _, piece := range strings.Split(line, `\n`) {
-				if s, ok := fileSetting(file, strings.Trim(piece, `'" `), iface); ok {
-					s.Line = n
-					r.Settings = append(r.Settings, s)
+			targetIface := ""
+			if im := interfaceName.FindStringSubmatch(target); im != nil && im[2] != "" {
+				targetIface = im[2]
+			}
+			switch h := heredoc.FindStringSubmatch(line); {
+			case h != nil:
+				file, iface, heredocEnd = target, targetIface, h[1]
+			case m[3] != "" || m[4] != "": // write_files `path:`, a unit's `name:`: the content follows
+				file, iface = target, targetIface
+			default:
+				// A one-liner carries the content on its own line:
+				// printf '[Link]\nMTUBytes=8500\n' | tee /etc/systemd/network/….conf
+				for _, piece := range inlineContent(line) {
+					s, ok := fileSetting(target, piece, targetIface)
+					if !ok {
+						// A command written into a boot script (rc.local, a dispatcher hook).
+						s, ok = commandSetting(piece)
+					}
+					if ok {
+						s.Line = n
+						r.Settings = append(r.Settings, s)
+					}
 				}
 			}
 			continue
 		}
 		if m := interfaceName.FindStringSubmatch(line); m != nil && m[1] != "" {
 			iface = m[1]
+		}
+		if strings.Contains(file, "/netplan/") {
+			if m := netplanIf.FindStringSubmatch(line); m != nil && !netplanSections[m[1]] {
+				iface = m[1]
+			}
 		}
 		if s, ok := commandSetting(line); ok {
 			s.Line = n
@@ -211,6 +448,26 @@ func (r *Result) scanShell(data string, firstLine int) {
 	}
 }
 
+var (
+	heredoc     = regexp.MustCompile(`<<-?\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?`)
+	topLevelKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*:`)
+	echoPrefix  = regexp.MustCompile(`^\s*(?:sudo\s+)?(?:echo|printf)(?:\s+-[a-zA-Z]+)*\s+`)
+)
+
+// inlineContent is what an `echo …`/`printf …` one-liner writes, line by line.
+func inlineContent(line string) []string {
+	text := line
+	if i := strings.IndexAny(text, ">|"); i >= 0 {
+		text = text[:i]
+	}
+	text = echoPrefix.ReplaceAllString(text, "")
+	var out []string
+	for _, piece := range strings.Split(text, `\n`) {
+		out = append(out, strings.Trim(piece, `'" `))
+	}
+	return out
+}
+
 // scanFile reads one written file's content.
 func (r *Result) scanFile(path, content string, firstLine int) {
 	iface := ""
@@ -220,6 +477,11 @@ func (r *Result) scanFile(path, content string, firstLine int) {
 	for i, line := range strings.Split(content, "\n") {
 		if m := interfaceName.FindStringSubmatch(line); m != nil && m[1] != "" {
 			iface = m[1]
+		}
+		if strings.Contains(path, "/netplan/") {
+			if m := netplanIf.FindStringSubmatch(line); m != nil && !netplanSections[m[1]] {
+				iface = m[1]
+			}
 		}
 		if s, ok := fileSetting(path, line, iface); ok {
 			s.Line = firstLine + i

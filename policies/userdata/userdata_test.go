@@ -2,9 +2,11 @@ package userdata
 
 import (
 	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
 
 	"github.com/mtuguard/mtuguard/policies/upstream"
-	"testing"
 )
 
 func TestParse(t *testing.T) {
@@ -25,6 +27,17 @@ func TestParse(t *testing.T) {
 		{"cloud-config", "#cloud-config\nruncmd:\n  - ip link set dev ens5 mtu 8500\nwrite_files:\n  - path: /etc/systemd/network/10-ens5.network\n    content: |\n      [Match]\n      Name=ens5\n      [Link]\n      MTUBytes=8500\n",
 			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 3}, {Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 10}}},
 		{"bottlerocket", "[settings.kubernetes]\ncluster-name = \"prod\"\n", nil},
+		{"bottlerocket bootstrap container", "[settings.kubernetes]\ncluster-name = \"prod\"\n\n[settings.bootstrap-containers.mtu]\nsource = \"example.com/mtu:1\"\nmode = \"always\"\nuser-data = \"" + base64.StdEncoding.EncodeToString([]byte("ip link set dev eth0 mtu 8500\n")) + "\"\n",
+			[]Setting{{Interface: "eth0", MTU: 8500, Method: "bootstrap container: ip link set", Line: 7}}},
+		{"bottlerocket multi-line values", "[settings.kubernetes]\nnode-taints = [\n  \"a\",\n]\nmotd = \"\"\"\nhello\n\"\"\"\n", nil},
+		{"echo into ifcfg", "echo 'MTU=\"8500\"' >> /etc/sysconfig/network-scripts/ifcfg-eth0\n", []Setting{{Interface: "eth0", MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 1}}},
+		{"command into rc.local", "echo 'ip link set dev eth0 mtu 8500' >> /etc/rc.local\n", []Setting{{Interface: "eth0", MTU: 8500, Method: "ip link set", Line: 1}}},
+		{"heredoc ends", "cat > /etc/netplan/60-mtu.yaml <<EOF\nnetwork:\n  version: 2\n  ethernets:\n    ens5:\n      mtu: 8500\nEOF\necho 'mtu: 9001' > /tmp/x\n",
+			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: "netplan mtu", Line: 6}}},
+		{"container linux networkd unit", "networkd:\n  units:\n  - name: 10-eth0.network\n    contents: |\n      [Match]\n      Name=eth0\n      [Link]\n      MTUBytes=9001\nsystemd:\n  units: []\n",
+			[]Setting{{Interface: "eth0", MTU: 9001, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 8}}},
+		{"systemd unit running ip link", "cat > /etc/systemd/system/mtu.service <<'EOF'\n[Service]\nType=oneshot\nExecStart=/sbin/ip link set dev ens5 mtu 8500\nEOF\n",
+			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 4}}},
 		{"nodeconfig", "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: prod\n", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +71,69 @@ func TestParseMIME(t *testing.T) {
 		t.Errorf("%+v", got)
 	}
 	if _, err := Parse("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Transfer-Encoding: base64\n\n!!!notbase64\n--B--\n"); err == nil {
+		t.Error("bad base64 must be an error")
+	}
+}
+
+func TestParseMIMELines(t *testing.T) {
+	// Settings in unencoded parts keep their line in the user data; nested parts too.
+	data := "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"//\"\n\n" + // 1-3
+		"--//\nContent-Type: application/node.eks.aws\n\napiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec: {}\n" + // 4-9
+		"--//\nContent-Type: text/x-shellscript; charset=\"us-ascii\"\n\n#!/bin/bash\nip link set dev ens5 mtu 9001\n" + // 10-14
+		"--//\nContent-Type: multipart/mixed; boundary=\"inner\"\n\n--inner\nContent-Type: text/cloud-config\n\nruncmd:\n- echo 8500 > /sys/class/net/ens6/mtu\n--inner--\n" + // 15-23
+		"--//\nContent-Type: text/x-shellscript\nContent-Transfer-Encoding: quoted-printable\n\nip link set dev ens7 mtu 8400\n" + // 24-28
+		"--//--\n"
+	got, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Setting{
+		{Interface: "ens5", MTU: 9001, Method: "ip link set", Line: 14},
+		{Interface: "ens6", MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 22},
+		{Interface: "ens7", MTU: 8400, Method: "ip link set", Line: 0},
+	}
+	if len(got.Settings) != len(want) {
+		t.Fatalf("%+v", got.Settings)
+	}
+	for i := range want {
+		if got.Settings[i] != want[i] {
+			t.Errorf("setting %d: %+v, want %+v", i, got.Settings[i], want[i])
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		line       int
+		msg        string
+	}{
+		{"bad base64 part", "Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Transfer-Encoding: base64\n\n!!!notbase64\n--B--\n", 3, "invalid base64"},
+		{"no boundary", "Content-Type: multipart/mixed\n\nx\n", 1, "no boundary"},
+		{"cloud-config not YAML", "#cloud-config\nruncmd: [\n", 1, "not YAML"},
+		{"toml garbage", "[settings.kubernetes]\ncluster-name \"x\"\n", 2, "not TOML"},
+		{"bootstrap container not base64", "[settings.bootstrap-containers.x]\nuser-data = \"%%%\"\n", 2, "invalid base64"},
+		{"bad part inside nested MIME", "Content-Type: multipart/mixed; boundary=\"a\"\n\n--a\nContent-Type: text/cloud-config\n\nruncmd: [\n--a--\n", 6, "not YAML"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.data)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("want *Error, got %v", err)
+			}
+			if e.Line != tc.line || !strings.Contains(e.Msg, tc.msg) {
+				t.Errorf("got line %d %q, want line %d containing %q", e.Line, e.Msg, tc.line, tc.msg)
+			}
+		})
+	}
+}
+
+func TestBootstrapContainerScript(t *testing.T) {
+	r, err := BootstrapContainerScript(base64.StdEncoding.EncodeToString([]byte("#!/bin/sh\nip link set eth0 mtu 9001\n")))
+	if err != nil || len(r.Settings) != 1 || r.Settings[0].MTU != 9001 || r.Settings[0].Line != 0 {
+		t.Errorf("%+v %v", r, err)
+	}
+	if _, err := BootstrapContainerScript("%%%"); err == nil {
 		t.Error("bad base64 must be an error")
 	}
 }

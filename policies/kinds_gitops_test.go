@@ -1,0 +1,109 @@
+package policies
+
+import (
+	"reflect"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func TestHelmSetValue(t *testing.T) {
+	for in, want := range map[string]any{
+		"true": true, "False": false, "null": nil, "0": int64(0), "8500": int64(8500),
+		"0755": "0755", "8500.5": "8500.5", "geneve": "geneve", "": "",
+		"{10.0.0.0/8,fd00::/104}": []any{"10.0.0.0/8", "fd00::/104"},
+	} {
+		if got := helmSetValue(in); !reflect.DeepEqual(got, want) {
+			t.Errorf("helmSetValue(%q) = %#v, want %#v", in, got, want)
+		}
+	}
+}
+
+func TestSetValuePath(t *testing.T) {
+	values := map[string]any{"cluster": map[string]any{"name": "a"}}
+	SetValuePath(values, "cluster.id", "7")
+	SetValuePath(values, `extraConfig.allow-icmp-frag-needed`, `"false"`)
+	SetValuePath(values, `nodeSelector.kubernetes\.io/os`, "linux")
+	SetValuePath(values, "ipam.operator.clusterPoolIPv4PodCIDRList[1]", "10.1.0.0/16")
+	SetValuePath(values, "a[0][1].b", "x")
+	want := map[string]any{
+		"cluster":      map[string]any{"name": "a", "id": int64(7)},
+		"extraConfig":  map[string]any{"allow-icmp-frag-needed": "false"},
+		"nodeSelector": map[string]any{"kubernetes.io/os": "linux"},
+		"ipam":         map[string]any{"operator": map[string]any{"clusterPoolIPv4PodCIDRList": []any{nil, "10.1.0.0/16"}}},
+		"a":            []any{[]any{nil, map[string]any{"b": "x"}}},
+	}
+	if !reflect.DeepEqual(values, want) {
+		t.Errorf("got %#v\nwant %#v", values, want)
+	}
+	SetValuePath(values, "big[99999]", "x") // no allocation bomb: read as a plain key
+	if _, ok := values["big[99999]"]; !ok {
+		t.Errorf("huge index: %#v", values)
+	}
+}
+
+func classifyYAML(t *testing.T, doc string) Classified {
+	t.Helper()
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Classify(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestArgoApplicationLayers(t *testing.T) {
+	app := `apiVersion: argoproj.io/v1alpha1
+kind: Application
+spec:
+  source:
+    chart: cilium
+    helm: {values: "MTU: 1"}
+  sources:
+  - repoURL: https://github.com/cilium/cilium
+    path: install/kubernetes/cilium
+    helm:
+      values: |
+        MTU: 9001
+      valuesObject:
+        cluster: {id: 1}
+      parameters:
+      - {name: MTU, value: "8500"}
+      - {name: cluster.name, value: "007", forceString: true}
+      - {name: hubble.enabled, value: "false"}
+`
+	c := classifyYAML(t, app)
+	if c.Kind != KindCiliumConfig {
+		t.Fatalf("kind %q", c.Kind)
+	}
+	var got []string
+	for _, l := range c.Layers {
+		got = append(got, pathString(l.At))
+	}
+	// `source` is ignored next to `sources`; valuesObject replaces the values string.
+	if want := []string{"spec.sources[0].helm.valuesObject", "spec.sources[0].helm.parameters"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("layers %v, want %v", got, want)
+	}
+	params := c.Layers[1].Values
+	want := map[string]any{"MTU": int64(8500), "cluster": map[string]any{"name": "007"}, "hubble": map[string]any{"enabled": false}}
+	if !reflect.DeepEqual(params, want) {
+		t.Errorf("parameters %#v, want %#v", params, want)
+	}
+}
+
+func TestFluxHelmReleaseVersions(t *testing.T) {
+	for _, tc := range []struct{ doc, kind string }{
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec: {chart: {spec: {chart: cilium}}, values: {MTU: 8500}}\n", KindCiliumConfig},
+		{"apiVersion: helm.toolkit.fluxcd.io/v2beta2\nkind: HelmRelease\nspec: {chart: {spec: {chart: cilium}}}\n", KindCiliumConfig},
+		{"apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nspec: {chart: {spec: {chart: cilium, sourceRef: {kind: HelmRepository, name: cilium}}}}\n", KindCiliumConfig},
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec: {chartRef: {kind: OCIRepository, name: cilium}}\n", KindCiliumConfig},
+		{"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec: {chart: {spec: {chart: ingress-nginx}}}\n", ""},
+	} {
+		if c := classifyYAML(t, tc.doc); c.Kind != tc.kind {
+			t.Errorf("%s: kind %q, want %q", tc.doc, c.Kind, tc.kind)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package policies
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func poolsOf(t *testing.T, doc string) []NodePool {
+	t.Helper()
+	c := classifyYAML(t, doc)
+	if c.Kind != KindNodePool {
+		t.Fatalf("kind %q, want %s", c.Kind, KindNodePool)
+	}
+	return c.Pools
+}
+
+func TestEksctlFamilies(t *testing.T) {
+	for _, tc := range []struct{ version, list, family, want string }{
+		{"", "nodeGroups", "", "al2"}, // eksctl's default version 1.32
+		{"1.32", "managedNodeGroups", "", "al2023"},
+		{"1.29", "managedNodeGroups", "", "al2"},
+		{"1.33", "nodeGroups", "", "al2023"},
+		{"1.33", "nodeGroups", "Ubuntu2404", "ubuntu"},
+		{"1.33", "nodeGroups", "WindowsServer2022CoreContainer", "windows"},
+		{"1.30", "managedNodeGroups", "Bottlerocket", "bottlerocket"},
+	} {
+		doc := "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: r, version: \"" + tc.version + "\"}\n" + tc.list + ":\n- name: ng\n  amiFamily: \"" + tc.family + "\"\n"
+		if got := poolsOf(t, doc)[0].Family; got != tc.want {
+			t.Errorf("%s %s %q: family %q, want %q", tc.version, tc.list, tc.family, got, tc.want)
+		}
+	}
+}
+
+func TestEksctlPool(t *testing.T) {
+	doc := `apiVersion: eksctl.io/v1alpha5
+kind: ClusterConfig
+metadata: {name: c, region: r, version: "1.33"}
+managedNodeGroups:
+- name: br
+  amiFamily: Bottlerocket
+  labels: {workload: gpu}
+  bottlerocket:
+    settings:
+      bootstrap-containers:
+        mtu:
+          source: example.com/mtu:1
+          user-data: aXAgbGluayBzZXQgZGV2IGV0aDAgbXR1IDg1MDAK
+`
+	p := poolsOf(t, doc)[0]
+	wantLabels := map[string]string{"workload": "gpu", labelEksctlNodeGroup: "br", labelEKSNodeGroup: "br"}
+	if !reflect.DeepEqual(p.Labels, wantLabels) || p.Family != "bottlerocket" {
+		t.Errorf("labels %v family %q", p.Labels, p.Family)
+	}
+	if len(p.Settings) != 1 || p.Settings[0].MTU != 8500 || !reflect.DeepEqual(p.Settings[0].At, []any{"bottlerocket", "settings", "bootstrap-containers", "mtu", "user-data"}) {
+		t.Errorf("settings %+v", p.Settings)
+	}
+}
+
+func TestKarpenterNodePoolRefs(t *testing.T) {
+	v1 := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: gpu}\nspec:\n  template:\n    metadata: {labels: {team: ml}}\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: jumbo}\n")[0]
+	if v1.NodeClass != "jumbo" || v1.Labels[labelKarpenterNodePool] != "gpu" || v1.Labels["team"] != "ml" || v1.Labels[labelKarpenterNodeClass] != "jumbo" {
+		t.Errorf("v1: %+v", v1)
+	}
+	beta := poolsOf(t, "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: gpu}\nspec:\n  template:\n    spec:\n      nodeClassRef: {apiVersion: karpenter.k8s.aws/v1beta1, kind: EC2NodeClass, name: jumbo}\n")[0]
+	if beta.NodeClass != "jumbo" {
+		t.Errorf("v1beta1: %+v", beta)
+	}
+	other := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: example.com, kind: OtherNodeClass, name: y}\n")[0]
+	if other.NodeClass != "" {
+		t.Errorf("another provider's class is not an EC2NodeClass: %+v", other)
+	}
+	class := poolsOf(t, "apiVersion: karpenter.k8s.aws/v1beta1\nkind: EC2NodeClass\nmetadata: {name: old}\nspec: {role: r}\n")[0]
+	if class.Family != "al2" {
+		t.Errorf("v1beta1 without amiFamily is AL2: %+v", class)
+	}
+	br := poolsOf(t, "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: br}\nspec:\n  amiSelectorTerms: [{alias: bottlerocket@v1.30.0}]\n")[0]
+	if br.Family != "bottlerocket" {
+		t.Errorf("alias family: %+v", br)
+	}
+}
+
+func TestClusterAPIPools(t *testing.T) {
+	kcp := poolsOf(t, `apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata: {name: cp}
+spec:
+  kubeadmConfigSpec:
+    preKubeadmCommands:
+    - ip link set dev eth0 mtu 9001
+`)[0]
+	if len(kcp.Settings) != 1 || !reflect.DeepEqual(kcp.Path, []any{"spec", "kubeadmConfigSpec"}) || !reflect.DeepEqual(kcp.Settings[0].At, []any{"preKubeadmCommands", 0, "#L1"}) {
+		t.Errorf("KubeadmControlPlane: %+v", kcp)
+	}
+	eks := poolsOf(t, `apiVersion: bootstrap.cluster.x-k8s.io/v1beta2
+kind: EKSConfig
+metadata: {name: w}
+spec:
+  boostrapCommandOverride: |
+    #!/bin/bash
+    echo 8500 > /sys/class/net/eth0/mtu
+    /etc/eks/bootstrap.sh prod
+`)[0]
+	if eks.Family != "al2" || len(eks.Settings) != 1 || !reflect.DeepEqual(eks.Settings[0].At, []any{"boostrapCommandOverride", "#L2"}) {
+		t.Errorf("EKSConfig: %+v", eks)
+	}
+	flatcar := poolsOf(t, `apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
+kind: KubeadmConfigTemplate
+metadata: {name: w}
+spec:
+  template:
+    spec:
+      format: ignition
+      joinConfiguration:
+        nodeRegistration:
+          kubeletExtraArgs: {node-labels: "pool=flatcar,tier=2"}
+      ignition:
+        containerLinuxConfig:
+          additionalConfig: |
+            storage:
+              files:
+              - path: /etc/systemd/network/10-eth0.network
+                filesystem: root
+                contents:
+                  inline: |
+                    [Match]
+                    Name=eth0
+                    [Link]
+                    MTUBytes=9001
+`)[0]
+	if len(flatcar.Settings) != 1 || flatcar.Settings[0].MTU != 9001 || flatcar.Settings[0].Interface != "eth0" || !flatcar.Settings[0].Persistent {
+		t.Errorf("Flatcar CLC: %+v", flatcar.Settings)
+	}
+	if !reflect.DeepEqual(flatcar.Labels, map[string]string{"pool": "flatcar", "tier": "2"}) {
+		t.Errorf("node-labels: %v", flatcar.Labels)
+	}
+}
+
+func TestPoolErrorsNameTheField(t *testing.T) {
+	for _, tc := range []struct{ doc, path string }{
+		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData"},
+		{"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nnodeGroups:\n- name: a\n- name: b\n  overrideBootstrapCommand: |\n    #cloud-config\n    runcmd: [\n", "nodeGroups[1].overrideBootstrapCommand"},
+		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: base64, content: \"%%%\"}\n", "spec.template.spec.files[0].content"},
+	} {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(tc.doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Classify(obj)
+		var fe *FieldError
+		if !errors.As(err, &fe) || pathString(trimLine(fe.Path)) != tc.path || !strings.HasPrefix(err.Error(), tc.path+": ") {
+			t.Errorf("%s: error %v, want a FieldError at %s", tc.path, err, tc.path)
+		}
+	}
+}

@@ -88,3 +88,20 @@ func TestPoolFindingLines(t *testing.T) {
 		})
 	}
 }
+
+// Flux sets a valuesFrom targetPath with Helm's --set parser: "8500" is a number, so
+// the chart accepts it and mtuguard reads it as one (no input error).
+func TestFluxTargetPathIsTyped(t *testing.T) {
+	release := fluxRelease + "    MTU: 9001\n"
+	release = strings.Replace(release, "    name: shared\n", "    name: shared\n    valuesKey: mtu\n    targetPath: MTU\n", 1)
+	// The release's own MTU would win; drop it so the targetPath value decides.
+	release = strings.Replace(release, "    MTU: 9001\n", "", 1)
+	shared := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  namespace: kube-system\ndata:\n  mtu: \"8500\"\n"
+	rep := runFiles(t, map[string]string{"cilium/release.yaml": release, "cilium/shared.yaml": shared})
+	for _, e := range rep.InputErrors {
+		t.Errorf("input error: %v", e)
+	}
+	if got := findings(rep, "MTU001"); len(got) != 0 {
+		t.Errorf("MTU 8500 from targetPath must clamp: %+v", got)
+	}
+}

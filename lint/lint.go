@@ -4,6 +4,7 @@ package lint
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -199,7 +200,12 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 		c, err := cl.classify(doc, obj)
 		if err != nil {
-			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: doc.Line, Msg: err.Error()})
+			line := doc.Line
+			var fe *policies.FieldError
+			if errors.As(err, &fe) {
+				line = doc.LineOf(fe.Path) // the field, or the line inside its user data
+			}
+			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: line, Msg: err.Error()})
 			continue
 		}
 		if c.Kind == "" {

@@ -1,31 +1,15 @@
 package lint_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint"
-	"github.com/mtuguard/mtuguard/policies"
 )
 
+// lintFiles is runFiles for inputs that must be valid.
 func lintFiles(t *testing.T, files map[string]string) *lint.Report {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Chdir(dir)
-	cfg := policies.Config{Mesh: policies.MeshConfig{Links: []string{"aws-transit-gateway"}}}
-	rep, err := lint.Run(context.Background(), testEngine(t), []string{"."}, lint.Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := runFiles(t, files)
 	for _, e := range rep.InputErrors {
 		t.Errorf("input error: %v", e)
 	}

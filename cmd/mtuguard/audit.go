@@ -23,13 +23,9 @@ kubeconfig (KUBECONFIG, --kubeconfig or in-cluster) and report what the rules fi
 the line in its YAML (kubectl get -o yaml).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := loadConfig(fl.config)
+			cfg, outputs, err := prepare(fl)
 			if err != nil {
-				return &exitError{code: 2, err: err}
-			}
-			outputs, err := parseOutputs(fl)
-			if err != nil {
-				return usageError("%v", err)
+				return err
 			}
 			rc, err := ctrl.GetConfig()
 			if err != nil {

@@ -65,17 +65,26 @@ are listed, with their reasons, under the summary.`,
 	return cmd
 }
 
-func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
+// prepare checks the flags lint and audit share and loads the config they name.
+func prepare(fl lintFlags) (policies.Config, outputs, error) {
 	if fl.failOn != "error" && fl.failOn != "warning" {
-		return usageError("--fail-on %q: want error or warning", fl.failOn)
+		return policies.Config{}, nil, usageError("--fail-on %q: want error or warning", fl.failOn)
 	}
 	cfg, err := loadConfig(fl.config)
 	if err != nil {
-		return &exitError{code: 2, err: err}
+		return policies.Config{}, nil, &exitError{code: 2, err: err}
 	}
 	outputs, err := parseOutputs(fl)
 	if err != nil {
-		return usageError("%v", err)
+		return policies.Config{}, nil, usageError("%v", err)
+	}
+	return cfg, outputs, nil
+}
+
+func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
+	cfg, outputs, err := prepare(fl)
+	if err != nil {
+		return err
 	}
 	engine, err := policies.NewEngine(cmd.Context())
 	if err != nil {

@@ -5,7 +5,6 @@ package lint
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"sync"
 
@@ -115,7 +114,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	}
 	for _, p := range res.Problems {
 		doc := set.docs[p.Object]
-		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(pathOf(p.Path)), Msg: p.Message})
+		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
 	}
 	for _, v := range opts.Config.Apply(res.Findings, set.annotations) {
 		rep.Findings = append(rep.Findings, set.locate(v))
@@ -235,23 +234,9 @@ func (inv *inventory) locate(v policies.Verdict) Finding {
 	if kind == "" {
 		ref.Kind = "HelmValues"
 	}
-	line := doc.LineOf(pathOf(v.Path))
+	line := doc.LineOf(v.Path)
 	if v.Suppressed == "" {
 		v.Suppressed = inlineSuppression(doc, line, v.Rule)
 	}
 	return Finding{Verdict: v, File: doc.File, Line: line, Ref: ref, Cluster: o.Cluster}
-}
-
-// pathOf turns a Rego path (JSON numbers decode as float64) into yamldoc's form.
-func pathOf(p []any) []any {
-	out := make([]any, len(p))
-	for i, e := range p {
-		switch n := e.(type) {
-		case float64:
-			out[i] = int(n)
-		default:
-			out[i] = fmt.Sprint(n)
-		}
-	}
-	return out
 }

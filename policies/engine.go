@@ -13,8 +13,7 @@ import (
 // Engine evaluates the embedded rules. It compiles and prepares its queries once;
 // Eval is safe for concurrent use.
 type Engine struct {
-	findings rego.PreparedEvalQuery
-	problems rego.PreparedEvalQuery
+	verdicts rego.PreparedEvalQuery // findings and problems, in one evaluation
 	budget   rego.PreparedEvalQuery
 	settings rego.PreparedEvalQuery
 }
@@ -102,8 +101,7 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 	}
 	e := &Engine{}
 	for query, dst := range map[string]*rego.PreparedEvalQuery{
-		"data.mtuguard.findings.all":       &e.findings,
-		"data.mtuguard.lib.problems.all":   &e.problems,
+		verdictsQuery:                      &e.verdicts,
 		"data.mtuguard.lib.budget.explain": &e.budget,
 		settingsQuery:                      &e.settings,
 	} {
@@ -150,23 +148,39 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 	return ast.ParseModuleWithOpts("findings.rego", b.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
+// verdictsQuery asks for findings and problems together, so the settings, specs and
+// indexes both read are computed once.
+const verdictsQuery = "findings := data.mtuguard.findings.all; problems := data.mtuguard.lib.problems.all"
+
 // Eval runs every rule over in.
 func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {
 	value, err := in.regoValue()
 	if err != nil {
 		return Result{}, err
 	}
+	rs, err := e.verdicts.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(asValue))
+	if err != nil {
+		return Result{}, fmt.Errorf("evaluate policies: %w", err)
+	}
 	var res Result
-	if err := e.evalInto(ctx, e.findings, value, &res.Findings); err != nil {
+	if len(rs) == 0 {
+		return res, nil
+	}
+	findings, _ := rs[0].Bindings["findings"].(ast.Value)
+	problems, _ := rs[0].Bindings["problems"].(ast.Value)
+	if res.Findings, err = decodeFindings(findings); err != nil {
 		return Result{}, err
 	}
-	if err := e.evalInto(ctx, e.problems, value, &res.Problems); err != nil {
+	if res.Problems, err = decodeProblems(problems); err != nil {
 		return Result{}, err
 	}
 	sortFindings(res.Findings)
 	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Object < res.Problems[j].Object })
 	return res, nil
 }
+
+// asValue hands results over as Rego values, for decodeFindings and decodeProblems.
+func asValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
 func (e *Engine) evalInto(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, dst any) error {
 	rs, err := q.Eval(ctx, rego.EvalParsedInput(input))

@@ -105,28 +105,35 @@ at(c, key) := anchor[c] if not merged[c][key]
 
 # --- typed readers -------------------------------------------------------------------
 
-# The readers take a view {"m": merged entries, "f": form}, so a cluster's settings and a
-# CiliumNodeConfig's override of them are read alike.
+# The readers take a view {"m": merged entries, "f": form, "t": texts}, so a cluster's
+# settings and a CiliumNodeConfig's override of them are read alike. "t" holds each
+# setting's normalised text, made once per view: re-deriving it in every reader call
+# was the largest cost of an admission.
 value(c, key) := c.m[key].value
 
-text(c, key) := lower(trim_space(sprintf("%v", [value(c, key)])))
+text(c, key) := c.t[key]
 
-set(c, key) if text(c, key) != ""
+set(c, key) if c.t[key] != ""
 
 bool_of(c, key, default_value) if {
-	text(c, key) == "true"
+	c.t[key] == "true"
 } else := false if {
-	text(c, key) == "false"
+	c.t[key] == "false"
 } else := default_value
 
 int_of(c, key, default_value) := n if {
-	n := to_number(text(c, key))
+	n := to_number(c.t[key])
 	n == floor(n)
 } else := default_value
 
 list_of(c, key) := [x | some x in value(c, key)] if is_array(value(c, key))
 
 list_of(c, key) := [x | some x in split(replace(value(c, key), ",", " "), " "); x != ""] if is_string(value(c, key))
+
+# normalised is a setting's text as the agent parses it.
+normalised(v) := lower(trim_space(v)) if is_string(v)
+
+normalised(v) := lower(sprintf("%v", [v])) if not is_string(v)
 
 # --- problems: values Cilium would refuse; reported as input errors -----------------
 
@@ -148,6 +155,7 @@ enums := {
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	some id, entries in raw
+	objects.focused(id)
 	some key, e in entries
 	key in numeric_keys
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -158,6 +166,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	some id, entries in raw
+	objects.focused(id)
 	some key, e in entries
 	key in boolean_keys
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -168,6 +177,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	some id, entries in raw
+	objects.focused(id)
 	some key, allowed in enums
 	e := entries[key]
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -178,6 +188,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	some id, entries in raw
+	objects.focused(id)
 	some key in {"cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr"}
 	e := entries[key]
 	not is_string(e.value)
@@ -197,6 +208,7 @@ helm_typed := {
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	some id, entries in raw
+	objects.focused(id)
 	objects.by_id(id).cilium.form == "helm"
 	some key, want in helm_typed
 	e := entries[key]
@@ -223,7 +235,8 @@ settings := {c: object.union(settings_of(view(c)), {"cluster": c}) | some c, _ i
 view(c) := {"m": object.get(merged, c, {}), "f": form[c]}
 
 # settings_of(view) reads a view's effective settings with Cilium's defaults applied.
-settings_of(c) := s if {
+settings_of(v) := s if {
+	c := object.union(v, {"t": {k: normalised(e.value) | some k, e in v.m}})
 	routing := routing_mode(c)
 	protocol := tunnel_protocol(c)
 	ipv4 := bool_of(c, "enable-ipv4", true)

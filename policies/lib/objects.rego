@@ -15,6 +15,10 @@ focus := input.objects if not input.focus
 
 focus := [input.objects[i] | some i in input.focus] if input.focus
 
+# focused_kinds are the kinds of the focused objects. A rule that reports on one kind tests
+# it first, so admitting a network policy never computes the mesh.
+focused_kinds := {o.kind | some o in focus}
+
 # kind(k) lists the objects of kind k. An array, not a set: a set of whole objects would
 # hash every object, the largest cost of an evaluation; callers that use it more than once
 # bind it to a rule, which OPA evaluates once.

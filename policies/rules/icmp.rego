@@ -280,6 +280,7 @@ ipv6_exposure(c) := "this cluster routes natively, so routers on the pods' IPv6 
 #     Remove `allow-icmp-frag-needed: "false"` (the default is true), or allow
 #     DestinationUnreachable explicitly in every default-deny policy.
 ICMP004 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c, s in cilium.settings
 	s.allow_icmp_frag_needed == false
 	s.ipv4

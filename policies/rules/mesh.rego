@@ -20,6 +20,7 @@ import data.mtuguard.lib.objects
 #   remediation: |
 #     Give every member a distinct `cluster-id` (Helm `cluster.id`) in range.
 MESH001 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	id := cilium.settings[c].cluster_id
 	twins := sort([sprintf("%q", [cilium.settings[o].cluster_name]) | some o in cilium.members; o != c; cilium.settings[o].cluster_id == id])
@@ -33,6 +34,7 @@ MESH001 contains f if {
 }
 
 MESH001 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
 	not in_range(s)
@@ -68,6 +70,7 @@ max_id(s) := 255 if s.max_connected_clusters != 511
 #   remediation: |
 #     Give every member a distinct `cluster-name` (Helm `cluster.name`) other than "default".
 MESH002 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	name := cilium.settings[c].cluster_name
 	some o in cilium.members
@@ -82,6 +85,7 @@ MESH002 contains f if {
 }
 
 MESH002 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
 	s.cluster_name == "default"
@@ -108,6 +112,7 @@ MESH002 contains f if {
 #   remediation: |
 #     Use the same `tunnel-protocol` and `tunnel-port` (Helm `tunnelProtocol`, `tunnelPort`) on every member.
 MESH003 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
 	s.routing_mode == "tunnel"
@@ -153,6 +158,7 @@ tunnel_at(c, _) := cilium.at(c, "routing-mode") if {
 #   remediation: |
 #     Give each member its own pod CIDR (`cluster-pool-ipv4-cidr`, Helm `ipam.operator.clusterPoolIPv4PodCIDRList`).
 MESH004 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
 	clashes := sort([sprintf("%s of %q", [b, t.cluster_name]) |

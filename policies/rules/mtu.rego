@@ -27,6 +27,7 @@ import data.mtuguard.lib.objects
 #     it, or clamp TCP MSS. `packetization-layer-pmtud-mode` only mitigates (TCP recovers
 #     after a stall; UDP never does).
 MTU001 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
 	s.routing_mode == "tunnel"
@@ -69,6 +70,7 @@ set_mtu_snippet(c, mtu) := sprintf("Set `MTU: %d` in the Cilium Helm values", [m
 #   remediation: |
 #     Set the same `mtu` (Helm `MTU`) on every member, no larger than the mesh path MTU.
 MTU004 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	count(cilium.members) > 1
 	smallest := min({mesh.base_mtu[m] | some m in cilium.members})
 	some c in cilium.members
@@ -99,6 +101,7 @@ MTU004 contains f if {
 #   remediation: |
 #     Raise `mtu` (Helm `MTU`) or the node MTU so the pod MTU stays at or above 1280 (IPv6) or 576 (IPv4).
 MTU005 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	some c, s in cilium.settings
 	pod := mesh.pod_mtu[c]
 	[family, floor] := ip_floor(s)
@@ -132,6 +135,7 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 #   remediation: |
 #     Declare the path in .mtuguard.yaml, e.g. `mesh.links: [aws-transit-gateway]` or `mesh.pathMTU: 8500`.
 MTU006 contains f if {
+	"CiliumConfig" in objects.focused_kinds
 	not mesh.path_known
 	some c in cilium.members
 	s := cilium.settings[c]

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"runtime"
 	"sync"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -108,7 +109,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	if len(set.objects) == 0 {
 		return rep, nil
 	}
-	res, err := engine.Eval(ctx, policies.Input{Config: opts.Config, Objects: set.objects})
+	res, err := engine.EvalParallel(ctx, policies.Input{Config: opts.Config, Objects: set.objects}, runtime.GOMAXPROCS(0))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -117,9 +118,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		doc := set.docs[p.Object]
 		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
 	}
-	for _, v := range opts.Config.Apply(res.Findings, set.annotations) {
-		rep.Findings = append(rep.Findings, set.locate(v))
-	}
+	rep.Findings = set.locateAll(opts.Config.Apply(res.Findings, set.annotations))
 	return rep, nil
 }
 
@@ -224,6 +223,33 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 func (inv *inventory) annotations(id int) map[string]string {
 	_, _, ann := policies.Meta(inv.objects[id].Object)
 	return ann
+}
+
+// locateAll locates verdicts file by file, dropping each file's YAML nodes when done
+// with it: a monorepo's node trees all at once would take more memory than the rest
+// of the run.
+func (inv *inventory) locateAll(verdicts []policies.Verdict) []Finding {
+	out := make([]Finding, len(verdicts))
+	order := make([]int, len(verdicts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return inv.docs[verdicts[order[a]].Object].File < inv.docs[verdicts[order[b]].Object].File
+	})
+	var prev *yamldoc.Document
+	for _, i := range order {
+		doc := inv.docs[verdicts[i].Object]
+		if prev != nil && prev.File != doc.File {
+			prev.ReleaseNodes()
+		}
+		out[i] = inv.locate(verdicts[i])
+		prev = doc
+	}
+	if prev != nil {
+		prev.ReleaseNodes()
+	}
+	return out
 }
 
 func (inv *inventory) locate(v policies.Verdict) Finding {

@@ -81,10 +81,7 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 		return nil, err
 	}
 	kinds := installedKinds(mapper, log)
-	tlsOpts := []func(*tls.Config){func(c *tls.Config) {
-		c.MinVersion = tls.VersionTLS12
-		c.NextProtos = []string{"http/1.1"} // HTTP/2 off (CVE-2023-44487 rapid reset)
-	}}
+	tlsOpts := TLSOptions()
 	mgr, err := manager.New(cfg, manager.Options{
 		Scheme:                 scheme,
 		Logger:                 log,
@@ -217,6 +214,14 @@ func addRotator(mgr manager.Manager, opts Options, ready chan struct{}) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TLSOptions: TLS 1.2 or later, and HTTP/2 off (CVE-2023-44487 rapid reset).
+func TLSOptions() []func(*tls.Config) {
+	return []func(*tls.Config){func(c *tls.Config) {
+		c.MinVersion = tls.VersionTLS12
+		c.NextProtos = []string{"http/1.1"}
+	}}
+}
 
 // AdmissionHandler exposes the handler type to tests that serve it without a manager.
 type AdmissionHandler = admission.Handler

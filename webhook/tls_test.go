@@ -94,10 +94,7 @@ func startServer(t *testing.T, p *pki, h admission.Handler, clientCA bool) (url 
 	t.Helper()
 	dir := t.TempDir()
 	p.writeServing(t, dir, 2)
-	opts := crwebhook.Options{Host: "127.0.0.1", Port: freePort(t), CertDir: dir, TLSOpts: []func(*tls.Config){func(c *tls.Config) {
-		c.MinVersion = tls.VersionTLS12
-		c.NextProtos = []string{"http/1.1"}
-	}}}
+	opts := crwebhook.Options{Host: "127.0.0.1", Port: freePort(t), CertDir: dir, TLSOpts: TLSOptions()}
 	if clientCA {
 		os.WriteFile(filepath.Join(dir, "ca.crt"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.ca.Raw}), 0o600)
 		opts.ClientCAName = "ca.crt"

@@ -162,3 +162,14 @@ func TestJSONContract(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 }
+
+// `webhook --context-from` refuses to start on context it cannot read, naming the place.
+func TestWebhookContextFromErrors(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "cilium.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config}\ndata:\n  mtu: [8500]\n")
+	write(t, dir, "broken.yaml", "kind: [\n")
+	code, _, stderr := mtuguard(t, dir, "", "webhook", "--context-from", ".")
+	if code == 0 || !strings.Contains(stderr, "broken.yaml:") || !strings.Contains(stderr, "cilium.yaml:") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -1,18 +1,24 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/policies"
 	"github.com/mtuguard/mtuguard/webhook"
 )
 
 func newWebhookCmd() *cobra.Command {
 	var o webhook.Options
 	var devLog bool
+	var contextFrom []string
 	cmd := &cobra.Command{
 		Use:   "webhook",
 		Short: "Serve the validating admission webhook",
@@ -24,6 +30,13 @@ are returned as admission warnings.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := zap.New(zap.UseDevMode(devLog))
 			ctrl.SetLogger(log)
+			if len(contextFrom) > 0 {
+				inv, err := loadContext(cmd.Context(), contextFrom)
+				if err != nil {
+					return err
+				}
+				return webhook.ServeStandalone(ctrl.SetupSignalHandler(), o, inv, log)
+			}
 			cfg, err := ctrl.GetConfig()
 			if err != nil {
 				return err
@@ -50,6 +63,34 @@ are returned as admission warnings.`,
 	f.StringVar(&o.SecretName, "secret-name", "mtuguard-webhook-tls", "secret holding the rotated certificate (with --self-signed-certs)")
 	f.StringSliceVar(&o.ExtraDNSNames, "cert-extra-dns-name", nil, "further DNS names in the rotated certificate (with --self-signed-certs)")
 	f.StringVar(&o.WebhookConfigName, "webhook-config-name", "mtuguard", "ValidatingWebhookConfiguration to inject the CA into (with --self-signed-certs)")
+	f.StringSliceVar(&contextFrom, "context-from", nil, "read the cluster's Cilium config, network policies and node pools from these manifests (files or directories) instead of the API server; no kubeconfig needed")
 	f.BoolVar(&devLog, "dev-log", false, "human-readable logs")
 	return cmd
+}
+
+// loadContext reads --context-from manifests, keeping the objects the rules read. Any
+// unreadable file or object stops the start: a webhook judging against half its context
+// would give verdicts nobody can explain.
+func loadContext(ctx context.Context, paths []string) (webhook.StaticInventory, error) {
+	loaded := lint.Load(ctx, paths, lint.LoadOptions{})
+	var errs []error
+	errs = append(errs, loaded.Errors...)
+	var inv webhook.StaticInventory
+	for _, d := range loaded.Documents {
+		obj, ok := d.Object.(map[string]any)
+		if !ok {
+			continue
+		}
+		c, err := policies.Classify(obj)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Errorf("%s:%d: %v", d.File, d.Line, err))
+		case c.Kind != "":
+			inv = append(inv, obj)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("--context-from: %w", errors.Join(errs...))
+	}
+	return inv, nil
 }

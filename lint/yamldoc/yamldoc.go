@@ -54,22 +54,27 @@ type Document struct {
 }
 
 // source is a file's bytes. Its YAML nodes are parsed again only when a line is asked
-// for: keeping every document's node tree in memory would cost more than the objects.
+// for, and dropped again by ReleaseNodes: keeping every document's node tree in memory
+// would cost more than the objects.
 type source struct {
-	data  []byte
-	once  sync.Once
-	roots []*yaml.Node // content node of each document, by Index (nil for skipped ones)
+	data   []byte
+	mu     sync.Mutex
+	parsed bool
+	roots  []*yaml.Node // content node of each document, by Index (nil for skipped ones)
 }
 
 func (s *source) root(index int) *yaml.Node {
-	s.once.Do(func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.parsed {
+		s.parsed = true
 		// The bytes parsed once already, within limits; node trees do not expand aliases,
 		// so parsing them again costs what it cost then.
 		dec := yaml.NewDecoder(bytes.NewReader(s.data))
 		for {
 			var n yaml.Node
 			if dec.Decode(&n) != nil {
-				return
+				break
 			}
 			var root *yaml.Node
 			if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -77,11 +82,22 @@ func (s *source) root(index int) *yaml.Node {
 			}
 			s.roots = append(s.roots, root)
 		}
-	})
+	}
 	if index >= 0 && index < len(s.roots) {
 		return s.roots[index]
 	}
 	return nil
+}
+
+// ReleaseNodes drops the node trees parsed for LineOf and Node, for every document of
+// d's file; they are parsed again if asked for. Call it when done with a file.
+func (d *Document) ReleaseNodes() {
+	if d.src == nil {
+		return
+	}
+	d.src.mu.Lock()
+	d.src.roots, d.src.parsed = nil, false
+	d.src.mu.Unlock()
 }
 
 // root is the document's content node (the List item's, for List items).

@@ -129,4 +129,3 @@ func path(o ast.Object) ([]any, error) {
 	})
 	return out, err
 }
-

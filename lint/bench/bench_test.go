@@ -71,10 +71,11 @@ func TestBenchTable(t *testing.T) {
 	mtuguardURL := startWebhook(t, bin, tlsDir)
 	floorURL := startFloor(t, tlsDir)
 	for _, rate := range []int{200, 1000, 3000} {
-		for _, w := range []struct{ name, url string }{{"mtuguard webhook", mtuguardURL}, {"no-op floor", floorURL}} {
+		for _, w := range []struct{ name, url string }{{"no-op floor", floorURL}, {"mtuguard webhook", mtuguardURL}} {
 			attack(w.url, pool, rate, time.Second) // warm up connections and caches
 			m := attack(w.url, pool, rate, 5*time.Second)
 			rows = append(rows, fmt.Sprintf("| %s | %d/s | %s | %s | %s | %.2f%% |", w.name, rate, ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Quantile(0.999)), 100*(1-m.Success)))
+			drain(w.url, pool) // an overloaded server works off its backlog before the next row
 		}
 	}
 	fmt.Println("\n" + strings.Join(rows, "\n"))
@@ -192,6 +193,17 @@ func servingCert(t *testing.T) (string, *x509.CertPool) {
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return dir, pool
+}
+
+// drain waits, up to 30 s, until a lone request is answered within 5 ms again.
+func drain(url string, pool *x509.CertPool) {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		m := attack(url, pool, 10, 200*time.Millisecond)
+		if m.Success == 1 && m.Latencies.Max < 5*time.Millisecond {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // attack sends AdmissionReviews of a CiliumNetworkPolicy at a fixed rate over TLS.

@@ -92,5 +92,5 @@ $(BIN)/conftest:
 	GOBIN=$(BIN) $(GO) install github.com/open-policy-agent/conftest@$(CONFTEST_VERSION)
 
 bench: build $(BIN)/conftest ## lint throughput vs conftest, webhook latency vs a no-op webhook
-	$(GO) test -run '^$$' -bench . -benchmem ./lint/yamldoc ./webhook
+	$(GO) test -run '^$$' -bench . -benchmem ./lint/yamldoc ./lint/bench ./policies ./webhook
 	MTUGUARD_BIN=$(BIN)/mtuguard CONFTEST_BIN=$(BIN)/conftest $(GO) test -count=1 -timeout 15m -run TestBenchTable ./lint/bench/ -v 2>&1 | grep -E '^(\||mtuguard vs|ok|FAIL|---)'

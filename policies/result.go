@@ -12,21 +12,12 @@ import (
 func decodeFindings(v ast.Value) ([]Finding, error) {
 	var out []Finding
 	err := eachObject(v, func(o ast.Object) error {
-		f := Finding{
-			Rule:        str(o, "rule"),
-			Severity:    str(o, "severity"),
-			Message:     str(o, "message"),
-			Remediation: str(o, "remediation"),
-		}
-		var err error
-		if f.Object, err = integer(o, "object"); err != nil {
-			return err
-		}
-		if f.Path, err = path(o); err != nil {
-			return err
-		}
-		out = append(out, f)
-		return nil
+		id, at, err := location(o)
+		out = append(out, Finding{
+			Rule: str(o, "rule"), Severity: str(o, "severity"), Object: id, Path: at,
+			Message: str(o, "message"), Remediation: str(o, "remediation"),
+		})
+		return err
 	})
 	return out, err
 }
@@ -34,18 +25,21 @@ func decodeFindings(v ast.Value) ([]Finding, error) {
 func decodeProblems(v ast.Value) ([]Problem, error) {
 	var out []Problem
 	err := eachObject(v, func(o ast.Object) error {
-		p := Problem{Message: str(o, "message")}
-		var err error
-		if p.Object, err = integer(o, "object"); err != nil {
-			return err
-		}
-		if p.Path, err = path(o); err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
+		id, at, err := location(o)
+		out = append(out, Problem{Object: id, Path: at, Message: str(o, "message")})
+		return err
 	})
 	return out, err
+}
+
+// location reads what a finding or problem is about: its object's id and the path in it.
+func location(o ast.Object) (int, []any, error) {
+	id, err := integer(o, "object")
+	if err != nil {
+		return 0, nil, err
+	}
+	at, err := path(o)
+	return id, at, err
 }
 
 // eachObject calls f on every object of a set or array.

@@ -174,9 +174,14 @@ func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {
 	if res.Problems, err = decodeProblems(problems); err != nil {
 		return Result{}, err
 	}
-	sortFindings(res.Findings)
-	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Object < res.Problems[j].Object })
+	res.sort()
 	return res, nil
+}
+
+// sort orders findings and problems by object, so every evaluation reports alike.
+func (r *Result) sort() {
+	sortFindings(r.Findings)
+	sort.SliceStable(r.Problems, func(i, j int) bool { return r.Problems[i].Object < r.Problems[j].Object })
 }
 
 // asValue hands results over as Rego values, for decodeFindings and decodeProblems.

@@ -2,7 +2,6 @@ package policies
 
 import (
 	"context"
-	"sort"
 	"sync"
 )
 
@@ -58,8 +57,7 @@ func (e *Engine) EvalParallel(ctx context.Context, in Input, workers int) (Resul
 			}
 		}
 	}
-	sortFindings(res.Findings)
-	sort.SliceStable(res.Problems, func(i, j int) bool { return res.Problems[i].Object < res.Problems[j].Object })
+	res.sort()
 	return res, nil
 }
 

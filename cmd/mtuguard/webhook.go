@@ -73,8 +73,7 @@ are returned as admission warnings.`,
 // would give verdicts nobody can explain.
 func loadContext(ctx context.Context, paths []string) (webhook.StaticInventory, error) {
 	loaded := lint.Load(ctx, paths, lint.LoadOptions{})
-	var errs []error
-	errs = append(errs, loaded.Errors...)
+	errs := loaded.Errors
 	var inv webhook.StaticInventory
 	for _, d := range loaded.Documents {
 		obj, ok := d.Object.(map[string]any)

@@ -153,9 +153,16 @@ enums := {
 	"underlay-protocol": {"ipv4", "ipv6", "auto"},
 }
 
-problems contains {"object": e.object, "path": e.path, "message": msg} if {
+# checked holds the settings of the focused Cilium configs, the ones problems are reported
+# on. Admitting anything else never reads them.
+checked[id] := entries if {
+	"CiliumConfig" in objects.focused_kinds
 	some id, entries in raw
 	objects.focused(id)
+}
+
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in checked
 	some key, e in entries
 	key in numeric_keys
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -165,8 +172,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 }
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
-	some id, entries in raw
-	objects.focused(id)
+	some id, entries in checked
 	some key, e in entries
 	key in boolean_keys
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -176,8 +182,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 }
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
-	some id, entries in raw
-	objects.focused(id)
+	some id, entries in checked
 	some key, allowed in enums
 	e := entries[key]
 	s := lower(trim_space(sprintf("%v", [e.value])))
@@ -187,8 +192,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 }
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
-	some id, entries in raw
-	objects.focused(id)
+	some id, entries in checked
 	some key in {"cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr"}
 	e := entries[key]
 	not is_string(e.value)
@@ -207,8 +211,7 @@ helm_typed := {
 }
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
-	some id, entries in raw
-	objects.focused(id)
+	some id, entries in checked
 	objects.by_id(id).cilium.form == "helm"
 	some key, want in helm_typed
 	e := entries[key]

@@ -17,19 +17,23 @@ import data.mtuguard.lib.objects
 
 policy_kinds := {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
 
-# specs_of(o) lists the rules of a Cilium policy object: {"object", "path", "spec", "host"}.
-# It is a function, not a set of all specs, so the webhook only looks at the policies it
-# needs (sets of whole policies cost a hash of each).
+# specs_of(o) lists the rules of a Cilium policy object: {"object", "path", "spec", "host",
+# "cluster"}, the last the setup it is enforced by (cluster(o)). It is a function, not a set
+# of all specs, so the webhook only looks at the policies it needs.
 specs_of(o) := array.concat(
-	[{"object": o, "path": ["spec"], "spec": o.object.spec, "host": is_host(o.object.spec)} | is_object(o.object.spec)],
-	[{"object": o, "path": ["specs", i], "spec": s, "host": is_host(s)} | some i, s in object.get(o.object, "specs", []); is_object(s)],
-) if o.kind in policy_kinds
+	[{"object": o, "path": ["spec"], "spec": o.object.spec, "host": is_host(o.object.spec), "cluster": c} | is_object(o.object.spec)],
+	[{"object": o, "path": ["specs", i], "spec": s, "host": is_host(s), "cluster": c} | some i, s in object.get(o.object, "specs", []); is_object(s)],
+) if {
+	o.kind in policy_kinds
+	c := cluster(o)
+}
 
-# focused_specs are the rules findings may be reported on.
-focused_specs contains x if {
+# focused_specs are the rules findings may be reported on. An array: a set would hash
+# every policy object it holds.
+focused_specs := [x |
 	some o in objects.focus
 	some x in specs_of(o)
-}
+]
 
 # cluster_specs(cluster) are all rules of the cluster's Cilium policies.
 cluster_specs(cluster) := [x |
@@ -41,18 +45,25 @@ cluster_specs(cluster) := [x |
 cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
 
 # A host policy selects nodes (pkg/policy/api/rule.go: NodeSelector).
-is_host(s) if s.nodeSelector
-
-default is_host(_) := false
+is_host(s) := object.get(s, "nodeSelector", null) != null
 
 # --- the cluster a policy runs under -------------------------------------------------
 
 # cluster(o) is the Cilium setup o is enforced by: its cluster's settings when that config is
 # in scope, else Cilium's defaults with `known` false so messages can say so. Unknown
 # clusters count both families (the agent enables IPv6 by default, the chart does not).
-cluster(o) := object.union(assumed, object.union(cilium.settings[o.cluster], {"known": true})) if cilium.settings[o.cluster]
+# Both are built once per evaluation; cluster(o) only looks them up.
+cluster(o) := object.get(setups, o.cluster, unknown_setup)
 
-cluster(o) := object.union(assumed, {"known": false}) if not cilium.settings[o.cluster]
+setups := {name: setup(object.union(s, {"known": true})) | some name, s in cilium.settings}
+
+unknown_setup := setup({"known": false})
+
+# setup(s) fills what s does not say with Cilium's defaults, and names the families whose
+# signals matter in the cluster.
+setup(s) := object.union(c, {"families": {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}}) if {
+	c := object.union(assumed, s)
+}
 
 # pkg/defaults/defaults.go: AllowICMPFragNeeded, EnableICMPRules and
 # EnableNonDefaultDenyPolicies are true; the host firewall is off.
@@ -60,9 +71,6 @@ assumed := {
 	"allow_icmp_frag_needed": true, "host_firewall": false, "ipv4": true, "ipv6": true,
 	"underlay": "ipv4", "routing_mode": "tunnel", "icmp_rules": true, "non_default_deny": true,
 }
-
-# families(c) are the address families whose signals matter in the cluster.
-families(c) := {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}
 
 # --- ICMP matching (pkg/policy/api/icmp.go) -------------------------------------------
 
@@ -150,8 +158,8 @@ peer_fields := ["fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fro
 # neither it selects nothing (rule.go: the L3-only branch needs a selector). An empty list
 # (fromEntities: []) selects nothing either.
 no_peer_selector(rule) if {
-	every k in peer_fields {
-		object.get(rule, k, null) == null
+	every v in object.filter(rule, peer_fields) {
+		v == null
 	}
 }
 
@@ -312,10 +320,10 @@ how(rule, family) := "icmps" if {
 	icmps_covers(rule, family)
 } else := "an L3-only rule, which Cilium installs for every protocol, ICMP included"
 
-# subject(spec) names what a spec selects, for messages.
-subject(s) := "nodes selected by nodeSelector" if is_host(s)
+# subject(host) names what a spec selects, for messages.
+subject(true) := "nodes selected by nodeSelector"
 
-subject(s) := "pods selected by endpointSelector" if not is_host(s)
+subject(false) := "pods selected by endpointSelector"
 
 # --- Kubernetes NetworkPolicy (pkg/k8s/network_policy.go ParseNetworkPolicy) ----------
 
@@ -349,14 +357,28 @@ k8s_from_router(rule, family) if {
 # allows the family's signal. Pod blankets never cover nodes: host policies are separate.
 blankets := {[o.cluster, namespace_of(o), family] |
 	some o in cilium_policies
-	c := cluster(o)
-	some x in specs_of(o)
-	not x.host
-	not refused(x.spec, c)
-	empty_selector(x.spec.endpointSelector)
+	some s in raw_specs(o)
+	empty_selector(s.endpointSelector) # first: few policies pass it
+	not is_host(s)
+	not refused(s, cluster(o))
 	some family in ["IPv4", "IPv6"]
-	allows(x.spec, family)
+	allows(s, family)
 }
+
+# host_allowances holds [cluster, family] for every enforced host policy that allows the
+# family's signal.
+host_allowances := {[o.cluster, family] |
+	some o in cilium_policies
+	some s in raw_specs(o)
+	is_host(s)
+	not refused(s, cluster(o))
+	some family in ["IPv4", "IPv6"]
+	allows(s, family)
+}
+
+# raw_specs(o) are the rule objects of policy o, without specs_of's bookkeeping, for the
+# indexes above that look at every policy in scope.
+raw_specs(o) := [s | some s in array.concat([object.get(o.object, "spec", null)], list(o.object, "specs")); is_object(s)]
 
 empty_selector(sel) if {
 	is_object(sel)
@@ -370,22 +392,15 @@ namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if
 # covered(x, family): another policy lets the family's signal in for the subjects of spec x.
 covered(x, family) if {
 	not x.host
-	[x.object.cluster, "*", family] in blankets
-}
-
-covered(x, family) if {
-	not x.host
-	[x.object.cluster, namespace_of(x.object), family] in blankets
+	some namespace in ["*", namespace_of(x.object)]
+	[x.object.cluster, namespace, family] in blankets
 }
 
 # Node selectors overlap often, so any enforced host policy of the cluster that allows the
 # signal counts for every host policy.
 covered(x, family) if {
 	x.host
-	some y in cluster_specs(x.object.cluster)
-	y.host
-	not refused(y.spec, cluster(y.object))
-	allows(y.spec, family)
+	[x.object.cluster, family] in host_allowances
 }
 
 # A Kubernetes NetworkPolicy's pods are covered like a CNP's in the same namespace.
@@ -409,35 +424,24 @@ icmp_rules_note(c) := "" if c.icmp_rules != false
 
 rule_lists := ["ingress", "ingressDeny", "egress", "egressDeny"]
 
-problems contains {"object": o.id, "path": array.concat(path, [k]), "message": sprintf("%s must be a list of rules, got %v", [k, json.marshal(v)])} if {
-	some o in objects.focus
-	o.kind in policy_kinds
-	some x in specs_of(o)
-	path := x.path
+problems contains {"object": x.object.id, "path": array.concat(x.path, [k]), "message": sprintf("%s must be a list of rules, got %v", [k, json.marshal(v)])} if {
+	some x in focused_specs
 	some k in rule_lists
 	v := x.spec[k]
 	not is_array(v)
 }
 
-problems contains {"object": o.id, "path": array.concat(path, [k, i, field]), "message": sprintf("%s[%d].%s must be a list, got %v", [k, i, field, json.marshal(v)])} if {
-	some o in objects.focus
-	o.kind in policy_kinds
-	some x in specs_of(o)
-	path := x.path
-	some k in rule_lists
-	some i, rule in list(x.spec, k)
-	some field in ["icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"]
-	v := rule[field]
+problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, field]), "message": sprintf("%s[%d].%s must be a list, got %v", [k, i, field, json.marshal(v)])} if {
+	some x in focused_specs
+	some [k, i, rule] in spec_rules(x.spec)
+	some field, v in rule # the fields present, not every field checked: most rules have two
+	field in list_fields
 	not is_array(v)
 }
 
-problems contains {"object": o.id, "path": array.concat(path, [k, i, "icmps", j, "fields", n]), "message": msg} if {
-	some o in objects.focus
-	o.kind in policy_kinds
-	some x in specs_of(o)
-	path := x.path
-	some k in rule_lists
-	some i, rule in list(x.spec, k)
+problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "icmps", j, "fields", n]), "message": msg} if {
+	some x in focused_specs
+	some [k, i, rule] in spec_rules(x.spec)
 	some j, icmp in list(rule, "icmps")
 	some n, f in list(icmp, "fields")
 	msg := field_problem(f)
@@ -445,18 +449,22 @@ problems contains {"object": o.id, "path": array.concat(path, [k, i, "icmps", j,
 
 # toPorts protocol ICMP/ICMPv6: the CRD enum (TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6,
 # ESP, AH, ANY; "Matching on ICMP is not supported", pkg/policy/api/l4.go) refuses it.
-problems contains {"object": o.id, "path": array.concat(path, [k, i, "toPorts", j, "ports", n, "protocol"]), "message": msg} if {
-	some o in objects.focus
-	o.kind in policy_kinds
-	some x in specs_of(o)
-	path := x.path
-	some k in rule_lists
-	some i, rule in list(x.spec, k)
+problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "toPorts", j, "ports", n, "protocol"]), "message": msg} if {
+	some x in focused_specs
+	some [k, i, rule] in spec_rules(x.spec)
 	some j, pr in list(rule, "toPorts")
 	some n, p in list(pr, "ports")
 	upper(sprintf("%v", [p.protocol])) in {"ICMP", "ICMPV6"}
 	msg := sprintf("toPorts protocol %v is refused: Cilium matches ICMP only with icmps (a separate rule), e.g. icmps: [{fields: [{type: PacketTooBig, family: IPv6}]}]; toPorts protocols are TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6, ESP, AH and ANY (which covers only TCP, UDP and SCTP)", [p.protocol])
 }
+
+list_fields := {"icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"}
+
+# spec_rules(s) lists [list name, index, rule] for every rule of spec s.
+spec_rules(s) := [[k, i, rule] |
+	some k in rule_lists
+	some i, rule in list(s, k)
+]
 
 field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) if {
 	f.family

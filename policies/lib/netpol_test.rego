@@ -123,10 +123,10 @@ test_netpol_cluster_settings_or_defaults if {
 	c := netpol.cluster(o) with input as fixtures.run([fixtures.configmap(0, "a", {"enable-icmp-rules": "false", "enable-ipv6": "false"}), o])
 	c.known
 	c.icmp_rules == false
-	netpol.families(c) == {"IPv4"}
+	c.families == {"IPv4"}
 	d := netpol.cluster(o) with input as fixtures.run([o])
 	not d.known
-	netpol.families(d) == {"IPv4", "IPv6"}
+	d.families == {"IPv4", "IPv6"}
 }
 
 # --- Kubernetes NetworkPolicy (pkg/k8s/network_policy.go) -----------------------------

@@ -10,17 +10,17 @@ import data.mtuguard.lib.objects
 
 family_name := {"IPv4": "ICMPv4 DestinationUnreachable (type 3; code 4 = fragmentation needed)", "IPv6": "ICMPv6 PacketTooBig (type 2)"}
 
-# assumption(c, x) tells the reader when the cluster's config is not in scope.
+# assumption(c, host) tells the reader when the cluster's config is not in scope.
 assumption(c, _) := "" if c.known
 
-assumption(c, x) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults, and the host firewall on, since a host policy only takes effect with it)" if {
+assumption(c, host) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults, and the host firewall on, since a host policy only takes effect with it)" if {
 	not c.known
-	x.host
+	host
 }
 
-assumption(c, x) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults)" if {
+assumption(c, host) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults)" if {
 	not c.known
-	not x.host
+	not host
 }
 
 # Why a router's error meets policy at all (bpf/lib/conntrack.h): said once, reused.
@@ -50,24 +50,24 @@ not_related := "a router's error is never CT_RELATED (Cilium relates an ICMP err
 #     protocol: ANY}]}]` (TCP, UDP and SCTP). To stop ping, deny EchoRequest instead.
 ICMP001 contains f if {
 	some x in netpol.focused_specs
-	c := netpol.cluster(x.object)
-	some family in netpol.families(c)
+	c := x.cluster
+	some family in c.families
 	some i in netpol.denies(x.spec, family)
 	rule := x.spec.ingressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["ingressDeny", i])}, {
-		"message": sprintf("ingressDeny rule %d of %s drops %s from %s, by %s: %s%s", [i, netpol.subject(x.spec), family_name[family], peer_text(rule, family), netpol.how(rule, family), ingress_effect(family, c, x), assumption(c, x)]),
+		"message": sprintf("ingressDeny rule %d of %s drops %s from %s, by %s: %s%s", [i, netpol.subject(x.host), family_name[family], peer_text(rule, family), netpol.how(rule, family), ingress_effect(family, c, x), assumption(c, x.host)]),
 		"remediation": deny_remediation(rule, family, "ingressDeny"),
 	})
 }
 
 ICMP001 contains f if {
 	some x in netpol.focused_specs
-	c := netpol.cluster(x.object)
-	some family in netpol.families(c)
+	c := x.cluster
+	some family in c.families
 	some i in netpol.egress_denies(x.spec, family)
 	rule := x.spec.egressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["egressDeny", i])}, {
-		"message": sprintf("egressDeny rule %d of %s stops them sending %s, by %s: those that forward traffic (gateways, VPN or proxy pods, nodes) can no longer tell senders the path MTU, and large packets through them are lost silently; %s%s", [i, netpol.subject(x.spec), family_name[family], netpol.how(rule, family), egress_effect(family, c, x), assumption(c, x)]),
+		"message": sprintf("egressDeny rule %d of %s stops them sending %s, by %s: those that forward traffic (gateways, VPN or proxy pods, nodes) can no longer tell senders the path MTU, and large packets through them are lost silently; %s%s", [i, netpol.subject(x.host), family_name[family], netpol.how(rule, family), egress_effect(family, c, x), assumption(c, x.host)]),
 		"remediation": deny_remediation(rule, family, "egressDeny"),
 	})
 }
@@ -133,7 +133,7 @@ deny_remediation(rule, family, field) := sprintf("Drop type 0 (EchoReply) from t
 ICMP002 contains f if {
 	some x in netpol.focused_specs
 	x.host
-	c := netpol.cluster(x.object)
+	c := x.cluster
 	c.known
 	c.host_firewall
 	netpol.default_deny(x.spec, c)
@@ -195,18 +195,22 @@ icmp002_fires(x, c) if {
 #     `icmps` ingress rule, in this policy or in one that selects all pods of the namespace.
 ICMP003 contains f if {
 	some x in netpol.focused_specs
-	c := netpol.cluster(x.object)
+	c := x.cluster
 	netpol.default_deny(x.spec, c)
 	netpol.enforced(x, c)
 	not icmp002_fires(x, c)
-	unallowed := {m | some m in netpol.families(c); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
+	unallowed := {m | some m in c.families; not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
 	count(unallowed) > 0
 	missing := {m | some m in unallowed; not netpol.covered(x, m)} # last: it looks at other policies
 	count(missing) > 0
-	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, {
-		"message": sprintf("%s are in ingress default-deny and nothing allows %s from routers (`world` to Cilium); %s, so it meets this policy. %s.%s", [netpol.subject(x.spec), concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, x.host), assumption(c, x)]),
-		"remediation": sprintf("%sAdd an explicit allowance to this policy:\n%s", [netpol.icmp_rules_note(c), netpol.snippet(missing)]),
-	})
+	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, icmp003_text(missing, c, x.host))
+}
+
+# The text depends on the cluster, the families and the kind of subject only: a function of
+# those, so OPA builds it once per combination rather than once per policy.
+icmp003_text(missing, c, host) := {
+	"message": sprintf("%s are in ingress default-deny and nothing allows %s from routers (`world` to Cilium); %s, so it meets this policy. %s.%s", [netpol.subject(host), concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, host), assumption(c, host)]),
+	"remediation": sprintf("%sAdd an explicit allowance to this policy:\n%s", [netpol.icmp_rules_note(c), netpol.snippet(missing)]),
 }
 
 ICMP003 contains f if {
@@ -214,12 +218,12 @@ ICMP003 contains f if {
 	o.kind == "NetworkPolicy"
 	netpol.k8s_default_deny(o.object)
 	c := netpol.cluster(o)
-	unallowed := {m | some m in netpol.families(c); not netpol.k8s_allows(o.object, m)}
+	unallowed := {m | some m in c.families; not netpol.k8s_allows(o.object, m)}
 	count(unallowed) > 0
 	missing := {m | some m in unallowed; not netpol.k8s_covered(o, m)}
 	count(missing) > 0
 	f := finding.new({"object": o.id, "path": k8s_path(o.object)}, {
-		"message": sprintf("this NetworkPolicy isolates its pods for ingress (Cilium enforces it as ingress default-deny), and a NetworkPolicy cannot name ICMP types: its ports take TCP, UDP and SCTP only, and only a rule without ports (every protocol) from an ipBlock or from everywhere admits routers' ICMP. Nothing lets %s in; %s, so it meets this policy. %s.%s", [concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, false), assumption(c, {"host": false})]),
+		"message": sprintf("this NetworkPolicy isolates its pods for ingress (Cilium enforces it as ingress default-deny), and a NetworkPolicy cannot name ICMP types: its ports take TCP, UDP and SCTP only, and only a rule without ports (every protocol) from an ipBlock or from everywhere admits routers' ICMP. Nothing lets %s in; %s, so it meets this policy. %s.%s", [concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, false), assumption(c, false)]),
 		"remediation": sprintf("%sAdd a CiliumNetworkPolicy in namespace %q selecting the same pods (`endpointSelector: {}` for all of them) with:\n%s", [netpol.icmp_rules_note(c), object.get(o.object, ["metadata", "namespace"], "default"), netpol.snippet(missing)]),
 	})
 }
@@ -310,7 +314,7 @@ restore_bypass(c) := "Remove allow-icmp-frag-needed from the Helm values' extraC
 
 blocking_policies(c) := {x.object |
 	some x in netpol.cluster_specs(c)
-	cc := netpol.cluster(x.object)
+	cc := x.cluster
 	netpol.default_deny(x.spec, cc)
 	netpol.enforced(x, cc)
 	not netpol.allows(x.spec, "IPv4")

@@ -13,9 +13,11 @@ import (
 // Engine evaluates the embedded rules. It compiles and prepares its queries once;
 // Eval is safe for concurrent use.
 type Engine struct {
-	verdicts rego.PreparedEvalQuery // findings and problems, in one evaluation
-	budget   rego.PreparedEvalQuery
-	settings rego.PreparedEvalQuery
+	verdicts             rego.PreparedEvalQuery // findings and problems, in one evaluation
+	verdictsWithSettings rego.PreparedEvalQuery // the same, reading Settings from the input
+	derived              rego.PreparedEvalQuery // what Settings holds
+	budget               rego.PreparedEvalQuery
+	settings             rego.PreparedEvalQuery
 }
 
 // Input is what the rules see (DESIGN.md "The Rego input contract").
@@ -102,6 +104,8 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 	e := &Engine{}
 	for query, dst := range map[string]*rego.PreparedEvalQuery{
 		verdictsQuery:                      &e.verdicts,
+		verdictsWithSettingsQuery:          &e.verdictsWithSettings,
+		derivedQuery():                     &e.derived,
 		"data.mtuguard.lib.budget.explain": &e.budget,
 		settingsQuery:                      &e.settings,
 	} {
@@ -152,13 +156,21 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 // indexes both read are computed once.
 const verdictsQuery = "findings := data.mtuguard.findings.all; problems := data.mtuguard.lib.problems.all"
 
+// verdictsWithSettingsQuery is verdictsQuery with the Cilium settings taken from the input
+// (EvalPrepared) instead of derived from the configs again.
+var verdictsWithSettingsQuery = withSettings("findings := data.mtuguard.findings.all") + "; " + withSettings("problems := data.mtuguard.lib.problems.all")
+
 // Eval runs every rule over in.
 func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {
 	value, err := in.regoValue()
 	if err != nil {
 		return Result{}, err
 	}
-	rs, err := e.verdicts.Eval(ctx, rego.EvalParsedInput(value), rego.EvalGenerateJSON(asValue))
+	return e.evalVerdicts(ctx, e.verdicts, rego.EvalParsedInput(value), rego.EvalGenerateJSON(asValue))
+}
+
+func (e *Engine) evalVerdicts(ctx context.Context, q rego.PreparedEvalQuery, opts ...rego.EvalOption) (Result, error) {
+	rs, err := q.Eval(ctx, opts...)
 	if err != nil {
 		return Result{}, fmt.Errorf("evaluate policies: %w", err)
 	}

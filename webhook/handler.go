@@ -21,7 +21,15 @@ import (
 
 // Inventory supplies the cluster objects the rules reason over.
 type Inventory interface {
-	Objects(ctx context.Context) ([]map[string]any, error)
+	Objects(ctx context.Context) ([]Stored, error)
+}
+
+// Stored is a cluster object and a name for this version of it, which must change whenever
+// the object does (e.g. its uid and resourceVersion): the handler prepares each version for
+// the rules once. An empty Version is prepared on every request.
+type Stored struct {
+	Version string
+	Object  map[string]any
 }
 
 // Handler answers admission requests for every kind mtuguard reads.
@@ -37,6 +45,8 @@ type Handler struct {
 	DenyOnTimeout bool
 	Log           logr.Logger
 	Metrics       *Metrics
+
+	prepared preparedCache
 }
 
 var _ admission.Handler = (*Handler)(nil)
@@ -72,13 +82,16 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 		return admission.Allowed("not an object mtuguard checks")
 	}
 	cfg := h.Config.Current()
-	in, focus, err := h.input(ctx, cfg, obj, class)
-	if err != nil {
-		return h.onFailure(fmt.Sprintf("mtuguard could not read the cluster's objects: %v", err))
-	}
 	evalCtx, cancel := context.WithTimeout(ctx, h.Timeout)
 	defer cancel()
-	res, err := h.Engine.Eval(evalCtx, in)
+	in, err := h.input(evalCtx, cfg, obj, class)
+	if err != nil && evalCtx.Err() == nil {
+		return h.onFailure(fmt.Sprintf("mtuguard could not read the cluster's objects: %v", err))
+	}
+	var res policies.Result
+	if err == nil {
+		res, err = h.Engine.EvalPrepared(evalCtx, cfg, in.objects, in.focus, in.settings)
+	}
 	// Past the deadline the answer is late whatever it is: treat it as a timeout, so the
 	// outcome does not depend on where OPA happened to notice the cancellation.
 	if errors.Is(err, context.DeadlineExceeded) || evalCtx.Err() != nil {
@@ -88,43 +101,66 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	if err != nil {
 		return h.onFailure(fmt.Sprintf("mtuguard could not evaluate its rules: %v", err))
 	}
-	return h.verdict(cfg, res, focus, in)
+	return h.verdict(cfg, res, in.focus[0], obj)
 }
 
-// input is the cluster's objects with the admitted one in place of its stored version.
-func (h *Handler) input(ctx context.Context, cfg policies.Config, obj map[string]any, class policies.Classified) (policies.Input, int, error) {
-	cluster, err := h.Inventory.Objects(ctx)
+// evaluation is what one admission evaluates.
+type evaluation struct {
+	objects  []*policies.Prepared
+	focus    []int              // the admitted object's entries in objects
+	settings *policies.Settings // the context configs' settings, when they stand for the derivation
+}
+
+// input is the cluster's objects the admitted kind's rules read (policies.NeededFor), Cilium
+// configs first, then the admitted object in place of its stored version.
+func (h *Handler) input(ctx context.Context, cfg policies.Config, obj map[string]any, class policies.Classified) (evaluation, error) {
+	stored, err := h.Inventory.Objects(ctx)
 	if err != nil {
-		return policies.Input{}, 0, err
+		return evaluation{}, err
 	}
-	in := policies.Input{Config: cfg}
 	key := identity(obj)
-	for _, o := range cluster {
-		if identity(o) == key {
-			continue
-		}
-		c, err := policies.Classify(o)
-		if err != nil || !policies.NeededFor(class.Kind, c, o) {
+	var configs, others []*policies.Prepared
+	var versions []string
+	for _, s := range stored {
+		p := h.prepared.entry(s)
+		if !p.usable || p.identity == key || !policies.NeededFor(class.Kind, p.class, p.object) {
 			continue // unreadable cluster objects are not the admitted object's fault
 		}
-		in.Objects = append(in.Objects, c.Objects(o, policies.Source{}, len(in.Objects))...)
+		if p.class.Kind == policies.KindCiliumConfig {
+			configs = append(configs, p.values...)
+			versions = append(versions, s.Version)
+		} else {
+			others = append(others, p.values...)
+		}
 	}
-	first := len(in.Objects)
-	in.Objects = append(in.Objects, class.Objects(obj, policies.Source{}, first)...)
-	for id := first; id < len(in.Objects); id++ {
-		in.Focus = append(in.Focus, id)
+	h.prepared.sweep()
+	var in evaluation
+	in.objects = append(append(in.objects, configs...), others...)
+	for _, o := range class.Objects(obj, policies.Source{}, 0) {
+		p, err := policies.Prepare(o)
+		if err != nil {
+			return evaluation{}, err
+		}
+		in.focus = append(in.focus, len(in.objects))
+		in.objects = append(in.objects, p)
 	}
-	return in, first, nil
+	// Admitting a Cilium config changes the settings; anything else reads the stored ones.
+	if versions := versionKey(versions); class.Kind != policies.KindCiliumConfig && versions != "" {
+		if in.settings, err = h.prepared.settingsFor(ctx, h.Engine, cfg, configs, versions); err != nil {
+			return evaluation{}, err
+		}
+	}
+	return in, nil
 }
 
-func (h *Handler) verdict(cfg policies.Config, res policies.Result, focus int, in policies.Input) admission.Response {
+func (h *Handler) verdict(cfg policies.Config, res policies.Result, focus int, obj map[string]any) admission.Response {
 	var denials, warnings []string
 	for _, p := range res.Problems {
 		if p.Object >= focus {
 			denials = append(denials, p.Message)
 		}
 	}
-	_, _, ann := policies.Meta(in.Objects[focus].Object)
+	_, _, ann := policies.Meta(obj)
 	for _, v := range cfg.Apply(res.Findings, func(int) map[string]string { return ann }) {
 		h.Metrics.observeFinding(v)
 		switch {

@@ -23,11 +23,14 @@ type staticInventory struct {
 	hook func()
 }
 
-func (s *staticInventory) Objects(context.Context) ([]map[string]any, error) {
+func (s *staticInventory) Objects(ctx context.Context) ([]Stored, error) {
 	if s.hook != nil {
 		s.hook()
 	}
-	return s.objs, s.err
+	if s.err != nil {
+		return nil, s.err
+	}
+	return StaticInventory(s.objs).Objects(ctx)
 }
 
 func newHandler(t testing.TB, inv Inventory, cfg policies.Config) *Handler {
@@ -114,6 +117,33 @@ func TestHandlerUsesClusterContext(t *testing.T) {
 	updated := ciliumConfig(map[string]any{"cluster-name": "a"})
 	if resp := h.Handle(context.Background(), request(admissionv1.Update, updated)); !resp.Allowed {
 		t.Errorf("update: %+v", resp.Result)
+	}
+}
+
+// versionedInventory serves one object whose version changes with its content, as the
+// informer cache does.
+type versionedInventory struct{ stored Stored }
+
+func (v *versionedInventory) Objects(context.Context) ([]Stored, error) {
+	return []Stored{v.stored}, nil
+}
+
+// What the handler prepared from a stored version is reused only while that version is
+// stored: a new version of the Cilium config changes the next verdict.
+func TestHandlerFollowsNewVersions(t *testing.T) {
+	inv := &versionedInventory{Stored{Version: "uid/1", Object: ciliumConfig(map[string]any{"cluster-name": "a", "allow-icmp-frag-needed": "false"})}}
+	h := newHandler(t, inv, tgw)
+	policy := map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": map[string]any{"name": "p", "namespace": "x"},
+		"spec": map[string]any{"endpointSelector": map[string]any{}, "ingressDeny": []any{map[string]any{"fromEntities": []any{"world"},
+			"icmps": []any{map[string]any{"fields": []any{map[string]any{"type": 3}}}}}}}}
+	for range 2 { // the second request reads what the first prepared
+		if resp := h.Handle(context.Background(), request(admissionv1.Create, policy)); resp.Allowed || !strings.Contains(resp.Result.Message, "live: allow-icmp-frag-needed is false") {
+			t.Fatalf("version 1: want the IPv4 deny live: %+v", resp.Result)
+		}
+	}
+	inv.stored = Stored{Version: "uid/2", Object: ciliumConfig(map[string]any{"cluster-name": "a", "enable-ipv6": "false"})}
+	if resp := h.Handle(context.Background(), request(admissionv1.Create, policy)); resp.Allowed || !strings.Contains(resp.Result.Message, "latent for fragmentation-needed") {
+		t.Errorf("version 2: want the IPv4 deny latent: %+v", resp.Result)
 	}
 }
 

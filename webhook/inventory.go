@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -16,23 +17,36 @@ type CacheInventory struct {
 	Kinds  []schema.GroupVersionKind // the watched kinds installed in this cluster
 }
 
-// Objects lists every cached object of the watched kinds.
-func (c *CacheInventory) Objects(ctx context.Context) ([]map[string]any, error) {
-	var out []map[string]any
+// Objects lists every cached object of the watched kinds. They are the cache's own objects,
+// not copies (the handler never modifies them): most are already prepared from an earlier
+// request, and copying them all would cost more than the admission itself.
+func (c *CacheInventory) Objects(ctx context.Context) ([]Stored, error) {
+	var out []Stored
 	for _, gvk := range c.Kinds {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := c.Reader.List(ctx, list); err != nil {
+		if err := c.Reader.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
 		}
 		for i := range list.Items {
 			obj := list.Items[i].Object
 			if obj["apiVersion"] == nil {
+				obj = maps.Clone(obj) // the cache's object stays as it is
 				obj["apiVersion"] = gvk.GroupVersion().String()
 				obj["kind"] = gvk.Kind
 			}
-			out = append(out, obj)
+			out = append(out, Stored{Version: version(&list.Items[i]), Object: obj})
 		}
 	}
 	return out, nil
+}
+
+// version names an object's version by uid and resourceVersion, which the API server
+// changes on every write.
+func version(u *unstructured.Unstructured) string {
+	uid, rv := u.GetUID(), u.GetResourceVersion()
+	if uid == "" || rv == "" {
+		return ""
+	}
+	return string(uid) + "/" + rv
 }

@@ -19,8 +19,14 @@ import (
 // StaticInventory is a fixed set of cluster objects, e.g. read from manifests.
 type StaticInventory []map[string]any
 
-// Objects returns the objects.
-func (s StaticInventory) Objects(context.Context) ([]map[string]any, error) { return s, nil }
+// Objects returns the objects, each version named by its position: they never change.
+func (s StaticInventory) Objects(context.Context) ([]Stored, error) {
+	out := make([]Stored, len(s))
+	for i, obj := range s {
+		out[i] = Stored{Version: fmt.Sprintf("static/%d", i), Object: obj}
+	}
+	return out, nil
+}
 
 // ServeStandalone serves the webhook without an API server: the cluster context is inv
 // (manifests read at start), so nothing needs a kubeconfig. The same controller-runtime

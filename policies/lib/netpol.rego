@@ -61,9 +61,11 @@ unknown_setup := setup({"known": false})
 
 # setup(s) fills what s does not say with Cilium's defaults, and names the families whose
 # signals matter in the cluster.
-setup(s) := object.union(c, {"families": {f | some f, on in {"IPv4": c.ipv4, "IPv6": c.ipv6}; on}}) if {
+setup(s) := object.union(c, {"families": families[[c.ipv4, c.ipv6]]}) if {
 	c := object.union(assumed, s)
 }
+
+families := {[true, true]: {"IPv4", "IPv6"}, [true, false]: {"IPv4"}, [false, true]: {"IPv6"}, [false, false]: set()}
 
 # pkg/defaults/defaults.go: AllowICMPFragNeeded, EnableICMPRules and
 # EnableNonDefaultDenyPolicies are true; the host firewall is off.

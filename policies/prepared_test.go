@@ -1,0 +1,91 @@
+package policies
+
+import (
+	"context"
+	"reflect"
+	"testing"
+)
+
+// Prepared objects and reused settings must judge each object exactly as Eval does.
+func TestEvalPreparedMatchesEval(t *testing.T) {
+	e := newTestEngine(t)
+	ctx := context.Background()
+	for _, root := range []string{"../testdata/rules", "../testdata/examples"} {
+		in := fixtureInput(t, root)
+		prepared := make([]*Prepared, len(in.Objects))
+		for i, o := range in.Objects {
+			p, err := Prepare(o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prepared[i] = p
+		}
+		settings, err := e.DeriveSettings(ctx, in.Config, prepared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		judged := 0
+		for i := range in.Objects {
+			focused := in
+			focused.Focus = []int{i}
+			want, err := e.Eval(ctx, focused)
+			if err != nil {
+				t.Fatal(err)
+			}
+			judged += len(want.Findings) + len(want.Problems)
+			for _, s := range []*Settings{nil, settings} {
+				got, err := e.EvalPrepared(ctx, in.Config, prepared, []int{i}, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s object %d (%s), settings reused %v: got %+v, want %+v", root, i, in.Objects[i].Source.File, s != nil, got, want)
+				}
+			}
+		}
+		if judged == 0 {
+			t.Fatalf("%s: no findings to compare", root)
+		}
+	}
+}
+
+// Settings stand in for the derivation: settings of another cluster setup change the verdict.
+func TestEvalPreparedReadsSettings(t *testing.T) {
+	e := newTestEngine(t)
+	ctx := context.Background()
+	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
+	config := func(mtu string) *Prepared {
+		p, err := Prepare(Object{Cluster: "a", Kind: KindCiliumConfig, Object: map[string]any{},
+			Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: map[string]any{"cluster-id": "1", "cluster-name": "a", "mtu": mtu, "enable-ipv6": "false"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	policy, err := Prepare(Object{Cluster: "a", Kind: KindCiliumNetworkPolicy, Object: map[string]any{
+		"metadata": map[string]any{"name": "p", "namespace": "x"},
+		"spec":     map[string]any{"endpointSelector": map[string]any{}, "ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ipv4Only, err := e.DeriveSettings(ctx, cfg, []*Prepared{config("8500")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withIPv6 := config("8500")
+	withIPv6.Cilium.Values["enable-ipv6"] = "true"
+	if withIPv6, err = Prepare(withIPv6.Object); err != nil {
+		t.Fatal(err)
+	}
+	derived, err := e.EvalPrepared(ctx, cfg, []*Prepared{withIPv6, policy}, []int{1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused, err := e.EvalPrepared(ctx, cfg, []*Prepared{withIPv6, policy}, []int{1}, ipv4Only)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(derived, reused) {
+		t.Fatalf("settings were not read: both %+v", derived)
+	}
+}

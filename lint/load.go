@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -44,6 +45,11 @@ type Loaded struct {
 	Skipped   int                 // documents parsed and dropped by LoadOptions.Keep
 }
 
+// maxRetained is how many kept documents' YAML node trees a run holds on to for locating
+// findings. Within it, a finding's line costs nothing; past it, a monorepo's node trees
+// would outweigh everything else in memory, so their files are parsed again for the lines.
+const maxRetained = 10000
+
 // Load reads files, directories (recursively: .yaml, .yml, .json; an explicitly named
 // file whatever its extension) and "-" for stdin. A bad file is reported and skipped;
 // it never stops the others. When ctx ends, Load stops reading and says so in Errors;
@@ -64,6 +70,7 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 		err     error
 	}
 	results := make([]result, len(files))
+	var retained atomic.Int64
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
@@ -72,12 +79,17 @@ func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 			defer wg.Done()
 			for i := range jobs {
 				docs, err := readAndParse(files[i], opts)
-				kept := docs[:0]
+				kept := make([]*yamldoc.Document, 0, len(docs))
 				for _, d := range docs {
 					if opts.Keep == nil || opts.Keep(d) {
 						kept = append(kept, d)
 					}
 				}
+				withNodes := kept
+				if retained.Add(int64(len(kept))) > maxRetained {
+					withNodes = nil // over budget: parsed again if a finding needs a line
+				}
+				yamldoc.RetainNodes(docs, withNodes)
 				results[i] = result{true, kept, len(docs) - len(kept), err}
 			}
 		}()

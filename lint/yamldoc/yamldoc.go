@@ -53,9 +53,9 @@ type Document struct {
 	item int     // index in a List's items, or -1
 }
 
-// source is a file's bytes. Its YAML nodes are parsed again only when a line is asked
-// for, and dropped again by ReleaseNodes: keeping every document's node tree in memory
-// would cost more than the objects.
+// source is a file's bytes and the node trees of its documents, kept from Parse for LineOf
+// until RetainNodes or ReleaseNodes drop them (keeping every document's node tree in memory
+// would cost more than the objects), and parsed again if asked for after that.
 type source struct {
 	data   []byte
 	mu     sync.Mutex
@@ -89,8 +89,32 @@ func (s *source) root(index int) *yaml.Node {
 	return nil
 }
 
-// ReleaseNodes drops the node trees parsed for LineOf and Node, for every document of
-// d's file; they are parsed again if asked for. Call it when done with a file.
+// RetainNodes keeps the node trees of kept, a subset of all, the documents of one Parse,
+// and drops the others': a caller that keeps some documents of a file frees the rest.
+func RetainNodes(all, kept []*Document) {
+	if len(all) == 0 || all[0].src == nil {
+		return
+	}
+	src := all[0].src
+	keep := map[int]bool{}
+	for _, d := range kept {
+		keep[d.Index] = true
+	}
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	if len(keep) == 0 {
+		src.roots, src.parsed = nil, false
+		return
+	}
+	for i := range src.roots {
+		if !keep[i] {
+			src.roots[i] = nil
+		}
+	}
+}
+
+// ReleaseNodes drops the node trees kept for LineOf and Node, for every document of d's
+// file; they are parsed again if asked for. Call it when done with a file.
 func (d *Document) ReleaseNodes() {
 	if d.src == nil {
 		return
@@ -176,14 +200,17 @@ func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 		var n yaml.Node
 		if err := dec.Decode(&n); err != nil {
 			if errors.Is(err, io.EOF) {
+				src.parsed = true
 				return docs, nil
 			}
 			return nil, syntaxError(file, data, err)
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
+			src.roots = append(src.roots, nil)
 			continue
 		}
 		root := n.Content[0]
+		src.roots = append(src.roots, root)
 		err := b.precheck(root)
 		var obj any
 		if err == nil {

@@ -91,6 +91,7 @@ func (s *source) root(index int) *yaml.Node {
 
 // RetainNodes keeps the node trees of kept, a subset of all, the documents of one Parse,
 // and drops the others': a caller that keeps some documents of a file frees the rest.
+// LineOf on a dropped document answers the document's own line.
 func RetainNodes(all, kept []*Document) {
 	if len(all) == 0 || all[0].src == nil {
 		return

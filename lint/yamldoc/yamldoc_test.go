@@ -829,3 +829,24 @@ spec:
 		}
 	}
 }
+
+// Node trees kept from Parse answer LineOf; RetainNodes drops the others', and ReleaseNodes
+// all of them, after which LineOf parses the file again.
+func TestRetainAndReleaseNodes(t *testing.T) {
+	data := []byte("a: 1\n---\nb:\n  c: 2\n---\nd:\n  e: 3\n")
+	docs, err := Parse("f.yaml", data, Limits{})
+	if err != nil || len(docs) != 3 {
+		t.Fatalf("%d docs, %v", len(docs), err)
+	}
+	RetainNodes(docs, docs[1:2])
+	if got := docs[1].LineOf([]any{"b", "c"}); got != 4 {
+		t.Errorf("kept document: line %d, want 4", got)
+	}
+	if got := docs[2].LineOf([]any{"d", "e"}); got != docs[2].Line {
+		t.Errorf("dropped document: line %d, want its own line %d", got, docs[2].Line)
+	}
+	docs[1].ReleaseNodes()
+	if got := docs[2].LineOf([]any{"d", "e"}); got != 7 {
+		t.Errorf("after ReleaseNodes: line %d, want 7 (parsed again)", got)
+	}
+}

@@ -15,6 +15,9 @@ package mtuguard.lib.netpol
 import data.mtuguard.lib.cilium
 import data.mtuguard.lib.objects
 
+# Boolean helpers default to false: OPA remembers a function's result for the same
+# arguments only when the result is defined, and these are asked many times per policy.
+
 policy_kinds := {"CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"}
 
 # specs_of(o) lists the rules of a Cilium policy object: {"object", "path", "spec", "host",
@@ -117,6 +120,8 @@ field_type(f) := icmp_codes[field_family(f)][f.type] if is_string(f.type)
 
 icmp_fields(rule) := [f | some icmp in list(rule, "icmps"); some f in list(icmp, "fields"); is_object(f)]
 
+default icmps_covers(_, _) := false
+
 # icmps_covers(rule, family): the rule's icmps cover the family's signal. Type 0 does too:
 # ICMPField.PortProtocol makes the type a port, and pkg/policy/types/types.go Key.WithPort
 # reads port 0 as "any port", so type 0 (IPv4 EchoReply) matches every type of the family
@@ -127,11 +132,15 @@ icmps_covers(rule, family) if {
 	field_type(f) in {signal_type[family], 0}
 }
 
+default exact_type(_, _) := false
+
 exact_type(rule, family) if {
 	some f in icmp_fields(rule)
 	field_family(f) == family
 	field_type(f) == signal_type[family]
 }
+
+default has_l4(_) := false
 
 # has_l4(rule): toPorts or icmps. Without either the rule is L3-only, and pkg/policy/rule.go
 # mergeL4Filter installs it as protocol ANY, port 0: every protocol, ICMP included. toPorts
@@ -140,6 +149,8 @@ exact_type(rule, family) if {
 has_l4(rule) if count(list(rule, "toPorts")) > 0
 
 has_l4(rule) if count(list(rule, "icmps")) > 0
+
+default l3_only(_) := false
 
 l3_only(rule) if not has_l4(rule)
 
@@ -155,6 +166,8 @@ default_routes := {"IPv4": {"0.0.0.0/0"}, "IPv6": {"::/0"}}
 
 peer_fields := ["fromEndpoints", "fromRequires", "fromCIDR", "fromCIDRSet", "fromEntities", "fromNodes", "fromGroups"]
 
+default no_peer_selector(_) := false
+
 # pkg/policy/utils/parserules.go mergeEndpointSelectors and pkg/policy/l4.go createL4Filter:
 # a rule with no from* selector applies to every source if it has toPorts/icmps; with
 # neither it selects nothing (rule.go: the L3-only branch needs a selector). An empty list
@@ -165,10 +178,14 @@ no_peer_selector(rule) if {
 	}
 }
 
+default wildcard_peer(_) := false
+
 wildcard_peer(rule) if {
 	no_peer_selector(rule)
 	has_l4(rule)
 }
+
+default selects_router(_, _) := false
 
 # selects_router(rule, family): the rule's peers include routers that send the family's
 # signal. Any CIDR of the family counts: the rule's author may mean the path's routers.
@@ -189,6 +206,8 @@ selects_router(rule, family) if {
 	cidr_rule_family(c) in {family, "any"}
 }
 
+default broad_router(_, _) := false
+
 # broad_router(rule, family): every router of the family, as a blanket deny of the outside
 # world is written. A deny of one CIDR is a block list, not a verdict on the path's routers.
 broad_router(rule, family) if {
@@ -205,6 +224,8 @@ broad_router(rule, family) if {
 	some c in list(rule, "fromCIDRSet")
 	object.get(c, "cidr", "") in default_routes[family]
 }
+
+default from_node(_) := false
 
 from_node(rule) if {
 	some e in list(rule, "fromEntities")
@@ -227,6 +248,8 @@ cidr_rule_family(c) := "any" if {
 
 # --- per spec verdicts ---------------------------------------------------------------
 
+default default_deny(_, _) := false
+
 # default_deny(spec, c): the spec puts its subjects into ingress default-deny.
 # pkg/policy/api/rule_validation.go Rule.Sanitize: enableDefaultDeny.ingress defaults to
 # "has ingress or ingressDeny rules", and is forced true when enable-non-default-deny-policies
@@ -237,10 +260,14 @@ default_deny(s, c) if {
 	not opted_out(s, c)
 }
 
+default opted_out(_, _) := false
+
 opted_out(s, c) if {
 	s.enableDefaultDeny.ingress == false
 	c.non_default_deny
 }
+
+default refused(_, _) := false
 
 # refused(spec, c): the agent refuses the whole policy (pkg/k8s/apis/cilium.io/v2/cnp_types.go
 # Parse) because a rule uses icmps while enable-icmp-rules is false (rule_validation.go).
@@ -251,6 +278,8 @@ refused(s, c) if {
 	count(list(rule, "icmps")) > 0
 }
 
+default enforced(_, _) := false
+
 # enforced(x, c): the spec's rules take effect. Host policies need the host firewall
 # (pkg/policy/repository.go computePolicyEnforcementAndRules); with the config unknown
 # they are assumed on, since a host policy means nothing otherwise.
@@ -258,6 +287,8 @@ enforced(x, c) if {
 	not refused(x.spec, c)
 	host_enforced(x, c)
 }
+
+default host_enforced(_, _) := false
 
 host_enforced(x, _) if not x.host
 
@@ -271,20 +302,31 @@ host_enforced(x, c) if {
 	not c.known
 }
 
+default allows(_, _) := false
+
 # allows(spec, family): an ingress rule lets the family's signal in from the routers that
 # send it. Allowing only remote-node or cluster does not: the hop that drops a packet,
 # e.g. a Transit Gateway, is outside the cluster.
 allows(s, family) if {
 	some rule in list(s, "ingress")
+	may_select_router(rule) # first: most rules name endpoints, never routers
 	icmps_covers(rule, family)
 	selects_router(rule, family)
 }
 
 allows(s, family) if {
 	some rule in list(s, "ingress")
+	may_select_router(rule)
 	l3_only(rule)
 	selects_router(rule, family)
 }
+
+default may_select_router(_) := false
+
+# may_select_router(rule): a cheap necessary condition for selects_router.
+may_select_router(rule) if count(object.filter(rule, ["fromEntities", "fromCIDR", "fromCIDRSet"])) > 0
+
+may_select_router(rule) if no_peer_selector(rule)
 
 # denies(spec, family) lists the ingressDeny rules that drop the family's signal. Deny
 # entries take precedence over every allow (bpf/lib/policy.h __policy_can_access).
@@ -292,6 +334,8 @@ denies(s, family) := [i |
 	some i, rule in list(s, "ingressDeny")
 	deny_covers(rule, family)
 ]
+
+default deny_covers(_, _) := false
 
 deny_covers(rule, family) if {
 	icmps_covers(rule, family)
@@ -329,6 +373,8 @@ subject(false) := "pods selected by endpointSelector"
 
 # --- Kubernetes NetworkPolicy (pkg/k8s/network_policy.go ParseNetworkPolicy) ----------
 
+default k8s_default_deny(_) := false
+
 # k8s_default_deny(np): every spec.ingress rule becomes an entry, and an empty one isolates
 # the pods unless policyTypes names Egress alone. Ports take TCP, UDP and SCTP only.
 k8s_default_deny(np) if count(list(object.get(np, "spec", {}), "ingress")) > 0
@@ -337,6 +383,8 @@ k8s_default_deny(np) if "Ingress" in list(object.get(np, "spec", {}), "policyTyp
 
 k8s_default_deny(np) if not "Egress" in list(object.get(np, "spec", {}), "policyTypes")
 
+default k8s_allows(_, _) := false
+
 # k8s_allows(np, family): a rule without ports is L3-only, every protocol: from everywhere
 # when it has no `from`, or from an ipBlock of the family.
 k8s_allows(np, family) if {
@@ -344,6 +392,8 @@ k8s_allows(np, family) if {
 	count(list(rule, "ports")) == 0
 	k8s_from_router(rule, family)
 }
+
+default k8s_from_router(_, _) := false
 
 k8s_from_router(rule, _) if count(list(rule, "from")) == 0
 
@@ -367,6 +417,8 @@ blankets := {[o.cluster, namespace_of(o), family] |
 	allows(s, family)
 }
 
+blanket_clusters := {b[0] | some b in blankets}
+
 # host_allowances holds [cluster, family] for every enforced host policy that allows the
 # family's signal.
 host_allowances := {[o.cluster, family] |
@@ -382,6 +434,8 @@ host_allowances := {[o.cluster, family] |
 # indexes above that look at every policy in scope.
 raw_specs(o) := [s | some s in array.concat([object.get(o.object, "spec", null)], list(o.object, "specs")); is_object(s)]
 
+default empty_selector(_) := false
+
 empty_selector(sel) if {
 	is_object(sel)
 	count(object.get(sel, "matchLabels", {})) + count(object.get(sel, "matchExpressions", [])) == 0
@@ -391,19 +445,26 @@ namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
 
 namespace_of(o) := object.get(o.object, ["metadata", "namespace"], "default") if o.kind != "CiliumClusterwideNetworkPolicy"
 
-# covered(x, family): another policy lets the family's signal in for the subjects of spec x.
-covered(x, family) if {
-	not x.host
+# covered_families(x): the families whose signal other policies let in for the subjects
+# of spec x: blankets of its namespace or clusterwide for pods; for nodes any enforced host
+# policy of the cluster, since node selectors overlap often.
+covered_families(x) := {family |
+	x.object.cluster in blanket_clusters # first: most clusters have no blanket
 	some namespace in ["*", namespace_of(x.object)]
+	some family in ["IPv4", "IPv6"]
 	[x.object.cluster, namespace, family] in blankets
-}
+} if not x.host
 
-# Node selectors overlap often, so any enforced host policy of the cluster that allows the
-# signal counts for every host policy.
-covered(x, family) if {
-	x.host
+covered_families(x) := {family |
+	some family in ["IPv4", "IPv6"]
 	[x.object.cluster, family] in host_allowances
-}
+} if x.host
+
+default covered(_, _) := false
+
+covered(x, family) if family in covered_families(x)
+
+default k8s_covered(_, _) := false
 
 # A Kubernetes NetworkPolicy's pods are covered like a CNP's in the same namespace.
 k8s_covered(o, family) if covered({"object": o, "host": false}, family)
@@ -477,6 +538,8 @@ field_problem(f) := sprintf("icmps type %v is neither a number from 0 to 255 nor
 	object.get(f, "family", "IPv4") in {"IPv4", "IPv6", ""}
 	not valid_type(f)
 }
+
+default valid_type(_) := false
 
 valid_type(f) if {
 	is_number(f.type)

@@ -4,6 +4,8 @@ package mtuguard.lib.objects
 
 by_id(id) := input.objects[id]
 
+default focused(_) := false
+
 # focused(id): findings may be reported on object id. The linter focuses on all
 # objects (no input.focus), the webhook on the object under admission.
 focused(_) if not input.focus

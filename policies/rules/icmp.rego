@@ -50,6 +50,7 @@ not_related := "a router's error is never CT_RELATED (Cilium relates an ICMP err
 #     protocol: ANY}]}]` (TCP, UDP and SCTP). To stop ping, deny EchoRequest instead.
 ICMP001 contains f if {
 	some x in netpol.focused_specs
+	x.spec.ingressDeny # first: most policies have none
 	c := x.cluster
 	some family in c.families
 	some i in netpol.denies(x.spec, family)
@@ -62,6 +63,7 @@ ICMP001 contains f if {
 
 ICMP001 contains f if {
 	some x in netpol.focused_specs
+	x.spec.egressDeny
 	c := x.cluster
 	some family in c.families
 	some i in netpol.egress_denies(x.spec, family)
@@ -168,6 +170,8 @@ host_alternative(missing) := "\n(or keep allow-icmp-frag-needed true, Cilium's d
 
 host_alternative(missing) := "" if not "IPv4" in missing
 
+default icmp002_fires(_, _) := false
+
 icmp002_fires(x, c) if {
 	x.host
 	c.known
@@ -201,7 +205,7 @@ ICMP003 contains f if {
 	not icmp002_fires(x, c)
 	unallowed := {m | some m in c.families; not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
 	count(unallowed) > 0
-	missing := {m | some m in unallowed; not netpol.covered(x, m)} # last: it looks at other policies
+	missing := unallowed - netpol.covered_families(x) # last: it looks at other policies
 	count(missing) > 0
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, [default_deny_field(x.spec)])}, icmp003_text(missing, c, x.host))
 }
@@ -220,7 +224,7 @@ ICMP003 contains f if {
 	c := netpol.cluster(o)
 	unallowed := {m | some m in c.families; not netpol.k8s_allows(o.object, m)}
 	count(unallowed) > 0
-	missing := {m | some m in unallowed; not netpol.k8s_covered(o, m)}
+	missing := unallowed - netpol.covered_families({"object": o, "host": false})
 	count(missing) > 0
 	f := finding.new({"object": o.id, "path": k8s_path(o.object)}, {
 		"message": sprintf("this NetworkPolicy isolates its pods for ingress (Cilium enforces it as ingress default-deny), and a NetworkPolicy cannot name ICMP types: its ports take TCP, UDP and SCTP only, and only a rule without ports (every protocol) from an ipBlock or from everywhere admits routers' ICMP. Nothing lets %s in; %s, so it meets this policy. %s.%s", [concat(" or ", [family_name[m] | some m in sort(missing)]), not_related, defaults_text(missing, c, false), assumption(c, false)]),
@@ -240,17 +244,11 @@ k8s_path(np) := ["spec"] if {
 	not np.spec.ingress
 }
 
-default_deny_field(s) := "enableDefaultDeny" if s.enableDefaultDeny.ingress == true
-
-default_deny_field(s) := "ingress" if {
-	not s.enableDefaultDeny.ingress == true
+default_deny_field(s) := "enableDefaultDeny" if {
+	s.enableDefaultDeny.ingress == true
+} else := "ingress" if {
 	s.ingress
-}
-
-default_deny_field(s) := "ingressDeny" if {
-	not s.enableDefaultDeny.ingress == true
-	not s.ingress
-}
+} else := "ingressDeny"
 
 defaults_text(missing, c, host) := concat("; ", [default_text(m, c, host) | some m in sort(missing)])
 

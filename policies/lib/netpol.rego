@@ -56,7 +56,9 @@ is_host(s) := object.get(s, "nodeSelector", null) != null
 # in scope, else Cilium's defaults with `known` false so messages can say so. Unknown
 # clusters count both families (the agent enables IPv6 by default, the chart does not).
 # Both are built once per evaluation; cluster(o) only looks them up.
-cluster(o) := object.get(setups, o.cluster, unknown_setup)
+cluster(o) := setups[o.cluster]
+
+cluster(o) := unknown_setup if not setups[o.cluster]
 
 setups := {name: setup(object.union(s, {"known": true})) | some name, s in cilium.settings}
 

@@ -25,10 +25,12 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+	"sigs.k8s.io/yaml"
 
 	"github.com/mtuguard/mtuguard/webhook"
 )
@@ -134,6 +136,7 @@ func startWebhook(t *testing.T, bin, certDir string) string {
 	cmd := exec.Command(bin, "webhook", "--context-from", webhookContext(t), "--port", fmt.Sprint(port), "--cert-dir", certDir,
 		"--metrics-bind-address", "0", "--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probe))
 	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), deploymentEnv(t)...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +156,32 @@ func startWebhook(t *testing.T, bin, certDir string) string {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Sprintf("https://127.0.0.1:%d%s", port, webhook.Path)
+}
+
+// deploymentEnv is the environment the shipped Deployment gives the webhook (its GC
+// settings), so the table measures the webhook as it runs in a cluster.
+func deploymentEnv(t *testing.T) []string {
+	data, err := os.ReadFile("../../manifests/base/deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d appsv1.Deployment
+	if err := yaml.UnmarshalStrict(data, &d); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, c := range d.Spec.Template.Spec.Containers {
+		for _, e := range c.Env {
+			env = append(env, e.Name+"="+e.Value)
+		}
+	}
+	return env
+}
+
+func TestDeploymentEnv(t *testing.T) {
+	if env := strings.Join(deploymentEnv(t), " "); !strings.Contains(env, "GOGC=") || !strings.Contains(env, "GOMEMLIMIT=") {
+		t.Errorf("the Deployment's GC settings are gone: %q", env)
+	}
 }
 
 // startFloor serves a no-op admission handler from controller-runtime's webhook server,

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -154,11 +155,12 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 
 // verdictsQuery asks for findings and problems together, so the settings, specs and
 // indexes both read are computed once.
-const verdictsQuery = "findings := data.mtuguard.findings.all; problems := data.mtuguard.lib.problems.all"
+const verdictsQuery = `verdicts := {"findings": data.mtuguard.findings.all, "problems": data.mtuguard.lib.problems.all}`
 
 // verdictsWithSettingsQuery is verdictsQuery with the Cilium settings taken from the input
 // (EvalPrepared) instead of derived from the configs again.
-var verdictsWithSettingsQuery = withSettings("findings := data.mtuguard.findings.all") + "; " + withSettings("problems := data.mtuguard.lib.problems.all")
+// One expression, so one `with` scope: OPA computes what both read once.
+var verdictsWithSettingsQuery = withSettings(verdictsQuery)
 
 // Eval runs every rule over in.
 func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {
@@ -178,12 +180,18 @@ func (e *Engine) evalVerdicts(ctx context.Context, q rego.PreparedEvalQuery, opt
 	if len(rs) == 0 {
 		return res, nil
 	}
-	findings, _ := rs[0].Bindings["findings"].(ast.Value)
-	problems, _ := rs[0].Bindings["problems"].(ast.Value)
-	if res.Findings, err = decodeFindings(findings); err != nil {
+	verdicts, _ := rs[0].Bindings["verdicts"].(ast.Object)
+	if verdicts == nil {
+		return Result{}, errors.New("evaluate policies: no verdicts")
+	}
+	findings, problems := verdicts.Get(ast.StringTerm("findings")), verdicts.Get(ast.StringTerm("problems"))
+	if findings == nil || problems == nil {
+		return Result{}, errors.New("evaluate policies: verdicts without findings or problems")
+	}
+	if res.Findings, err = decodeFindings(findings.Value); err != nil {
 		return Result{}, err
 	}
-	if res.Problems, err = decodeProblems(problems); err != nil {
+	if res.Problems, err = decodeProblems(problems.Value); err != nil {
 		return Result{}, err
 	}
 	res.sort()

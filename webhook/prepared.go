@@ -93,7 +93,8 @@ func (c *preparedCache) sweep() {
 }
 
 // settingsFor returns the Cilium settings of configs, derived once per set of config
-// versions (key).
+// versions (key). The settings rules read the config objects only, never mtuguard's own
+// config, so a reloaded config file does not change them.
 func (c *preparedCache) settingsFor(ctx context.Context, e *policies.Engine, cfg policies.Config, configs []*policies.Prepared, key string) (*policies.Settings, error) {
 	c.mu.Lock()
 	if c.settings.value != nil && c.settings.key == key {

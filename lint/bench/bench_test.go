@@ -72,13 +72,21 @@ func TestBenchTable(t *testing.T) {
 	tlsDir, pool := servingCert(t)
 	mtuguardURL := startWebhook(t, bin, tlsDir)
 	floorURL := startFloor(t, tlsDir)
+	var errs []string
 	for _, rate := range []int{200, 1000, 3000} {
 		for _, w := range []struct{ name, url string }{{"no-op floor", floorURL}, {"mtuguard webhook", mtuguardURL}} {
 			attack(w.url, pool, rate, time.Second) // warm up connections and caches
 			m := attack(w.url, pool, rate, 5*time.Second)
 			rows = append(rows, fmt.Sprintf("| %s | %d/s | %s | %s | %s | %.2f%% |", w.name, rate, ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Quantile(0.999)), 100*(1-m.Success)))
+			if len(m.Errors) > 0 {
+				errs = append(errs, fmt.Sprintf("- %s at %d/s: %s", w.name, rate, strings.Join(m.Errors[:min(3, len(m.Errors))], "; ")))
+			}
 			drain(w.url, pool) // an overloaded server works off its backlog before the next row
 		}
+	}
+	if len(errs) > 0 {
+		rows = append(rows, "\nErrors (first three kinds per row):")
+		rows = append(rows, errs...)
 	}
 	fmt.Println("\n" + strings.Join(rows, "\n"))
 }
@@ -255,7 +263,8 @@ func attack(url string, pool *x509.CertPool, rate int, d time.Duration) vegeta.M
 	})
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: url, Body: body,
 		Header: http.Header{"Content-Type": []string{"application/json"}}})
-	attacker := vegeta.NewAttacker(vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.HTTP2(false), vegeta.Timeout(5*time.Second))
+	attacker := vegeta.NewAttacker(vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.HTTP2(false), vegeta.Timeout(5*time.Second),
+		vegeta.MaxConnections(256)) // an overloaded server must not run the machine out of ports
 	var m vegeta.Metrics
 	for res := range attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench") {
 		m.Add(res)

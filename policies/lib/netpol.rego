@@ -411,30 +411,27 @@ k8s_from_router(rule, family) if {
 # allows the family's signal. Pod blankets never cover nodes: host policies are separate.
 blankets := {[o.cluster, namespace_of(o), family] |
 	some o in cilium_policies
-	some s in raw_specs(o)
-	empty_selector(s.endpointSelector) # first: few policies pass it
-	not is_host(s)
-	not refused(s, cluster(o))
+	some x in specs_of(o)
+	empty_selector(x.spec.endpointSelector) # first: few policies pass it
+	not x.host
+	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
-	allows(s, family)
+	allows(x.spec, family)
 }
 
+# blanket_clusters are the clusters with any blanket, to skip the lookups for the others.
 blanket_clusters := {b[0] | some b in blankets}
 
 # host_allowances holds [cluster, family] for every enforced host policy that allows the
 # family's signal.
 host_allowances := {[o.cluster, family] |
 	some o in cilium_policies
-	some s in raw_specs(o)
-	is_host(s)
-	not refused(s, cluster(o))
+	some x in specs_of(o)
+	x.host
+	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
-	allows(s, family)
+	allows(x.spec, family)
 }
-
-# raw_specs(o) are the rule objects of policy o, without specs_of's bookkeeping, for the
-# indexes above that look at every policy in scope.
-raw_specs(o) := [s | some s in array.concat([object.get(o.object, "spec", null)], list(o.object, "specs")); is_object(s)]
 
 default empty_selector(_) := false
 

@@ -153,13 +153,12 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 	return ast.ParseModuleWithOpts("findings.rego", b.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
-// verdictsQuery asks for findings and problems together, so the settings, specs and
-// indexes both read are computed once.
+// verdictsQuery asks for findings and problems together, in one expression, so the
+// settings, specs and indexes both read are computed once (also under `with`).
 const verdictsQuery = `verdicts := {"findings": data.mtuguard.findings.all, "problems": data.mtuguard.lib.problems.all}`
 
 // verdictsWithSettingsQuery is verdictsQuery with the Cilium settings taken from the input
 // (EvalPrepared) instead of derived from the configs again.
-// One expression, so one `with` scope: OPA computes what both read once.
 var verdictsWithSettingsQuery = withSettings(verdictsQuery)
 
 // Eval runs every rule over in.
@@ -231,27 +230,24 @@ func sortFindings(fs []Finding) {
 	})
 }
 
+// regoValue is the input as the rules see it; each object's id is its position.
 func (in Input) regoValue() (ast.Value, error) {
-	objects := make([]any, len(in.Objects))
-	for i := range in.Objects {
-		objects[i] = in.Objects[i].plain()
-	}
-	doc := map[string]any{"config": in.Config.regoValue(), "objects": objects}
-	if in.Focus != nil {
-		focus := make([]any, len(in.Focus))
-		for i, id := range in.Focus {
-			focus[i] = id
+	prepared := make([]*Prepared, len(in.Objects))
+	for i, o := range in.Objects {
+		p, err := Prepare(o)
+		if err != nil {
+			return nil, err
 		}
-		doc["focus"] = focus
+		prepared[i] = p
 	}
-	return ast.InterfaceToValue(doc)
+	return preparedInput(in.Config, prepared, in.Focus)
 }
 
-// plain is the object as Rego sees it, built directly: a JSON round trip per object
-// would dominate the webhook's latency.
+// plain is the object as Rego sees it, less its id (its position, added per input),
+// built directly: a JSON round trip per object would dominate the webhook's latency.
 func (o *Object) plain() map[string]any {
 	m := map[string]any{
-		"id": o.ID, "cluster": o.Cluster, "kind": o.Kind, "object": o.Object,
+		"cluster": o.Cluster, "kind": o.Kind, "object": o.Object,
 		"source": map[string]any{"file": o.Source.File, "line": o.Source.Line},
 	}
 	if o.Pools != nil {

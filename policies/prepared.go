@@ -14,21 +14,18 @@ import (
 // Prepared is an object already turned into its Rego value, for callers that put the same
 // object into many inputs: the webhook's cluster context, admission after admission.
 type Prepared struct {
-	Object
-	fields [][2]*ast.Term // every member of the object's value but its id
+	fields [][2]*ast.Term // the members of the object's value; the id is added per input
 }
 
-// Prepare converts o once; its ID is assigned per input by EvalPrepared.
+// Prepare converts o once; its id is its position in each input it is put in.
 func Prepare(o Object) (*Prepared, error) {
 	v, err := ast.InterfaceToValue(o.plain())
 	if err != nil {
 		return nil, fmt.Errorf("convert %s: %w", o.Kind, err)
 	}
-	p := &Prepared{Object: o}
+	p := &Prepared{}
 	v.(ast.Object).Foreach(func(k, v *ast.Term) {
-		if k.Value.Compare(ast.String("id")) != 0 {
-			p.fields = append(p.fields, [2]*ast.Term{k, v})
-		}
+		p.fields = append(p.fields, [2]*ast.Term{k, v})
 	})
 	return p, nil
 }

@@ -74,9 +74,9 @@ func TestEvalPreparedReadsSettings(t *testing.T) {
 	e := newTestEngine(t)
 	ctx := context.Background()
 	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
-	config := func(mtu string) *Prepared {
+	config := func(ipv6 string) *Prepared {
 		p, err := Prepare(Object{Cluster: "a", Kind: KindCiliumConfig, Object: map[string]any{},
-			Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: map[string]any{"cluster-id": "1", "cluster-name": "a", "mtu": mtu, "enable-ipv6": "false"}}})
+			Cilium: &CiliumValues{Form: "configmap", At: []any{"data"}, Values: map[string]any{"cluster-id": "1", "cluster-name": "a", "mtu": "8500", "enable-ipv6": ipv6}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,15 +88,11 @@ func TestEvalPreparedReadsSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ipv4Only, err := e.DeriveSettings(ctx, cfg, []*Prepared{config("8500")})
+	ipv4Only, err := e.DeriveSettings(ctx, cfg, []*Prepared{config("false")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	withIPv6 := config("8500")
-	withIPv6.Cilium.Values["enable-ipv6"] = "true"
-	if withIPv6, err = Prepare(withIPv6.Object); err != nil {
-		t.Fatal(err)
-	}
+	withIPv6 := config("true")
 	derived, err := e.EvalPrepared(ctx, cfg, []*Prepared{withIPv6, policy}, []int{1}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -30,7 +30,7 @@ func (s *staticInventory) Objects(ctx context.Context) ([]Stored, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
-	return StaticInventory(s.objs).Objects(ctx)
+	return NewStaticInventory(s.objs).Objects(ctx)
 }
 
 func newHandler(t testing.TB, inv Inventory, cfg policies.Config) *Handler {

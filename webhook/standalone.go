@@ -17,16 +17,19 @@ import (
 )
 
 // StaticInventory is a fixed set of cluster objects, e.g. read from manifests.
-type StaticInventory []map[string]any
+type StaticInventory struct{ stored []Stored }
 
-// Objects returns the objects, each version named by its position: they never change.
-func (s StaticInventory) Objects(context.Context) ([]Stored, error) {
-	out := make([]Stored, len(s))
-	for i, obj := range s {
-		out[i] = Stored{Version: fmt.Sprintf("static/%d", i), Object: obj}
+// NewStaticInventory names each object's version by its position: they never change.
+func NewStaticInventory(objs []map[string]any) *StaticInventory {
+	s := &StaticInventory{stored: make([]Stored, len(objs))}
+	for i, obj := range objs {
+		s.stored[i] = Stored{Version: fmt.Sprintf("static/%d", i), Object: obj}
 	}
-	return out, nil
+	return s
 }
+
+// Objects returns the objects.
+func (s *StaticInventory) Objects(context.Context) ([]Stored, error) { return s.stored, nil }
 
 // ServeStandalone serves the webhook without an API server: the cluster context is inv
 // (manifests read at start), so nothing needs a kubeconfig. The same controller-runtime

@@ -22,7 +22,7 @@ func TestServeStandalone(t *testing.T) {
 	dir := t.TempDir()
 	p.writeServing(t, dir, 2)
 	port, probe := freePort(t), freePort(t)
-	inv := StaticInventory{ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1", "enable-ipv6": "true"})}
+	inv := NewStaticInventory([]map[string]any{ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1", "enable-ipv6": "true"})})
 	opts := Options{Host: "127.0.0.1", Port: port, CertDir: dir, MetricsAddr: "0", ProbeAddr: fmt.Sprintf("127.0.0.1:%d", probe),
 		EvalTimeout: 2 * time.Second, Metrics: NewMetrics(prometheus.NewRegistry())}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -63,7 +63,7 @@ func TestServeStandalone(t *testing.T) {
 }
 
 func TestServeStandaloneRefusesSelfSignedCerts(t *testing.T) {
-	err := ServeStandalone(context.Background(), Options{SelfSignedCerts: true}, StaticInventory{}, logr.Discard())
+	err := ServeStandalone(context.Background(), Options{SelfSignedCerts: true}, NewStaticInventory(nil), logr.Discard())
 	if err == nil || !strings.Contains(err.Error(), "API server") {
 		t.Errorf("got %v", err)
 	}

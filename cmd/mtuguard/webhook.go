@@ -71,10 +71,10 @@ are returned as admission warnings.`,
 // loadContext reads --context-from manifests, keeping the objects the rules read. Any
 // unreadable file or object stops the start: a webhook judging against half its context
 // would give verdicts nobody can explain.
-func loadContext(ctx context.Context, paths []string) (webhook.StaticInventory, error) {
+func loadContext(ctx context.Context, paths []string) (*webhook.StaticInventory, error) {
 	loaded := lint.Load(ctx, paths, lint.LoadOptions{})
 	errs := loaded.Errors
-	var inv webhook.StaticInventory
+	var objs []map[string]any
 	for _, d := range loaded.Documents {
 		obj, ok := d.Object.(map[string]any)
 		if !ok {
@@ -85,11 +85,11 @@ func loadContext(ctx context.Context, paths []string) (webhook.StaticInventory, 
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s:%d: %v", d.File, d.Line, err))
 		case c.Kind != "":
-			inv = append(inv, obj)
+			objs = append(objs, obj)
 		}
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("--context-from: %w", errors.Join(errs...))
 	}
-	return inv, nil
+	return webhook.NewStaticInventory(objs), nil
 }

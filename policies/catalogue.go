@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,15 +22,18 @@ var regoFS embed.FS
 // Rule is one catalogue entry, read from the rule's OPA METADATA: the single source of
 // rule documentation for the CLI, SARIF, the webhook and policies/README.md.
 type Rule struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Severity    string `json:"severity"`
-	Family      string `json:"family"`
-	AppliesTo   string `json:"appliesTo"`
-	Description string `json:"description"`
-	Remediation string `json:"remediation"`
-	DocsURL     string `json:"docsURL"`
-	Package     string `json:"package"` // e.g. data.mtuguard.rules.mtu
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Severity  string `json:"severity"`
+	Family    string `json:"family"`
+	AppliesTo string `json:"appliesTo"`
+	// Kinds are the normalised kinds of the objects the rule reports on (METADATA
+	// custom.kinds): an admission evaluates only the rules of its object's kind.
+	Kinds       []string `json:"kinds"`
+	Description string   `json:"description"`
+	Remediation string   `json:"remediation"`
+	DocsURL     string   `json:"docsURL"`
+	Package     string   `json:"package"` // e.g. data.mtuguard.rules.mtu
 }
 
 var ruleNamePattern = regexp.MustCompile(`^[A-Z]+[0-9]{3}$`)
@@ -118,6 +122,14 @@ func buildCatalogue(modules map[string]*ast.Module) ([]Rule, error) {
 		r.Remediation, _ = a.Custom["remediation"].(string)
 		r.Remediation = strings.TrimSpace(r.Remediation)
 		r.AppliesTo, _ = a.Custom["applies_to"].(string)
+		kinds, _ := a.Custom["kinds"].([]any)
+		for _, k := range kinds {
+			if k, ok := k.(string); ok && slices.Contains(normalisedKinds, k) {
+				r.Kinds = append(r.Kinds, k)
+			} else {
+				return nil, fmt.Errorf("%s: METADATA custom.kinds: %v is not one of %v", path, k, normalisedKinds)
+			}
+		}
 		if id, _ := a.Custom["id"].(string); id != name {
 			return nil, fmt.Errorf("%s: METADATA custom.id %q differs from the rule name", path, id)
 		}

@@ -14,11 +14,13 @@ import (
 // Engine evaluates the embedded rules. It compiles and prepares its queries once;
 // Eval is safe for concurrent use.
 type Engine struct {
-	verdicts             rego.PreparedEvalQuery // findings and problems, in one evaluation
-	verdictsWithSettings rego.PreparedEvalQuery // the same, reading Settings from the input
-	derived              rego.PreparedEvalQuery // what Settings holds
-	budget               rego.PreparedEvalQuery
-	settings             rego.PreparedEvalQuery
+	verdicts rego.PreparedEvalQuery // findings and problems, in one evaluation
+	// verdictsOn[kind] are the verdicts of the rules that report on that kind, for
+	// evaluations focused on objects of one kind (an admission).
+	verdictsOn map[string]*rego.PreparedEvalQuery
+	derived    rego.PreparedEvalQuery // what Settings holds
+	budget     rego.PreparedEvalQuery
+	settings   rego.PreparedEvalQuery
 }
 
 // Input is what the rules see (DESIGN.md "The Rego input contract").
@@ -102,14 +104,18 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{}
-	for query, dst := range map[string]*rego.PreparedEvalQuery{
+	e := &Engine{verdictsOn: map[string]*rego.PreparedEvalQuery{}}
+	queries := map[string]*rego.PreparedEvalQuery{
 		verdictsQuery:                      &e.verdicts,
-		verdictsWithSettingsQuery:          &e.verdictsWithSettings,
 		derivedQuery():                     &e.derived,
 		"data.mtuguard.lib.budget.explain": &e.budget,
 		settingsQuery:                      &e.settings,
-	} {
+	}
+	for _, kind := range normalisedKinds {
+		e.verdictsOn[kind] = &rego.PreparedEvalQuery{}
+		queries[verdictsOnQuery(kind)] = e.verdictsOn[kind]
+	}
+	for query, dst := range queries {
 		pq, err := rego.New(rego.Query(query), rego.Compiler(compiler)).PrepareForEval(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("prepare %s: %w", query, err)
@@ -142,13 +148,18 @@ func Compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
 }
 
 // findingsModule unions every catalogued rule into data.mtuguard.findings.all, so one
-// query evaluates them all; the list comes from METADATA, never from a hand-kept list.
+// query evaluates them all, and into data.mtuguard.findings.on[kind] for each kind the rule
+// reports on; the lists come from METADATA, never from a hand-kept list.
 func findingsModule(rules []Rule) (*ast.Module, error) {
 	var b strings.Builder
 	b.WriteString("package mtuguard.findings\n\n")
 	for _, r := range rules {
 		// The rule's own severity (ICMP004's case-dependent one) wins over the default.
-		fmt.Fprintf(&b, "all contains object.union({%q: %q, %q: %q}, f) if some f in %s.%s\n\n", "rule", r.ID, "severity", r.Severity, r.Package, r.ID)
+		finding := fmt.Sprintf("object.union({%q: %q, %q: %q}, f) if some f in %s.%s", "rule", r.ID, "severity", r.Severity, r.Package, r.ID)
+		fmt.Fprintf(&b, "all contains %s\n\n", finding)
+		for _, kind := range r.Kinds {
+			fmt.Fprintf(&b, "on.%s contains %s\n\n", kind, finding)
+		}
 	}
 	return ast.ParseModuleWithOpts("findings.rego", b.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
@@ -157,9 +168,11 @@ func findingsModule(rules []Rule) (*ast.Module, error) {
 // settings, specs and indexes both read are computed once (also under `with`).
 const verdictsQuery = `verdicts := {"findings": data.mtuguard.findings.all, "problems": data.mtuguard.lib.problems.all}`
 
-// verdictsWithSettingsQuery is verdictsQuery with the Cilium settings taken from the input
-// (EvalPrepared) instead of derived from the configs again.
-var verdictsWithSettingsQuery = withSettings(verdictsQuery)
+// verdictsOnQuery is verdictsQuery for objects of one kind. A kind without problem rules
+// has no data.mtuguard.lib.problems.on[kind]: the comprehension makes that an empty set.
+func verdictsOnQuery(kind string) string {
+	return fmt.Sprintf(`verdicts := {"findings": {f | some f in data.mtuguard.findings.on.%s}, "problems": {p | some p in data.mtuguard.lib.problems.on.%s}}`, kind, kind)
+}
 
 // Eval runs every rule over in.
 func (e *Engine) Eval(ctx context.Context, in Input) (Result, error) {

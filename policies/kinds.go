@@ -19,6 +19,10 @@ const (
 	KindCiliumNodeConfig               = "CiliumNodeConfig" // per-node overrides of cilium-config
 )
 
+// normalisedKinds are every kind Classify gives, KindNodePool included.
+var normalisedKinds = []string{KindCiliumConfig, KindCiliumNetworkPolicy, KindCiliumClusterwideNetworkPolicy,
+	KindNetworkPolicy, KindCiliumNodeConfig, KindNodePool}
+
 // Watched lists the API kinds the rules read from a live cluster: the webhook caches them
 // (whichever are installed) and its RBAC grants get/list/watch on exactly these.
 var Watched = []schema.GroupVersionKind{

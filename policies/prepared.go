@@ -15,6 +15,7 @@ import (
 // object into many inputs: the webhook's cluster context, admission after admission.
 type Prepared struct {
 	fields [][2]*ast.Term // the members of the object's value; the id is added per input
+	kind   string
 }
 
 // Prepare converts o once; its id is its position in each input it is put in.
@@ -23,7 +24,7 @@ func Prepare(o Object) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("convert %s: %w", o.Kind, err)
 	}
-	p := &Prepared{}
+	p := &Prepared{kind: o.Kind}
 	v.(ast.Object).Foreach(func(k, v *ast.Term) {
 		p.fields = append(p.fields, [2]*ast.Term{k, v})
 	})
@@ -42,11 +43,12 @@ func (p *Prepared) term(id int) *ast.Term {
 // Cilium configs, kept to stand in for that derivation in later evaluations.
 type Settings struct{ value *ast.Term }
 
-// settingsRules are what Settings stands for: each cluster's effective Cilium settings, and
-// the policy model's view of them with Cilium's defaults filled in.
+// settingsRules are what Settings holds: each cluster's effective Cilium settings, and the
+// policy model's view of them with Cilium's defaults filled in. The rules read them from
+// input.mtuguard_settings when it is there (cilium.settings, netpol.setups).
 var settingsRules = map[string]string{
-	"cilium": "data.mtuguard.lib.cilium.settings",
-	"netpol": "data.mtuguard.lib.netpol.setups",
+	"cilium": "data.mtuguard.lib.cilium.derived_settings",
+	"netpol": "data.mtuguard.lib.netpol.derived_setups",
 }
 
 // derivedQuery evaluates every settings rule, each into its own variable.
@@ -57,16 +59,6 @@ func derivedQuery() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, "; ")
-}
-
-// withSettings substitutes Settings, read from the input, for every rule they stand for.
-func withSettings(query string) string {
-	var mods []string
-	for name, rule := range settingsRules {
-		mods = append(mods, fmt.Sprintf("with %s as input.%s.%s", rule, settingsKey, name))
-	}
-	sort.Strings(mods)
-	return query + " " + strings.Join(mods, " ")
 }
 
 // DeriveSettings evaluates the Cilium settings of objects, which EvalPrepared may reuse for
@@ -103,16 +95,31 @@ func (e *Engine) EvalPrepared(ctx context.Context, cfg Config, objects []*Prepar
 	if err != nil {
 		return Result{}, err
 	}
-	q := e.verdicts
 	if settings != nil {
-		q = e.verdictsWithSettings
 		input.(ast.Object).Insert(ast.StringTerm(settingsKey), settings.value)
 	}
-	return e.evalVerdicts(ctx, q, rego.EvalParsedInput(input), rego.EvalGenerateJSON(asValue))
+	return e.evalVerdicts(ctx, *e.verdictsFor(objects, focus), rego.EvalParsedInput(input), rego.EvalGenerateJSON(asValue))
 }
 
-// settingsKey carries Settings into the query that substitutes them (verdictsWithSettings);
-// no rule reads it.
+// verdictsFor is the query of the rules that report on the focused objects' kind when they
+// share one, else of every rule.
+func (e *Engine) verdictsFor(objects []*Prepared, focus []int) *rego.PreparedEvalQuery {
+	if len(focus) == 0 {
+		return &e.verdicts
+	}
+	kind := objects[focus[0]].kind
+	for _, id := range focus[1:] {
+		if objects[id].kind != kind {
+			return &e.verdicts
+		}
+	}
+	if q, ok := e.verdictsOn[kind]; ok {
+		return q
+	}
+	return &e.verdicts
+}
+
+// settingsKey carries Settings in the input; only the settings rules read it.
 const settingsKey = "mtuguard_settings"
 
 func preparedInput(cfg Config, objects []*Prepared, focus []int) (ast.Value, error) {

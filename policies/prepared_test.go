@@ -30,12 +30,26 @@ func TestEvalPreparedMatchesEval(t *testing.T) {
 			t.Fatal(err)
 		}
 		judged := len(whole.Findings) + len(whole.Problems)
-		const group = 8 // objects admitted together, as a Flux release and its values are
+		for _, f := range whole.Findings {
+			if r, _ := LookupRule(f.Rule); !slices.Contains(r.Kinds, in.Objects[f.Object].Kind) {
+				t.Errorf("%s reports on a %s, which its METADATA custom.kinds %v lacks: admissions of that kind would miss it", f.Rule, in.Objects[f.Object].Kind, r.Kinds)
+			}
+		}
+		// Each object alone, as an admission focuses (the rules of its kind only), and
+		// groups of 8, as several objects of a Flux release are (mostly every rule).
+		var focuses [][]int
+		for id := range in.Objects {
+			focuses = append(focuses, []int{id})
+		}
+		const group = 8
 		for first := 0; first < len(in.Objects); first += group {
 			var focus []int
 			for id := first; id < min(first+group, len(in.Objects)); id++ {
 				focus = append(focus, id)
 			}
+			focuses = append(focuses, focus)
+		}
+		for _, focus := range focuses {
 			want := whole.only(focus)
 			for _, s := range []*Settings{nil, settings} {
 				got, err := e.EvalPrepared(ctx, in.Config, prepared, focus, s)

@@ -88,6 +88,9 @@ func TestCatalogue(t *testing.T) {
 				t.Errorf("%s: METADATA lacks %s", r.ID, field)
 			}
 		}
+		if len(r.Kinds) == 0 {
+			t.Errorf("%s: METADATA lacks custom.kinds (the normalised kinds it reports on)", r.ID)
+		}
 		if !severities[r.Severity] || r.Severity == "off" {
 			t.Errorf("%s: severity %q", r.ID, r.Severity)
 		}

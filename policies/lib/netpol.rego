@@ -60,7 +60,11 @@ cluster(o) := setups[o.cluster]
 
 cluster(o) := unknown_setup if not setups[o.cluster]
 
-setups := {name: setup(object.union(s, {"known": true})) | some name, s in cilium.settings}
+setups := input.mtuguard_settings.netpol if input.mtuguard_settings # see cilium.settings
+
+setups := derived_setups if not input.mtuguard_settings
+
+derived_setups := {name: setup(object.union(s, {"known": true})) | some name, s in cilium.settings}
 
 unknown_setup := setup({"known": false})
 

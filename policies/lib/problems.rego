@@ -6,6 +6,15 @@ package mtuguard.lib.problems
 import data.mtuguard.lib.cilium
 import data.mtuguard.lib.netpol
 
-all contains p if some p in cilium.problems
+# on[kind] are the problems of the focused objects of one normalised kind: an admission
+# asks only for its object's kind.
+on.CiliumConfig contains p if some p in cilium.problems
 
-all contains p if some p in netpol.problems
+on.CiliumNetworkPolicy contains p if some p in netpol.problems
+
+on.CiliumClusterwideNetworkPolicy contains p if some p in netpol.problems
+
+all contains p if {
+	some problems in on
+	some p in problems
+}

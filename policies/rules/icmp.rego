@@ -44,6 +44,7 @@ not_related := "a router's error is never CT_RELATED (Cilium relates an ICMP err
 #   id: ICMP001
 #   severity: error
 #   applies_to: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy
+#   kinds: [CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy]
 #   remediation: |
 #     Remove DestinationUnreachable (IPv4 3), PacketTooBig (IPv6 2) and type 0 from the deny
 #     rule's icmps; narrow an L3-only deny of world to `toPorts: [{ports: [{port: "0",
@@ -129,6 +130,7 @@ deny_remediation(rule, family, field) := sprintf("Drop type 0 (EchoReply) from t
 #   id: ICMP002
 #   severity: error
 #   applies_to: CiliumClusterwideNetworkPolicy (host policy)
+#   kinds: [CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy]
 #   remediation: |
 #     Allow the signal from `world` in the host policy (`icmps` with PacketTooBig /
 #     DestinationUnreachable), or keep `allow-icmp-frag-needed` true.
@@ -194,6 +196,7 @@ icmp002_fires(x, c) if {
 #   id: ICMP003
 #   severity: warning
 #   applies_to: CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy
+#   kinds: [CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy, NetworkPolicy]
 #   remediation: |
 #     Allow DestinationUnreachable (IPv4) and PacketTooBig (IPv6) from `world` with an
 #     `icmps` ingress rule, in this policy or in one that selects all pods of the namespace.
@@ -278,6 +281,7 @@ ipv6_exposure(c) := "this cluster routes natively, so routers on the pods' IPv6 
 #   id: ICMP004
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Remove `allow-icmp-frag-needed: "false"` (the default is true), or allow
 #     DestinationUnreachable explicitly in every default-deny policy.

@@ -17,6 +17,7 @@ import data.mtuguard.lib.objects
 #   id: MESH001
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Give every member a distinct `cluster-id` (Helm `cluster.id`) in range.
 MESH001 contains f if {
@@ -67,6 +68,7 @@ max_id(s) := 255 if s.max_connected_clusters != 511
 #   id: MESH002
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Give every member a distinct `cluster-name` (Helm `cluster.name`) other than "default".
 MESH002 contains f if {
@@ -109,6 +111,7 @@ MESH002 contains f if {
 #   id: MESH003
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Use the same `tunnel-protocol` and `tunnel-port` (Helm `tunnelProtocol`, `tunnelPort`) on every member.
 MESH003 contains f if {
@@ -155,6 +158,7 @@ tunnel_at(c, _) := cilium.at(c, "routing-mode") if {
 #   id: MESH004
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Give each member its own pod CIDR (`cluster-pool-ipv4-cidr`, Helm `ipam.operator.clusterPoolIPv4PodCIDRList`).
 MESH004 contains f if {

@@ -22,6 +22,7 @@ import data.mtuguard.lib.objects
 #   id: MTU001
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Set Cilium's `mtu` (Helm `MTU`) to the mesh path MTU, clamp the node interface MTU to
 #     it, or clamp TCP MSS. `packetization-layer-pmtud-mode` only mitigates (TCP recovers
@@ -67,6 +68,7 @@ set_mtu_snippet(c, mtu) := sprintf("Set `MTU: %d` in the Cilium Helm values", [m
 #   id: MTU004
 #   severity: warning
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Set the same `mtu` (Helm `MTU`) on every member, no larger than the mesh path MTU.
 MTU004 contains f if {
@@ -98,6 +100,7 @@ MTU004 contains f if {
 #   id: MTU005
 #   severity: error
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Raise `mtu` (Helm `MTU`) or the node MTU so the pod MTU stays at or above 1280 (IPv6) or 576 (IPv4).
 MTU005 contains f if {
@@ -132,6 +135,7 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 #   id: MTU006
 #   severity: warning
 #   applies_to: Cilium config
+#   kinds: [CiliumConfig]
 #   remediation: |
 #     Declare the path in .mtuguard.yaml, e.g. `mesh.links: [aws-transit-gateway]` or `mesh.pathMTU: 8500`.
 MTU006 contains f if {

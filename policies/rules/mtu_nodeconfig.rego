@@ -23,6 +23,7 @@ mtu_keys := ["mtu", "routing-mode", "tunnel", "tunnel-protocol", "underlay-proto
 #   id: MTU003
 #   severity: error
 #   applies_to: CiliumNodeConfig
+#   kinds: [CiliumNodeConfig]
 #   remediation: |
 #     Keep the override's `mtu` at or below the mesh path MTU (or set it to the path MTU).
 MTU003 contains f if {

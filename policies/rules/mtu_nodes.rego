@@ -22,6 +22,7 @@ import data.mtuguard.lib.objects
 #   id: MTU002
 #   severity: error
 #   applies_to: node pool (Karpenter EC2NodeClass, eksctl node group, Cluster API bootstrap config)
+#   kinds: [NodePool]
 #   remediation: |
 #     Set the pool's interface MTU to at most the mesh path MTU (persistently), or set
 #     Cilium's `mtu` to the path MTU so the node MTU no longer matters.
@@ -64,6 +65,7 @@ iface(set) := "the interfaces" if set.interface == ""
 #   id: MTU007
 #   severity: warning
 #   applies_to: node pool (Karpenter EC2NodeClass, eksctl node group, Cluster API bootstrap config)
+#   kinds: [NodePool]
 #   remediation: |
 #     Make the clamp persistent: a systemd-networkd drop-in (`[Link] MTUBytes=`) on AL2023,
 #     `MTU=` in ifcfg or `supersede interface-mtu` for dhclient on AL2, netplan `mtu:` on Ubuntu.

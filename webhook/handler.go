@@ -47,6 +47,7 @@ type Handler struct {
 	Metrics       *Metrics
 
 	prepared preparedCache
+	verdicts verdictCache
 }
 
 var _ admission.Handler = (*Handler)(nil)
@@ -84,72 +85,102 @@ func (h *Handler) Handle(ctx context.Context, req admission.Request) (resp admis
 	cfg := h.Config.Current()
 	evalCtx, cancel := context.WithTimeout(ctx, h.Timeout)
 	defer cancel()
-	in, err := h.input(evalCtx, cfg, obj, class)
-	if err != nil && evalCtx.Err() == nil {
-		return h.onFailure(fmt.Sprintf("mtuguard could not read the cluster's objects: %v", err))
-	}
-	var res policies.Result
-	if err == nil {
-		res, err = h.Engine.EvalPrepared(evalCtx, cfg, in.objects, in.focus, in.settings)
-	}
+	res, focus, err := h.judge(evalCtx, cfg, req.Object.Raw, obj, class)
 	// Past the deadline the answer is late whatever it is: treat it as a timeout, so the
 	// outcome does not depend on where OPA happened to notice the cancellation.
 	if errors.Is(err, context.DeadlineExceeded) || evalCtx.Err() != nil {
 		h.Metrics.observeOutcome("timeout")
 		return h.onTimeout()
 	}
+	var unreadable contextError
+	if errors.As(err, &unreadable) {
+		return h.onFailure(fmt.Sprintf("mtuguard could not read the cluster's objects: %v", unreadable.err))
+	}
 	if err != nil {
 		return h.onFailure(fmt.Sprintf("mtuguard could not evaluate its rules: %v", err))
 	}
-	return h.verdict(cfg, res, in.focus[0], obj)
+	return h.verdict(cfg, res, focus, obj)
 }
 
-// evaluation is what one admission evaluates.
-type evaluation struct {
-	objects  []*policies.Prepared
-	focus    []int              // the admitted object's entries in objects
-	settings *policies.Settings // the context configs' settings, when they stand for the derivation
-}
+// contextError is a failure to read the cluster's objects, as opposed to evaluating them.
+type contextError struct{ err error }
 
-// input is the cluster's objects the admitted kind's rules read (policies.NeededFor), Cilium
-// configs first, then the admitted object in place of its stored version.
-func (h *Handler) input(ctx context.Context, cfg policies.Config, obj map[string]any, class policies.Classified) (evaluation, error) {
-	stored, err := h.Inventory.Objects(ctx)
+func (e contextError) Error() string { return e.err.Error() }
+
+// judge evaluates the rules on the admitted object (raw, decoded as obj) in the cluster's
+// context and returns the result with the id of the object's first entry. A verdict is
+// kept by everything it depends on: the object's bytes, mtuguard's config and the version of
+// every context object, so the same object admitted again (a GitOps controller's periodic
+// server-side dry-run, a retried apply) is not evaluated again until one of those changes.
+func (h *Handler) judge(ctx context.Context, cfg policies.Config, raw []byte, obj map[string]any, class policies.Classified) (policies.Result, int, error) {
+	in, err := h.context(ctx, class.Kind, identity(obj))
 	if err != nil {
-		return evaluation{}, err
+		return policies.Result{}, 0, contextError{err}
 	}
-	key := identity(obj)
-	var configs, others []*policies.Prepared
-	var versions []string
-	for _, s := range stored {
-		p := h.prepared.entry(s)
-		if !p.usable || p.identity == key || !policies.NeededFor(class.Kind, p.class, p.object) {
-			continue // unreadable cluster objects are not the admitted object's fault
-		}
-		if p.class.Kind == policies.KindCiliumConfig {
-			configs = append(configs, p.values...)
-			versions = append(versions, s.Version)
-		} else {
-			others = append(others, p.values...)
-		}
+	first := len(in.objects)
+	key := h.verdicts.key(raw, cfg, in.versions)
+	if res, ok := h.verdicts.get(key); ok {
+		h.Metrics.observeReused()
+		return res, first, nil
 	}
-	h.prepared.sweep()
-	var in evaluation
-	in.objects = append(append(in.objects, configs...), others...)
 	for _, o := range class.Objects(obj, policies.Source{}, 0) {
 		p, err := policies.Prepare(o)
 		if err != nil {
-			return evaluation{}, err
+			return policies.Result{}, 0, err
 		}
 		in.focus = append(in.focus, len(in.objects))
 		in.objects = append(in.objects, p)
 	}
 	// Admitting a Cilium config changes the settings; anything else reads the stored ones.
-	if versions := versionKey(versions); class.Kind != policies.KindCiliumConfig && versions != "" {
-		if in.settings, err = h.prepared.settingsFor(ctx, h.Engine, cfg, configs, versions); err != nil {
-			return evaluation{}, err
+	var settings *policies.Settings
+	if configs := versionKey(in.configVersions); class.Kind != policies.KindCiliumConfig && configs != "" {
+		if settings, err = h.prepared.settingsFor(ctx, h.Engine, cfg, in.objects[:in.configs], configs); err != nil {
+			return policies.Result{}, 0, err
 		}
 	}
+	res, err := h.Engine.EvalPrepared(ctx, cfg, in.objects, in.focus, settings)
+	if err == nil {
+		h.verdicts.add(key, res)
+	}
+	return res, first, err
+}
+
+// evaluation is what one admission evaluates.
+type evaluation struct {
+	objects        []*policies.Prepared // the context, Cilium configs first, then the admitted object
+	focus          []int                // the admitted object's entries in objects
+	configs        int                  // how many of objects are Cilium configs
+	configVersions []string             // the versions of the Cilium config objects
+	versions       []string             // the versions of every context object
+}
+
+// context is the cluster's objects the admitted kind's rules read (policies.NeededFor),
+// Cilium configs first, without the stored version of the admitted object (its identity).
+func (h *Handler) context(ctx context.Context, kind, admitted string) (evaluation, error) {
+	stored, err := h.Inventory.Objects(ctx)
+	if err != nil {
+		return evaluation{}, err
+	}
+	var in evaluation
+	var others []*policies.Prepared
+	var otherVersions []string
+	for _, s := range stored {
+		p := h.prepared.entry(s)
+		if !p.usable || p.identity == admitted || !policies.NeededFor(kind, p.class, p.object) {
+			continue // unreadable cluster objects are not the admitted object's fault
+		}
+		if p.class.Kind == policies.KindCiliumConfig {
+			in.objects = append(in.objects, p.values...)
+			in.configVersions = append(in.configVersions, s.Version)
+		} else {
+			others = append(others, p.values...)
+			otherVersions = append(otherVersions, s.Version)
+		}
+	}
+	h.prepared.sweep()
+	in.configs = len(in.objects)
+	in.objects = append(in.objects, others...)
+	in.versions = append(append(in.versions, in.configVersions...), otherVersions...)
 	return in, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -147,6 +149,33 @@ func TestHandlerFollowsNewVersions(t *testing.T) {
 	}
 }
 
+// A verdict is reused only for the same object bytes, config and context versions.
+func TestHandlerReusesVerdicts(t *testing.T) {
+	inv := &versionedInventory{Stored{Version: "uid/1", Object: ciliumConfig(map[string]any{"cluster-name": "a", "allow-icmp-frag-needed": "false"})}}
+	h := newHandler(t, inv, tgw)
+	policy := map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": map[string]any{"name": "p", "namespace": "x"},
+		"spec": map[string]any{"endpointSelector": map[string]any{}, "ingressDeny": []any{map[string]any{"fromEntities": []any{"world"},
+			"icmps": []any{map[string]any{"fields": []any{map[string]any{"type": 3}}}}}}}}
+	admit := func() admission.Response { return h.Handle(context.Background(), request(admissionv1.Create, policy)) }
+	first := admit()
+	if again := admit(); h.Metrics.Reused() != 1 || again.Result.Message != first.Result.Message || again.Allowed {
+		t.Fatalf("the same object again: reused %v, %+v", h.Metrics.Reused(), again.Result)
+	}
+	h.Config = StaticConfig(policies.Config{Rules: map[string]string{"ICMP001": "warning"}})
+	if resp := admit(); !resp.Allowed || h.Metrics.Reused() != 1 {
+		t.Errorf("another config: reused %v, %+v", h.Metrics.Reused(), resp.Result)
+	}
+	policy["spec"].(map[string]any)["ingressDeny"] = []any{}
+	if resp := admit(); !resp.Allowed || h.Metrics.Reused() != 1 {
+		t.Errorf("another object: reused %v, %+v", h.Metrics.Reused(), resp.Result)
+	}
+	inv.stored.Version = ""
+	admit()
+	if admit(); h.Metrics.Reused() != 1 {
+		t.Errorf("a context object without a version must not be cached: reused %v", h.Metrics.Reused())
+	}
+}
+
 func TestHandlerFailures(t *testing.T) {
 	member := ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1"})
 	t.Run("inventory error fails open with a warning", func(t *testing.T) {
@@ -187,9 +216,25 @@ func BenchmarkHandler(b *testing.B) {
 				"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}})
 	}
 	h := newHandler(b, &staticInventory{objs: objs}, tgw)
-	req := request(admissionv1.Create, objs[5])
-	b.ReportAllocs()
-	for b.Loop() {
-		h.Handle(context.Background(), req)
-	}
+	b.Run("repeated", func(b *testing.B) { // the verdict is reused
+		req := request(admissionv1.Create, objs[5])
+		b.ReportAllocs()
+		for b.Loop() {
+			h.Handle(context.Background(), req)
+		}
+	})
+	names := 0 // across runs of the sub-benchmark
+	b.Run("distinct", func(b *testing.B) { // every request evaluated: each has another name
+		reused := h.Metrics.Reused()
+		b.ReportAllocs()
+		for b.Loop() {
+			names++
+			obj := maps.Clone(objs[5])
+			obj["metadata"] = map[string]any{"name": fmt.Sprintf("new-%d", names), "namespace": "ns"}
+			h.Handle(context.Background(), request(admissionv1.Create, obj))
+		}
+		if h.Metrics.Reused() != reused {
+			b.Fatal("distinct requests were answered from the cache")
+		}
+	})
 }

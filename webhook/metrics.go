@@ -14,6 +14,7 @@ import (
 type Metrics struct {
 	findings *prometheus.CounterVec
 	outcomes *prometheus.CounterVec
+	reused   prometheus.Counter
 	latency  prometheus.Histogram
 }
 
@@ -28,6 +29,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "mtuguard_admission_requests_total",
 			Help: "Admission requests, by outcome (allowed, denied, ignored: not a kind the rules read, timeout, panic).",
 		}, []string{"outcome"}),
+		reused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mtuguard_admission_verdicts_reused_total",
+			Help: "Admission requests answered with the verdict of an identical earlier one (same object bytes, mtuguard config and cluster object versions).",
+		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "mtuguard_admission_evaluation_seconds",
 			Help:    "Time to answer one admission request, evaluation included.",
@@ -35,7 +40,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.findings, m.outcomes, m.latency)
+		reg.MustRegister(m.findings, m.outcomes, m.reused, m.latency)
 	}
 	return m
 }
@@ -50,6 +55,21 @@ func (m *Metrics) Outcomes(outcome string) float64 {
 		return 0
 	}
 	return out.GetCounter().GetValue()
+}
+
+// Reused returns how many verdicts were reused (tests and benchmarks).
+func (m *Metrics) Reused() float64 {
+	var out dto.Metric
+	if err := m.reused.Write(&out); err != nil {
+		return 0
+	}
+	return out.GetCounter().GetValue()
+}
+
+func (m *Metrics) observeReused() {
+	if m != nil {
+		m.reused.Inc()
+	}
 }
 
 func (m *Metrics) observeFinding(v policies.Verdict) {

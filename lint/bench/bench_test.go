@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -74,9 +75,16 @@ func TestBenchTable(t *testing.T) {
 	floorURL := startFloor(t, tlsDir)
 	var errs []string
 	for _, rate := range []int{200, 1000, 3000} {
-		for _, w := range []struct{ name, url string }{{"no-op floor", floorURL}, {"mtuguard webhook", mtuguardURL}} {
-			attack(w.url, pool, rate, time.Second) // warm up connections and caches
-			m := attack(w.url, pool, rate, 5*time.Second)
+		for _, w := range []struct {
+			name, url string
+			distinct  bool
+		}{
+			{"no-op floor", floorURL, false},
+			{"mtuguard webhook, the same object", mtuguardURL, false},
+			{"mtuguard webhook, distinct objects", mtuguardURL, true},
+		} {
+			attack(w.url, pool, rate, time.Second, w.distinct) // warm up connections and caches
+			m := attack(w.url, pool, rate, 5*time.Second, w.distinct)
 			rows = append(rows, fmt.Sprintf("| %s | %d/s | %s | %s | %s | %.2f%% |", w.name, rate, ms(m.Latencies.P50), ms(m.Latencies.P99), ms(m.Latencies.Quantile(0.999)), 100*(1-m.Success)))
 			if len(m.Errors) > 0 {
 				errs = append(errs, fmt.Sprintf("- %s at %d/s: %s", w.name, rate, strings.Join(m.Errors[:min(3, len(m.Errors))], "; ")))
@@ -244,7 +252,7 @@ func servingCert(t *testing.T) (string, *x509.CertPool) {
 // drain waits, up to 30 s, until a lone request is answered within 5 ms again.
 func drain(url string, pool *x509.CertPool) {
 	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		m := attack(url, pool, 10, 200*time.Millisecond)
+		m := attack(url, pool, 10, 200*time.Millisecond, false)
 		if m.Success == 1 && m.Latencies.Max < 5*time.Millisecond {
 			return
 		}
@@ -252,23 +260,41 @@ func drain(url string, pool *x509.CertPool) {
 	}
 }
 
-// attack sends AdmissionReviews of a CiliumNetworkPolicy at a fixed rate over TLS.
-func attack(url string, pool *x509.CertPool, rate int, d time.Duration) vegeta.Metrics {
+// attack sends AdmissionReviews of a CiliumNetworkPolicy at a fixed rate over TLS: the same
+// review each time, whose verdict the webhook reuses, or each time a policy of another
+// name, which it evaluates afresh.
+func attack(url string, pool *x509.CertPool, rate int, d time.Duration, distinct bool) vegeta.Metrics {
+	same := review("new")
+	targeter := func(tgt *vegeta.Target) error {
+		body := same
+		if distinct {
+			body = review(fmt.Sprintf("new-%d", reviews.Add(1)))
+		}
+		*tgt = vegeta.Target{Method: http.MethodPost, URL: url, Body: body, Header: http.Header{"Content-Type": []string{"application/json"}}}
+		return nil
+	}
+	attacker := vegeta.NewAttacker(vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.HTTP2(false), vegeta.Timeout(5*time.Second),
+		vegeta.MaxConnections(256)) // an overloaded server must not run the machine out of ports
+	var m vegeta.Metrics
+	for res := range attacker.Attack(vegeta.Targeter(targeter), vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench") {
+		m.Add(res)
+	}
+	m.Close()
+	return m
+}
+
+// reviews numbers the distinct policies, so no run repeats an earlier run's.
+var reviews atomic.Int64
+
+// review is an AdmissionReview creating a CiliumNetworkPolicy named name that puts all pods
+// of its namespace in default-deny (an ICMP003 warning).
+func review(name string) []byte {
 	raw, _ := json.Marshal(map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
-		"metadata": map[string]any{"name": "new", "namespace": "ns"},
+		"metadata": map[string]any{"name": name, "namespace": "ns"},
 		"spec":     map[string]any{"endpointSelector": map[string]any{}, "ingress": []any{map[string]any{"fromEntities": []any{"cluster"}}}}})
 	body, _ := json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
 		Request:  &admissionv1.AdmissionRequest{UID: "u", Operation: admissionv1.Create, Object: runtime.RawExtension{Raw: raw}},
 	})
-	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: url, Body: body,
-		Header: http.Header{"Content-Type": []string{"application/json"}}})
-	attacker := vegeta.NewAttacker(vegeta.TLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}), vegeta.HTTP2(false), vegeta.Timeout(5*time.Second),
-		vegeta.MaxConnections(256)) // an overloaded server must not run the machine out of ports
-	var m vegeta.Metrics
-	for res := range attacker.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, "bench") {
-		m.Add(res)
-	}
-	m.Close()
-	return m
+	return body
 }

@@ -223,7 +223,7 @@ func BenchmarkHandler(b *testing.B) {
 			h.Handle(context.Background(), req)
 		}
 	})
-	names := 0 // across runs of the sub-benchmark
+	names := 0                             // across runs of the sub-benchmark
 	b.Run("distinct", func(b *testing.B) { // every request evaluated: each has another name
 		reused := h.Metrics.Reused()
 		b.ReportAllocs()

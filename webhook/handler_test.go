@@ -223,8 +223,9 @@ func BenchmarkHandler(b *testing.B) {
 			h.Handle(context.Background(), req)
 		}
 	})
-	names := 0                             // across runs of the sub-benchmark
-	b.Run("distinct", func(b *testing.B) { // every request evaluated: each has another name
+	// Every request evaluated: each names another policy, counted across runs.
+	names := 0
+	b.Run("distinct", func(b *testing.B) {
 		reused := h.Metrics.Reused()
 		b.ReportAllocs()
 		for b.Loop() {

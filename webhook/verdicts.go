@@ -11,8 +11,9 @@ import (
 )
 
 // verdictCache keeps recent verdicts by a digest of everything they depend on (key).
-// Most admissions in a GitOps-managed cluster repeat one: Flux and Argo CD diff by
-// server-side dry-run, which sends every managed object to the webhook again each sync.
+// Most admissions in a GitOps-managed cluster repeat one: Flux, and Argo CD with server-side
+// diff, compare by server-side dry-run, which sends every managed object to the webhook
+// again each sync.
 type verdictCache struct {
 	once   sync.Once
 	recent *lru.Cache

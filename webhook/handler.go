@@ -107,6 +107,8 @@ type contextError struct{ err error }
 
 func (e contextError) Error() string { return e.err.Error() }
 
+func (e contextError) Unwrap() error { return e.err }
+
 // judge evaluates the rules on the admitted object (raw, decoded as obj) in the cluster's
 // context and returns the result with the id of the object's first entry. A verdict is
 // kept by everything it depends on: the object's bytes, mtuguard's config and the version of

@@ -130,14 +130,22 @@ func (v *versionedInventory) Objects(context.Context) ([]Stored, error) {
 	return []Stored{v.stored}, nil
 }
 
-// What the handler prepared from a stored version is reused only while that version is
-// stored: a new version of the Cilium config changes the next verdict.
-func TestHandlerFollowsNewVersions(t *testing.T) {
+// fragNeededDenied is a cluster whose Cilium config (version uid/1) turns
+// allow-icmp-frag-needed off, and a policy denying fragmentation-needed from world: live
+// there, latent under another config.
+func fragNeededDenied() (*versionedInventory, map[string]any) {
 	inv := &versionedInventory{Stored{Version: "uid/1", Object: ciliumConfig(map[string]any{"cluster-name": "a", "allow-icmp-frag-needed": "false"})}}
-	h := newHandler(t, inv, tgw)
 	policy := map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": map[string]any{"name": "p", "namespace": "x"},
 		"spec": map[string]any{"endpointSelector": map[string]any{}, "ingressDeny": []any{map[string]any{"fromEntities": []any{"world"},
 			"icmps": []any{map[string]any{"fields": []any{map[string]any{"type": 3}}}}}}}}
+	return inv, policy
+}
+
+// What the handler prepared from a stored version is reused only while that version is
+// stored: a new version of the Cilium config changes the next verdict.
+func TestHandlerFollowsNewVersions(t *testing.T) {
+	inv, policy := fragNeededDenied()
+	h := newHandler(t, inv, tgw)
 	for range 2 { // the second request reads what the first prepared
 		if resp := h.Handle(context.Background(), request(admissionv1.Create, policy)); resp.Allowed || !strings.Contains(resp.Result.Message, "live: allow-icmp-frag-needed is false") {
 			t.Fatalf("version 1: want the IPv4 deny live: %+v", resp.Result)
@@ -151,11 +159,8 @@ func TestHandlerFollowsNewVersions(t *testing.T) {
 
 // A verdict is reused only for the same object bytes, config and context versions.
 func TestHandlerReusesVerdicts(t *testing.T) {
-	inv := &versionedInventory{Stored{Version: "uid/1", Object: ciliumConfig(map[string]any{"cluster-name": "a", "allow-icmp-frag-needed": "false"})}}
+	inv, policy := fragNeededDenied()
 	h := newHandler(t, inv, tgw)
-	policy := map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy", "metadata": map[string]any{"name": "p", "namespace": "x"},
-		"spec": map[string]any{"endpointSelector": map[string]any{}, "ingressDeny": []any{map[string]any{"fromEntities": []any{"world"},
-			"icmps": []any{map[string]any{"fields": []any{map[string]any{"type": 3}}}}}}}}
 	admit := func() admission.Response { return h.Handle(context.Background(), request(admissionv1.Create, policy)) }
 	first := admit()
 	if again := admit(); h.Metrics.Reused() != 1 || again.Result.Message != first.Result.Message || again.Allowed {

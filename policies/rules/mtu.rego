@@ -15,7 +15,9 @@ import data.mtuguard.lib.objects
 #   clusters. Cilium gives pods that MTU minus the tunnel and encryption overhead, so
 #   encapsulated packets reach the full MTU; a hop such as an AWS Transit Gateway (8500)
 #   drops the larger ones, and any ICMP it sends reaches the node, not the pod. Small
-#   requests work; anything larger between clusters hangs with no error.
+#   requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
+#   selecting every node (an empty `nodeSelector`) whose overrides make the packets fit
+#   count as the fix; ones selecting some nodes do not (MTU003 judges those nodes).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu001
 # custom:
@@ -35,6 +37,7 @@ MTU001 contains f if {
 	mesh.path_known
 	base := mesh.base_mtu[c]
 	base > mesh.path_mtu
+	not c in clamped_everywhere
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
 	f := finding.new(at, mtu001_text(c, s, base))

@@ -29,13 +29,13 @@ mtu_keys := ["mtu", "routing-mode", "tunnel", "tunnel-protocol", "underlay-proto
 MTU003 contains f if {
 	some o in objects.focus
 	o.kind == "CiliumNodeConfig"
+	is_object(o.object.spec.nodeSelector) # without one it applies to no node (see below)
 	c := o.cluster
 	cilium.settings[c].clustermesh
 	mesh.path_known
-	overrides := {k: {"value": v, "path": ["spec", "defaults", k], "object": o.id} | some k, v in o.object.spec.defaults}
-	keys := [k | some k in mtu_keys; overrides[k]]
+	keys := override_keys(o)
 	count(keys) > 0
-	v := cilium.settings_of({"m": object.union(object.get(cilium.merged, c, {}), overrides), "f": cilium.form[c]})
+	v := override_settings(o)
 	v.routing_mode == "tunnel"
 	selector := object.get(o.object.spec, "nodeSelector", {})
 	base := override_base(v, c, selector)
@@ -48,6 +48,47 @@ MTU003 contains f if {
 		),
 		"remediation": sprintf("Set `mtu: \"%d\"` in this CiliumNodeConfig's spec.defaults (or remove the override).", [mesh.path_mtu]),
 	})
+}
+
+# override_keys(o) are the keys of mtu_keys CiliumNodeConfig o overrides.
+override_keys(o) := [k | some k in mtu_keys; k in object.keys(object.get(o.object.spec, "defaults", {}))]
+
+# override_settings(o) are the settings of the nodes CiliumNodeConfig o selects.
+override_settings(o) := cilium.settings_of({"m": object.union(object.get(cilium.merged, o.cluster, {}), overrides), "f": cilium.form[o.cluster]}) if {
+	overrides := {k: {"value": v, "path": ["spec", "defaults", k], "object": o.id} | some k, v in o.object.spec.defaults}
+}
+
+# clamped_everywhere holds the clusters where CiliumNodeConfigs selecting every node (an
+# empty nodeSelector; pkg/k8s/apis/cilium.io/v2/cnc_types.go) override the tunnel's byte
+# budget, and with each of them tunnel packets fit the path: the cluster-wide values
+# MTU001 reads are in force on no node.
+clamped_everywhere contains c if {
+	some o in all_node_overrides
+	c := o.cluster
+	count([p | some p in all_node_overrides; p.cluster == c; not fits_path(p)]) == 0
+}
+
+all_node_overrides := [o |
+	some o in objects.kind("CiliumNodeConfig")
+	selects_every_node(o.object.spec)
+	count(override_keys(o)) > 0
+]
+
+default selects_every_node(_) := false
+
+selects_every_node(spec) if {
+	is_object(spec.nodeSelector)
+	count(object.get(spec.nodeSelector, "matchLabels", {})) + count(object.get(spec.nodeSelector, "matchExpressions", [])) == 0
+}
+
+default fits_path(_) := false
+
+fits_path(o) if override_settings(o).routing_mode != "tunnel"
+
+fits_path(o) if {
+	v := override_settings(o)
+	v.routing_mode == "tunnel"
+	override_base(v, o.cluster, o.object.spec.nodeSelector) <= mesh.path_mtu
 }
 
 # override_base: the MTU the selected nodes size tunnel packets to; without mtu, their
@@ -64,6 +105,8 @@ cluster_bytes(c, selector) := override_base(s, c, selector) if {
 	s.routing_mode == "tunnel"
 } else := 0
 
-selector_text(spec) := json.marshal(spec.nodeSelector) if spec.nodeSelector
-
-selector_text(spec) := "all nodes" if not spec.nodeSelector
+# Without a nodeSelector a CiliumNodeConfig applies to no node (cnc_types.go; the CRD
+# requires one), and an empty one selects every node.
+selector_text(spec) := "every node" if {
+	selects_every_node(spec)
+} else := json.marshal(spec.nodeSelector)

@@ -11,6 +11,21 @@ test_mtu001_fires_auto_detected_jumbo_vxlan_ipv4 if {
 	contains(f.remediation, "pods get MTU 8450 (TCP MSS 8410)")
 }
 
+test_mtu001_passes_node_config_clamping_every_node if {
+	every_node := json.remove(fixtures.nodeconfig(1, "a", {"mtu": "8500"}), ["object/spec/nodeSelector/matchLabels"])
+	count(mtu.MTU001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", fixtures.member("a", 1)), every_node])
+}
+
+test_mtu001_fires_node_config_clamping_some_nodes if {
+	count(mtu.MTU001) == 1 with input as fixtures.run([fixtures.configmap(0, "a", fixtures.member("a", 1)), fixtures.nodeconfig(1, "a", {"mtu": "8500"})])
+}
+
+test_mtu001_fires_node_configs_for_every_node_disagreeing if {
+	clamp := json.remove(fixtures.nodeconfig(1, "a", {"mtu": "8500"}), ["object/spec/nodeSelector/matchLabels"])
+	jumbo := json.remove(fixtures.nodeconfig(2, "a", {"mtu": "9001"}), ["object/spec/nodeSelector/matchLabels"])
+	count(mtu.MTU001) == 1 with input as fixtures.run([fixtures.configmap(0, "a", fixtures.member("a", 1)), clamp, jumbo])
+}
+
 test_mtu001_fires_geneve_ipv6_underlay if {
 	cm := object.union(fixtures.member("a", 1), {"tunnel-protocol": "geneve", "underlay-protocol": "ipv6"})
 	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}

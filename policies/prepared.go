@@ -15,7 +15,7 @@ import (
 // object into many inputs: the webhook's cluster context, admission after admission.
 type Prepared struct {
 	fields [][2]*ast.Term // the members of the object's value; the id is added per input
-	kind   string
+	kind   string         // normalised; picks the rules an evaluation focused on the object runs
 }
 
 // Prepare converts o once; its id is its position in each input it is put in.

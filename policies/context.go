@@ -12,8 +12,8 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 	case "":
 		return false
 	}
-	switch admitted {
-	case KindCiliumNetworkPolicy, KindCiliumClusterwideNetworkPolicy, KindNetworkPolicy:
+	switch {
+	case isPolicy(admitted):
 		// ICMP003's blanket allowances (policies selecting all pods of a namespace) and
 		// ICMP002's other host policies.
 		if other.Kind != KindCiliumNetworkPolicy && other.Kind != KindCiliumClusterwideNetworkPolicy {
@@ -25,14 +25,19 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 			}
 		}
 		return false
-	case KindNodePool:
+	case admitted == KindNodePool:
 		// MTU002 and MTU007 read the pool, the Cilium settings and, to name an
 		// EC2NodeClass by the Karpenter NodePools using it, the other pools.
 		return other.Kind == KindNodePool
-	case KindCiliumNodeConfig:
+	case admitted == KindCiliumNodeConfig:
 		return other.Kind == KindNodePool // the node MTU behind an override without mtu
 	}
 	return true // a Cilium config: the mesh, node pools and ICMP004's policies all matter
+}
+
+// isPolicy says whether kind is a network policy, Cilium's or Kubernetes'.
+func isPolicy(kind string) bool {
+	return kind == KindCiliumNetworkPolicy || kind == KindCiliumClusterwideNetworkPolicy || kind == KindNetworkPolicy
 }
 
 func specsOf(obj map[string]any) []map[string]any {

@@ -87,10 +87,6 @@ func (p *part) original(id int) (int, bool) {
 	return p.ids[id], true
 }
 
-func isPolicy(kind string) bool {
-	return kind == KindCiliumNetworkPolicy || kind == KindCiliumClusterwideNetworkPolicy || kind == KindNetworkPolicy
-}
-
 // split divides in, whose objects are judged as a whole repository (no Focus).
 func split(in Input) []*part {
 	if in.Focus != nil {

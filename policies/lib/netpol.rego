@@ -416,7 +416,7 @@ k8s_from_router(rule, family) if {
 blankets := {[o.cluster, namespace_of(o), family] |
 	some o in cilium_policies
 	some x in specs_of(o)
-	empty_selector(x.spec.endpointSelector) # first: few policies pass it
+	objects.selects_all(x.spec.endpointSelector) # first: few policies pass it
 	not x.host
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
@@ -435,13 +435,6 @@ host_allowances := {[o.cluster, family] |
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
-}
-
-default empty_selector(_) := false
-
-empty_selector(sel) if {
-	is_object(sel)
-	count(object.get(sel, "matchLabels", {})) + count(object.get(sel, "matchExpressions", [])) == 0
 }
 
 namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"

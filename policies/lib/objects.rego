@@ -1,4 +1,5 @@
-# Indexes over input.objects, computed once per evaluation. Go assigns each object its
+# Indexes over input.objects, computed once per evaluation, and the label-selector test every
+# family needs.
 # index in input.objects as its id, so input.objects[id] is a direct lookup.
 package mtuguard.lib.objects
 
@@ -25,3 +26,11 @@ focused_kinds := {o.kind | some o in focus}
 # hash every object, the largest cost of an evaluation; callers that use it more than once
 # bind it to a rule, which OPA evaluates once.
 kind(k) := [o | some o in input.objects; o.kind == k]
+
+default selects_all(_) := false
+
+# selects_all(sel): sel is a Kubernetes label selector that matches every object ({}).
+selects_all(sel) if {
+	is_object(sel)
+	count(object.get(sel, "matchLabels", {})) + count(object.get(sel, "matchExpressions", [])) == 0
+}

@@ -70,16 +70,9 @@ clamped_everywhere contains c if {
 
 all_node_overrides := [o |
 	some o in objects.kind("CiliumNodeConfig")
-	selects_every_node(o.object.spec)
+	objects.selects_all(o.object.spec.nodeSelector)
 	count(override_keys(o)) > 0
 ]
-
-default selects_every_node(_) := false
-
-selects_every_node(spec) if {
-	is_object(spec.nodeSelector)
-	count(object.get(spec.nodeSelector, "matchLabels", {})) + count(object.get(spec.nodeSelector, "matchExpressions", [])) == 0
-}
 
 default fits_path(_) := false
 
@@ -108,5 +101,5 @@ cluster_bytes(c, selector) := override_base(s, c, selector) if {
 # Without a nodeSelector a CiliumNodeConfig applies to no node (cnc_types.go; the CRD
 # requires one), and an empty one selects every node.
 selector_text(spec) := "every node" if {
-	selects_every_node(spec)
+	objects.selects_all(spec.nodeSelector)
 } else := json.marshal(spec.nodeSelector)

@@ -1,6 +1,6 @@
-# Indexes over input.objects, computed once per evaluation, and the label-selector test every
-# family needs.
-# index in input.objects as its id, so input.objects[id] is a direct lookup.
+# Indexes over input.objects, computed once per evaluation, and the label-selector test
+# the policy and node-config rules share. Go assigns each object its index in
+# input.objects as its id, so input.objects[id] is a direct lookup.
 package mtuguard.lib.objects
 
 by_id(id) := input.objects[id]

@@ -270,15 +270,7 @@ func LearnedMTU(ns, dst string) int {
 	if strings.Contains(dst, ":") {
 		family = "-6"
 	}
-	out, err := output("ip", "netns", "exec", ns, "ip", family, "route", "get", dst)
-	if err != nil {
-		return 0
-	}
-	if m := learnedMTU.FindStringSubmatch(out); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
+	return numberFrom(learnedMTU, "ip", "netns", "exec", ns, "ip", family, "route", "get", dst)
 }
 
 var dropCounter = regexp.MustCompile(`counter packets (\d+)`)
@@ -286,11 +278,17 @@ var dropCounter = regexp.MustCompile(`counter packets (\d+)`)
 // HopDrops is how many packets the dropping hop has discarded so far (0 for the ICMP
 // variant): evidence that a stall is the black hole and not something else.
 func (l *Lab) HopDrops() int {
-	out, err := output("ip", "netns", "exec", l.prefix+"tg", "nft", "list", "chain", "inet", "lab", "forward_drop")
+	return numberFrom(dropCounter, "ip", "netns", "exec", l.prefix+"tg", "nft", "list", "chain", "inet", "lab", "forward_drop")
+}
+
+// numberFrom runs a command and returns the number re captures from its output, or 0 when
+// the command fails or prints none.
+func numberFrom(re *regexp.Regexp, args ...string) int {
+	out, err := output(args...)
 	if err != nil {
 		return 0
 	}
-	if m := dropCounter.FindStringSubmatch(out); m != nil {
+	if m := re.FindStringSubmatch(out); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		return n
 	}

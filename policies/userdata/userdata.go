@@ -511,27 +511,33 @@ func commandSetting(line string) (Setting, bool) {
 	return Setting{}, false
 }
 
-// fileSetting recognises persistent network configuration written to path.
+// configFiles are the persistent network configurations user data may write: where such a
+// file lives (a part of its path), the line that sets the MTU in it, and what to call it.
+var configFiles = []struct {
+	path   string
+	mtu    *regexp.Regexp
+	method string
+}{
+	{"/systemd/network/", mtuBytes, "systemd-networkd MTUBytes"},
+	{"/netplan/", netplanMTU, "netplan mtu"},
+	{"ifcfg-", ifcfgMTU, "ifcfg MTU"},
+	{"dhclient", dhclient, "dhclient supersede interface-mtu"},
+}
+
+// fileSetting recognises persistent network configuration written to path: the first kind
+// of file path names decides how its line is read.
 func fileSetting(path, line, iface string) (Setting, bool) {
-	switch {
-	case path == "":
+	if path == "" {
 		return Setting{}, false
-	case strings.Contains(path, "/systemd/network/"):
-		if m := mtuBytes.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: "systemd-networkd MTUBytes"}, true
+	}
+	for _, f := range configFiles {
+		if !strings.Contains(path, f.path) {
+			continue
 		}
-	case strings.Contains(path, "/netplan/"):
-		if m := netplanMTU.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: "netplan mtu"}, true
+		if m := f.mtu.FindStringSubmatch(line); m != nil {
+			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: f.method}, true
 		}
-	case strings.Contains(path, "ifcfg-"):
-		if m := ifcfgMTU.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: "ifcfg MTU"}, true
-		}
-	case strings.Contains(path, "dhclient"):
-		if m := dhclient.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: "dhclient supersede interface-mtu"}, true
-		}
+		return Setting{}, false
 	}
 	return Setting{}, false
 }

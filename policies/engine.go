@@ -18,9 +18,9 @@ type Engine struct {
 	// verdictsOn[kind] are the verdicts of the rules that report on that kind, for
 	// evaluations focused on objects of one kind (an admission).
 	verdictsOn map[string]*rego.PreparedEvalQuery
-	derived    rego.PreparedEvalQuery // what Settings holds
-	budget     rego.PreparedEvalQuery
-	settings   rego.PreparedEvalQuery
+	derived    rego.PreparedEvalQuery // what Settings holds, for EvalPrepared to reuse
+	budget     rego.PreparedEvalQuery // Budget: the byte-budget arithmetic
+	clusters   rego.PreparedEvalQuery // Settings: each cluster's ClusterSettings
 }
 
 // Input is what the rules see (DESIGN.md "The Rego input contract").
@@ -109,7 +109,7 @@ func NewEngine(ctx context.Context) (*Engine, error) {
 		verdictsQuery:                      &e.verdicts,
 		derivedQuery():                     &e.derived,
 		"data.mtuguard.lib.budget.explain": &e.budget,
-		settingsQuery:                      &e.settings,
+		settingsQuery:                      &e.clusters,
 	}
 	for _, kind := range normalisedKinds {
 		e.verdictsOn[kind] = &rego.PreparedEvalQuery{}

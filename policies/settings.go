@@ -40,7 +40,7 @@ func (e *Engine) Settings(ctx context.Context, in Input) ([]ClusterSettings, err
 		return nil, err
 	}
 	var byCluster map[string]ClusterSettings
-	if err := e.evalInto(ctx, e.settings, value, &byCluster); err != nil {
+	if err := e.evalInto(ctx, e.clusters, value, &byCluster); err != nil {
 		return nil, err
 	}
 	out := make([]ClusterSettings, 0, len(byCluster))

@@ -38,13 +38,6 @@ func NewConfigStore(path string, log logr.Logger) (*ConfigStore, error) {
 	return s, nil
 }
 
-// StaticConfig is a store that never reloads.
-func StaticConfig(cfg policies.Config) *ConfigStore {
-	s := &ConfigStore{reloaded: make(chan error, 1)}
-	s.current.Store(&cfg)
-	return s
-}
-
 // Current is the config in force.
 func (s *ConfigStore) Current() policies.Config { return *s.current.Load() }
 

@@ -41,7 +41,14 @@ func newHandler(t testing.TB, inv Inventory, cfg policies.Config) *Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Handler{Engine: e, Config: StaticConfig(cfg), Inventory: inv, Timeout: 2 * time.Second, Log: logr.Discard(), Metrics: NewMetrics(prometheus.NewRegistry())}
+	return &Handler{Engine: e, Config: staticConfig(cfg), Inventory: inv, Timeout: 2 * time.Second, Log: logr.Discard(), Metrics: NewMetrics(prometheus.NewRegistry())}
+}
+
+// staticConfig is a store that never reloads.
+func staticConfig(cfg policies.Config) *ConfigStore {
+	s := &ConfigStore{reloaded: make(chan error, 1)}
+	s.current.Store(&cfg)
+	return s
 }
 
 func request(op admissionv1.Operation, obj map[string]any) admission.Request {
@@ -96,7 +103,7 @@ func TestHandlerWarningsAndSuppression(t *testing.T) {
 	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.HasPrefix(resp.Warnings[0], "MTU006:") || len(resp.Warnings[0]) > maxWarning+2 {
 		t.Errorf("warning: %+v %q", resp.Result, resp.Warnings)
 	}
-	h.Config = StaticConfig(tgw)
+	h.Config = staticConfig(tgw)
 	member["metadata"].(map[string]any)["annotations"] = map[string]any{policies.AnnotationIgnore: "MTU001", policies.AnnotationIgnoreReason: "migrating"}
 	resp = h.Handle(context.Background(), request(admissionv1.Create, member))
 	if !resp.Allowed || len(resp.Warnings) != 1 || !strings.Contains(resp.Warnings[0], "MTU001 suppressed") || !strings.Contains(resp.Warnings[0], "migrating") {
@@ -166,7 +173,7 @@ func TestHandlerReusesVerdicts(t *testing.T) {
 	if again := admit(); h.Metrics.Reused() != 1 || again.Result.Message != first.Result.Message || again.Allowed {
 		t.Fatalf("the same object again: reused %v, %+v", h.Metrics.Reused(), again.Result)
 	}
-	h.Config = StaticConfig(policies.Config{Rules: map[string]string{"ICMP001": "warning"}})
+	h.Config = staticConfig(policies.Config{Rules: map[string]string{"ICMP001": "warning"}})
 	if resp := admit(); !resp.Allowed || h.Metrics.Reused() != 1 {
 		t.Errorf("another config: reused %v, %+v", h.Metrics.Reused(), resp.Result)
 	}

@@ -18,7 +18,7 @@ type Engine struct {
 	// verdictsOn[kind] are the verdicts of the rules that report on that kind, for
 	// evaluations focused on objects of one kind (an admission).
 	verdictsOn map[string]*rego.PreparedEvalQuery
-	derived    rego.PreparedEvalQuery // what Settings holds, for EvalPrepared to reuse
+	derived    rego.PreparedEvalQuery // what Derived holds, for EvalPrepared to reuse
 	budget     rego.PreparedEvalQuery // Budget: the byte-budget arithmetic
 	clusters   rego.PreparedEvalQuery // Settings: each cluster's ClusterSettings
 }

@@ -39,64 +39,69 @@ func (p *Prepared) term(id int) *ast.Term {
 	return ast.ObjectTerm(fields...)
 }
 
-// Settings are the per-cluster settings the rules derive from a set of prepared objects'
-// Cilium configs, kept to stand in for that derivation in later evaluations.
-type Settings struct{ value *ast.Term }
+// Derived is what the rules derive from a set of prepared objects that an evaluation
+// focused on other objects only reads, kept to stand in for that derivation in later
+// evaluations with the same context.
+type Derived struct{ value *ast.Term }
 
-// settingsRules are what Settings holds: each cluster's effective Cilium settings, and the
-// policy model's view of them with Cilium's defaults filled in. The rules read them from
-// input.mtuguard_settings when it is there (cilium.settings, netpol.setups).
-var settingsRules = map[string]string{
-	"cilium": "data.mtuguard.lib.cilium.derived_settings",
-	"netpol": "data.mtuguard.lib.netpol.derived_setups",
+// derivedRules are what Derived holds: each cluster's effective Cilium settings, the policy
+// model's view of them with Cilium's defaults filled in, and the ICMP allowances that
+// policies selecting a whole namespace or the nodes give others. The rules read them from
+// input.mtuguard_derived when it is there (cilium.settings, netpol.setups, netpol.blankets,
+// netpol.host_allowances), adding the focused objects' own allowances.
+var derivedRules = map[string]string{
+	"cilium":          "data.mtuguard.lib.cilium.derived_settings",
+	"netpol":          "data.mtuguard.lib.netpol.derived_setups",
+	"blankets":        "data.mtuguard.lib.netpol.derived_blankets",
+	"host_allowances": "data.mtuguard.lib.netpol.derived_host_allowances",
 }
 
-// derivedQuery evaluates every settings rule, each into its own variable.
+// derivedQuery evaluates every derived rule, each into its own variable.
 func derivedQuery() string {
 	var parts []string
-	for name, rule := range settingsRules {
+	for name, rule := range derivedRules {
 		parts = append(parts, fmt.Sprintf("%s := %s", name, rule))
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, "; ")
 }
 
-// DeriveSettings evaluates the Cilium settings of objects, which EvalPrepared may reuse for
-// as long as the Cilium configs among its objects are these, with the same ids.
-func (e *Engine) DeriveSettings(ctx context.Context, cfg Config, objects []*Prepared) (*Settings, error) {
+// Derive evaluates what the rules derive from objects (Derived), which EvalPrepared may
+// reuse for as long as its unfocused objects are these, with the same ids.
+func (e *Engine) Derive(ctx context.Context, cfg Config, objects []*Prepared) (*Derived, error) {
 	input, err := preparedInput(cfg, objects, nil)
 	if err != nil {
 		return nil, err
 	}
 	rs, err := e.derived.Eval(ctx, rego.EvalParsedInput(input), rego.EvalGenerateJSON(asValue))
 	if err != nil {
-		return nil, fmt.Errorf("evaluate settings: %w", err)
+		return nil, fmt.Errorf("evaluate derived context: %w", err)
 	}
 	if len(rs) == 0 {
-		return nil, errors.New("evaluate settings: no result")
+		return nil, errors.New("evaluate derived context: no result")
 	}
 	value := ast.NewObject()
-	for name := range settingsRules {
+	for name := range derivedRules {
 		v, ok := rs[0].Bindings[name].(ast.Value)
 		if !ok {
-			return nil, fmt.Errorf("evaluate settings: %s is undefined", settingsRules[name])
+			return nil, fmt.Errorf("evaluate derived context: %s is undefined", derivedRules[name])
 		}
 		value.Insert(ast.StringTerm(name), ast.NewTerm(v))
 	}
-	return &Settings{value: ast.NewTerm(value)}, nil
+	return &Derived{value: ast.NewTerm(value)}, nil
 }
 
 // EvalPrepared is Eval over prepared objects, ids assigned in order, findings reported on
-// focus only. With settings, the rules read them instead of deriving the Cilium settings
-// again: pass them only when the Cilium configs among objects are the ones they were
-// derived from, at the same positions.
-func (e *Engine) EvalPrepared(ctx context.Context, cfg Config, objects []*Prepared, focus []int, settings *Settings) (Result, error) {
+// focus only. With derived, the rules read it instead of deriving it again: pass it only
+// when it was derived from the unfocused objects (and perhaps the focused ones too), at
+// the same positions.
+func (e *Engine) EvalPrepared(ctx context.Context, cfg Config, objects []*Prepared, focus []int, derived *Derived) (Result, error) {
 	input, err := preparedInput(cfg, objects, focus)
 	if err != nil {
 		return Result{}, err
 	}
-	if settings != nil {
-		input.(ast.Object).Insert(ast.StringTerm(settingsKey), settings.value)
+	if derived != nil {
+		input.(ast.Object).Insert(ast.StringTerm(derivedKey), derived.value)
 	}
 	return e.evalVerdicts(ctx, *e.verdictsFor(objects, focus), rego.EvalParsedInput(input), rego.EvalGenerateJSON(asValue))
 }
@@ -119,8 +124,8 @@ func (e *Engine) verdictsFor(objects []*Prepared, focus []int) *rego.PreparedEva
 	return &e.verdicts
 }
 
-// settingsKey carries Settings in the input; only the settings rules read it.
-const settingsKey = "mtuguard_settings"
+// derivedKey carries Derived in the input; only the rules in derivedRules' packages read it.
+const derivedKey = "mtuguard_derived"
 
 func preparedInput(cfg Config, objects []*Prepared, focus []int) (ast.Value, error) {
 	terms := make([]*ast.Term, len(objects))

@@ -46,8 +46,9 @@ type Handler struct {
 	Log           logr.Logger
 	Metrics       *Metrics
 
-	prepared preparedCache
-	verdicts verdictCache
+	prepared  preparedCache
+	snapshots snapshots
+	verdicts  verdictCache
 }
 
 var _ admission.Handler = (*Handler)(nil)
@@ -115,15 +116,20 @@ func (e contextError) Unwrap() error { return e.err }
 // every context object, so the same object admitted again (a GitOps controller's periodic
 // server-side dry-run, a retried apply) is not evaluated again until one of those changes.
 func (h *Handler) judge(ctx context.Context, cfg policies.Config, raw []byte, obj map[string]any, class policies.Classified) (policies.Result, int, error) {
-	in, err := h.context(ctx, class.Kind, identity(obj))
+	snap, err := h.snapshot(ctx, class.Kind)
 	if err != nil {
 		return policies.Result{}, 0, contextError{err}
 	}
+	in := snap.evaluation(identity(obj))
 	first := len(in.objects)
-	key := h.verdicts.key(raw, cfg, in.versions)
+	key := h.verdicts.key(raw, cfg, in.digest)
 	if res, ok := h.verdicts.get(key); ok {
 		h.Metrics.observeReused()
 		return res, first, nil
+	}
+	derived, err := snap.derive(ctx, h.Engine, cfg, in, class.Kind)
+	if err != nil {
+		return policies.Result{}, 0, err
 	}
 	for _, o := range class.Objects(obj, policies.Source{}, 0) {
 		p, err := policies.Prepare(o)
@@ -133,57 +139,11 @@ func (h *Handler) judge(ctx context.Context, cfg policies.Config, raw []byte, ob
 		in.focus = append(in.focus, len(in.objects))
 		in.objects = append(in.objects, p)
 	}
-	// Admitting a Cilium config changes the settings; anything else reads the stored ones.
-	var settings *policies.Settings
-	if configs := versionKey(in.configVersions); class.Kind != policies.KindCiliumConfig && configs != "" {
-		if settings, err = h.prepared.settingsFor(ctx, h.Engine, cfg, in.objects[:in.configs], configs); err != nil {
-			return policies.Result{}, 0, err
-		}
-	}
-	res, err := h.Engine.EvalPrepared(ctx, cfg, in.objects, in.focus, settings)
+	res, err := h.Engine.EvalPrepared(ctx, cfg, in.objects, in.focus, derived)
 	if err == nil {
 		h.verdicts.add(key, res)
 	}
 	return res, first, err
-}
-
-// evaluation is what one admission evaluates.
-type evaluation struct {
-	objects        []*policies.Prepared // the context, Cilium configs first, then the admitted object
-	focus          []int                // the admitted object's entries in objects
-	configs        int                  // how many of objects are Cilium configs
-	configVersions []string             // the versions of the Cilium config objects
-	versions       []string             // the versions of every context object
-}
-
-// context is the cluster's objects the admitted kind's rules read (policies.NeededFor),
-// Cilium configs first, without the stored version of the admitted object (its identity).
-func (h *Handler) context(ctx context.Context, kind, admitted string) (evaluation, error) {
-	stored, err := h.Inventory.Objects(ctx)
-	if err != nil {
-		return evaluation{}, err
-	}
-	var in evaluation
-	var others []*policies.Prepared
-	var otherVersions []string
-	for _, s := range stored {
-		p := h.prepared.entry(s)
-		if !p.usable || p.identity == admitted || !policies.NeededFor(kind, p.class, p.object) {
-			continue // unreadable cluster objects are not the admitted object's fault
-		}
-		if p.class.Kind == policies.KindCiliumConfig {
-			in.objects = append(in.objects, p.values...)
-			in.configVersions = append(in.configVersions, s.Version)
-		} else {
-			others = append(others, p.values...)
-			otherVersions = append(otherVersions, s.Version)
-		}
-	}
-	h.prepared.sweep()
-	in.configs = len(in.objects)
-	in.objects = append(in.objects, others...)
-	in.versions = append(append(in.versions, in.configVersions...), otherVersions...)
-	return in, nil
 }
 
 func (h *Handler) verdict(cfg policies.Config, res policies.Result, focus int, obj map[string]any) admission.Response {

@@ -164,6 +164,51 @@ func TestHandlerFollowsNewVersions(t *testing.T) {
 	}
 }
 
+// countedInventory is a Generational versionedInventory that counts its listings.
+type countedInventory struct {
+	versionedInventory
+	generation, listings int
+}
+
+func (c *countedInventory) Objects(ctx context.Context) ([]Stored, error) {
+	c.listings++
+	return c.versionedInventory.Objects(ctx)
+}
+
+func (c *countedInventory) Generation() uint64 { return uint64(c.generation) }
+
+// An inventory that counts its changes is listed again only after one, and what the
+// listing holds then decides the verdicts.
+func TestHandlerListsAfterChangesOnly(t *testing.T) {
+	frag, policy := fragNeededDenied()
+	inv := &countedInventory{versionedInventory: *frag}
+	h := newHandler(t, inv, tgw)
+	admit := func(name string) admission.Response {
+		policy["metadata"] = map[string]any{"name": name, "namespace": "x"} // new bytes: evaluated, not reused
+		return h.Handle(context.Background(), request(admissionv1.Create, policy))
+	}
+	for _, name := range []string{"a", "b"} {
+		if resp := admit(name); resp.Allowed || !strings.Contains(resp.Result.Message, "live: allow-icmp-frag-needed is false") {
+			t.Fatalf("policy %s: want the IPv4 deny live: %+v", name, resp.Result)
+		}
+	}
+	if inv.listings != 1 || h.Metrics.Reused() != 0 {
+		t.Errorf("two policies at one generation: %d listings, %v reused; want 1 and 0", inv.listings, h.Metrics.Reused())
+	}
+	inv.stored = Stored{Version: "uid/2", Object: ciliumConfig(map[string]any{"cluster-name": "a", "enable-ipv6": "false"})}
+	inv.generation++
+	if resp := admit("c"); resp.Allowed || !strings.Contains(resp.Result.Message, "latent for fragmentation-needed") || inv.listings != 2 {
+		t.Errorf("after a change: %d listings (want 2), %+v", inv.listings, resp.Result)
+	}
+	// A Cilium config admission lists for its own kind once, then reuses that too.
+	for range 2 {
+		h.Handle(context.Background(), request(admissionv1.Create, ciliumConfig(map[string]any{"cluster-name": "b"})))
+	}
+	if inv.listings != 3 {
+		t.Errorf("config admissions: %d listings, want 3", inv.listings)
+	}
+}
+
 // A verdict is reused only for the same object bytes, config and context versions.
 func TestHandlerReusesVerdicts(t *testing.T) {
 	inv, policy := fragNeededDenied()
@@ -218,36 +263,42 @@ func TestHandlerFailures(t *testing.T) {
 	})
 }
 
+// BenchmarkHandler admits a policy into clusters of 200 and 5,000 policies, through the
+// inventory the standalone webhook uses (it counts changes, so the cluster is walked once).
 func BenchmarkHandler(b *testing.B) {
-	var objs []map[string]any
-	objs = append(objs, ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1", "mtu": "8500"}))
-	for i := 0; i < 200; i++ {
-		objs = append(objs, map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
-			"metadata": map[string]any{"name": "p" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), "namespace": "ns"},
-			"spec": map[string]any{"endpointSelector": map[string]any{"matchLabels": map[string]any{"app": "x"}},
-				"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}})
+	for _, size := range []int{200, 5000} {
+		objs := []map[string]any{ciliumConfig(map[string]any{"cluster-name": "a", "cluster-id": "1", "mtu": "8500"})}
+		for i := range size {
+			objs = append(objs, map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
+				"metadata": map[string]any{"name": fmt.Sprintf("p%d", i), "namespace": fmt.Sprintf("ns%d", i%40)},
+				"spec": map[string]any{"endpointSelector": map[string]any{"matchLabels": map[string]any{"app": "x"}},
+					"ingress": []any{map[string]any{"fromEndpoints": []any{map[string]any{}}}}}})
+			if i < 40 {
+				objs[len(objs)-1]["spec"].(map[string]any)["endpointSelector"] = map[string]any{}
+			}
+		}
+		h := newHandler(b, NewStaticInventory(objs), tgw)
+		b.Run(fmt.Sprintf("policies-%d/repeated", size), func(b *testing.B) { // the verdict is reused
+			req := request(admissionv1.Create, objs[5])
+			b.ReportAllocs()
+			for b.Loop() {
+				h.Handle(context.Background(), req)
+			}
+		})
+		// Every request evaluated: each names another policy, counted across runs.
+		names := 0
+		b.Run(fmt.Sprintf("policies-%d/distinct", size), func(b *testing.B) {
+			reused := h.Metrics.Reused()
+			b.ReportAllocs()
+			for b.Loop() {
+				names++
+				obj := maps.Clone(objs[5])
+				obj["metadata"] = map[string]any{"name": fmt.Sprintf("new-%d", names), "namespace": "ns"}
+				h.Handle(context.Background(), request(admissionv1.Create, obj))
+			}
+			if h.Metrics.Reused() != reused {
+				b.Fatal("distinct requests were answered from the cache")
+			}
+		})
 	}
-	h := newHandler(b, &staticInventory{objs: objs}, tgw)
-	b.Run("repeated", func(b *testing.B) { // the verdict is reused
-		req := request(admissionv1.Create, objs[5])
-		b.ReportAllocs()
-		for b.Loop() {
-			h.Handle(context.Background(), req)
-		}
-	})
-	// Every request evaluated: each names another policy, counted across runs.
-	names := 0
-	b.Run("distinct", func(b *testing.B) {
-		reused := h.Metrics.Reused()
-		b.ReportAllocs()
-		for b.Loop() {
-			names++
-			obj := maps.Clone(objs[5])
-			obj["metadata"] = map[string]any{"name": fmt.Sprintf("new-%d", names), "namespace": "ns"}
-			h.Handle(context.Background(), request(admissionv1.Create, obj))
-		}
-		if h.Metrics.Reused() != reused {
-			b.Fatal("distinct requests were answered from the cache")
-		}
-	})
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"sync/atomic"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -15,6 +18,34 @@ import (
 type CacheInventory struct {
 	Reader client.Reader
 	Kinds  []schema.GroupVersionKind // the watched kinds installed in this cluster
+
+	changes atomic.Uint64
+}
+
+// Generation counts the changes the informers reported (Changes); it is Generational
+// only once Changes is registered with the informer of every kind in Kinds.
+func (c *CacheInventory) Generation() uint64 { return c.changes.Load() }
+
+// Changes is the informer event handler that counts changes. The informer updates its
+// store before it calls a handler, so a listing made after reading a generation holds at
+// least the changes counted in it.
+func (c *CacheInventory) Changes() toolscache.ResourceEventHandler {
+	return toolscache.ResourceEventHandlerFuncs{
+		AddFunc: func(any) { c.changes.Add(1) },
+		UpdateFunc: func(old, updated any) {
+			if resourceVersion(old) != resourceVersion(updated) { // not a periodic resync
+				c.changes.Add(1)
+			}
+		},
+		DeleteFunc: func(any) { c.changes.Add(1) },
+	}
+}
+
+func resourceVersion(obj any) string {
+	if o, ok := obj.(metav1.Object); ok {
+		return o.GetResourceVersion()
+	}
+	return "" // a tombstone or another type: count it as a change
 }
 
 // Objects lists every cached object of the watched kinds. They are the cache's own objects,

@@ -1,8 +1,6 @@
 package webhook
 
 import (
-	"context"
-	"strings"
 	"sync"
 
 	"github.com/mtuguard/mtuguard/policies"
@@ -10,19 +8,16 @@ import (
 
 // preparedCache keeps what the handler derives from stored objects, so an admission
 // classifies and converts only the objects that changed since the last one: each stored
-// version's classification and Rego value, and the Cilium settings of the current configs.
+// version's classification and Rego value.
 type preparedCache struct {
-	mu       sync.Mutex
-	entries  map[string]*prepared // by Stored.Version
-	swept    int                  // len(entries) after the last sweep
-	settings struct {
-		key   string
-		value *policies.Settings
-	}
+	mu      sync.Mutex
+	entries map[string]*prepared // by Stored.Version
+	swept   int                  // len(entries) after the last sweep
 }
 
 // prepared is one stored object as the rules take it.
 type prepared struct {
+	version  string // Stored.Version
 	identity string
 	object   map[string]any
 	class    policies.Classified
@@ -45,6 +40,7 @@ func (c *preparedCache) entry(s Stored) *prepared {
 		}
 	}
 	p := prepare(s.Object)
+	p.version = s.Version
 	if s.Version != "" {
 		c.mu.Lock()
 		if c.entries == nil {
@@ -90,35 +86,4 @@ func (c *preparedCache) sweep() {
 		p.seen = false
 	}
 	c.swept = len(c.entries)
-}
-
-// settingsFor returns the Cilium settings of configs, derived once per set of config
-// versions (key). The settings rules read the config objects only, never mtuguard's own
-// config, so a reloaded config file does not change them.
-func (c *preparedCache) settingsFor(ctx context.Context, e *policies.Engine, cfg policies.Config, configs []*policies.Prepared, key string) (*policies.Settings, error) {
-	c.mu.Lock()
-	if c.settings.value != nil && c.settings.key == key {
-		s := c.settings.value
-		c.mu.Unlock()
-		return s, nil
-	}
-	c.mu.Unlock()
-	s, err := e.DeriveSettings(ctx, cfg, configs)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	c.settings.key, c.settings.value = key, s
-	c.mu.Unlock()
-	return s, nil
-}
-
-// versionKey joins versions into a settings cache key; "" when one is unknown.
-func versionKey(versions []string) string {
-	for _, v := range versions {
-		if v == "" {
-			return ""
-		}
-	}
-	return strings.Join(versions, "\n")
 }

@@ -100,12 +100,17 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 	if err := mgr.Add(store); err != nil {
 		return nil, err
 	}
+	inventory := &CacheInventory{Reader: mgr.GetCache(), Kinds: kinds}
 	var synced atomic.Bool
 	if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		for _, gvk := range kinds {
 			u := &unstructured.Unstructured{}
 			u.SetGroupVersionKind(gvk)
-			if _, err := mgr.GetCache().GetInformer(ctx, u); err != nil {
+			informer, err := mgr.GetCache().GetInformer(ctx, u)
+			if err != nil {
+				return fmt.Errorf("watch %s: %w", gvk.Kind, err)
+			}
+			if _, err := informer.AddEventHandler(inventory.Changes()); err != nil {
 				return fmt.Errorf("watch %s: %w", gvk.Kind, err)
 			}
 		}
@@ -119,7 +124,7 @@ func NewManager(cfg *rest.Config, opts Options, log logr.Logger) (manager.Manage
 		return nil, err
 	}
 	handler := &Handler{
-		Engine: engine, Config: store, Inventory: &CacheInventory{Reader: mgr.GetCache(), Kinds: kinds},
+		Engine: engine, Config: store, Inventory: inventory,
 		Timeout: opts.EvalTimeout, DenyOnTimeout: opts.DenyOnTimeout, Log: log.WithName("admission"), Metrics: opts.Metrics,
 	}
 	if handler.Metrics == nil {

@@ -31,6 +31,9 @@ func NewStaticInventory(objs []map[string]any) *StaticInventory {
 // Objects returns the objects.
 func (s *StaticInventory) Objects(context.Context) ([]Stored, error) { return s.stored, nil }
 
+// Generation is always 0: the objects never change (Generational).
+func (s *StaticInventory) Generation() uint64 { return 0 }
+
 // ServeStandalone serves the webhook without an API server: the cluster context is inv
 // (manifests read at start), so nothing needs a kubeconfig. The same controller-runtime
 // webhook server, certificate watching, config reloading and metrics as NewManager's run

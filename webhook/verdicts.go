@@ -22,17 +22,14 @@ type verdictCache struct {
 // verdictCacheSize bounds the cache: a result is a few findings, so this is a few MiB at most.
 const verdictCacheSize = 4096
 
-// key digests the admitted object's bytes, mtuguard's config and the versions of the context
-// objects; "" (never cached) when a context object's version is unknown.
-func (c *verdictCache) key(raw []byte, cfg policies.Config, versions []string) string {
-	h := sha256.New()
-	for _, v := range versions {
-		if v == "" {
-			return ""
-		}
-		h.Write([]byte(v))
-		h.Write([]byte{0})
+// key digests the admitted object's bytes, mtuguard's config and the context's versions
+// (snapshot.digest); "" (never cached) when a context object's version is unknown.
+func (c *verdictCache) key(raw []byte, cfg policies.Config, context []byte) string {
+	if context == nil {
+		return ""
 	}
+	h := sha256.New()
+	h.Write(context)
 	config, err := json.Marshal(cfg)
 	if err != nil {
 		return ""

@@ -137,8 +137,14 @@ func webhookContext(t *testing.T) string {
 	dir := t.TempDir()
 	var b strings.Builder
 	b.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\ndata: {cluster-name: a, cluster-id: \"1\", mtu: \"8500\"}\n")
-	for i := 0; i < 50; i++ {
-		fmt.Fprintf(&b, "---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p%d, namespace: ns}\nspec:\n  endpointSelector: {matchLabels: {app: a%d}}\n  ingress: [{fromEndpoints: [{}]}]\n", i, i)
+	// A cluster of 2,000 policies in 40 namespaces, each namespace with a default-deny
+	// policy selecting all its pods (the context every policy admission reads).
+	for i := 0; i < 2000; i++ {
+		selector := fmt.Sprintf("{matchLabels: {app: a%d}}", i)
+		if i < 40 {
+			selector = "{}"
+		}
+		fmt.Fprintf(&b, "---\napiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: p%d, namespace: ns%d}\nspec:\n  endpointSelector: %s\n  ingress: [{fromEndpoints: [{}]}]\n", i, i%40, selector)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "cluster.yaml"), []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -290,7 +296,7 @@ var reviews atomic.Int64
 // of its namespace in default-deny (an ICMP003 warning).
 func review(name string) []byte {
 	raw, _ := json.Marshal(map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy",
-		"metadata": map[string]any{"name": name, "namespace": "ns"},
+		"metadata": map[string]any{"name": name, "namespace": "ns1"},
 		"spec":     map[string]any{"endpointSelector": map[string]any{}, "ingress": []any{map[string]any{"fromEntities": []any{"cluster"}}}}})
 	body, _ := json.Marshal(admissionv1.AdmissionReview{
 		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},

@@ -233,11 +233,11 @@ display_key(id, key) := concat(".", helm_paths[key]) if {
 # --- the effective settings of each cluster -------------------------------------------
 
 # settings[cluster] is what the Cilium agent of that cluster runs with. An evaluation may
-# bring them derived already from the same configs (input.mtuguard_settings, set only by
-# policies.EvalPrepared: the webhook derives them once per version of the configs).
-settings := input.mtuguard_settings.cilium if input.mtuguard_settings
+# bring them derived already from the same configs (input.mtuguard_derived, set only by
+# policies.EvalPrepared: the webhook derives them once per version of its context).
+settings := input.mtuguard_derived.cilium if input.mtuguard_derived
 
-settings := derived_settings if not input.mtuguard_settings
+settings := derived_settings if not input.mtuguard_derived
 
 derived_settings := {c: object.union(settings_of(view(c)), {"cluster": c}) | some c, _ in layers}
 

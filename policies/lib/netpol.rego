@@ -60,9 +60,9 @@ cluster(o) := setups[o.cluster]
 
 cluster(o) := unknown_setup if not setups[o.cluster]
 
-setups := input.mtuguard_settings.netpol if input.mtuguard_settings # see cilium.settings
+setups := input.mtuguard_derived.netpol if input.mtuguard_derived # see cilium.settings
 
-setups := derived_setups if not input.mtuguard_settings
+setups := derived_setups if not input.mtuguard_derived
 
 derived_setups := {name: setup(object.union(s, {"known": true})) | some name, s in cilium.settings}
 
@@ -413,8 +413,16 @@ k8s_from_router(rule, family) if {
 # blankets holds [cluster, namespace, family] for every enforced pod policy with an empty
 # endpointSelector (all pods of its namespace; a CCNP: all pods, namespace "*") that
 # allows the family's signal. Pod blankets never cover nodes: host policies are separate.
-blankets := {[o.cluster, namespace_of(o), family] |
-	some o in cilium_policies
+# An evaluation may bring those of its unfocused objects derived already
+# (input.mtuguard_derived, see cilium.settings): then only the focused policies are read.
+blankets := input.mtuguard_derived.blankets | blankets_in(focused_cilium_policies) if input.mtuguard_derived
+
+blankets := derived_blankets if not input.mtuguard_derived
+
+derived_blankets := blankets_in(cilium_policies)
+
+blankets_in(policies) := {[o.cluster, namespace_of(o), family] |
+	some o in policies
 	some x in specs_of(o)
 	objects.selects_all(x.spec.endpointSelector) # first: few policies pass it
 	not x.host
@@ -427,15 +435,23 @@ blankets := {[o.cluster, namespace_of(o), family] |
 blanket_clusters := {b[0] | some b in blankets}
 
 # host_allowances holds [cluster, family] for every enforced host policy that allows the
-# family's signal.
-host_allowances := {[o.cluster, family] |
-	some o in cilium_policies
+# family's signal; like blankets, derived already for the unfocused objects when given.
+host_allowances := input.mtuguard_derived.host_allowances | host_allowances_in(focused_cilium_policies) if input.mtuguard_derived
+
+host_allowances := derived_host_allowances if not input.mtuguard_derived
+
+derived_host_allowances := host_allowances_in(cilium_policies)
+
+host_allowances_in(policies) := {[o.cluster, family] |
+	some o in policies
 	some x in specs_of(o)
 	x.host
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
 }
+
+focused_cilium_policies := [o | some o in objects.focus; o.kind in policy_kinds]
 
 namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
 

@@ -287,6 +287,9 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	out := cmd.OutOrStdout()
 	for i, s := range clusters {
 		q := policies.BudgetQuery{BaseMTU: s.BaseMTU, RoutingMode: s.RoutingMode, Underlay: s.Underlay, Encryption: s.Encryption, PathMTU: pathMTU}
+		if !s.IPv4 {
+			q.Inner = "ipv6" // pods have IPv6 only: their MSS leaves room for the larger header
+		}
 		b, err := engine.Budget(ctx, q)
 		if err != nil {
 			return err

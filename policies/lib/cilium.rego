@@ -35,6 +35,7 @@ helm_paths := {
 	"enable-pmtu-discovery": ["pmtuDiscovery", "enabled"],
 	"packetization-layer-pmtud-mode": ["pmtuDiscovery", "packetizationLayerPMTUDMode"],
 	"enable-non-default-deny-policies": ["enableNonDefaultDenyPolicies"],
+	"cni-chaining-mode": ["cni", "chainingMode"],
 	# Helm-only inputs to the keys above.
 	"helm:encryption.enabled": ["encryption", "enabled"],
 	"helm:encryption.type": ["encryption", "type"],
@@ -143,7 +144,7 @@ boolean_keys := {
 	"enable-ipv4", "enable-ipv6", "enable-wireguard", "enable-ipsec", "allow-icmp-frag-needed",
 	"enable-host-firewall", "enable-pmtu-discovery", "helm:encryption.enabled", "helm:eni.enabled",
 	"helm:gke.enabled", "helm:clustermesh.useAPIServer", "helm:clustermesh.config.enabled",
-	"enable-icmp-rules", "enable-non-default-deny-policies",
+	"enable-icmp-rules", "enable-non-default-deny-policies", "allow-unsafe-policy-skb-usage",
 }
 
 enums := {
@@ -273,6 +274,10 @@ settings_of(v) := s if {
 		"pmtu_discovery": bool_of(c, "enable-pmtu-discovery", false),
 		"plpmtud_mode": plpmtud_mode(c),
 		"clustermesh": is_member(c),
+		# pkg/clustermesh/types/option.go ValidateBuggyClusterID: ENI IPAM and AWS VPC CNI
+		# chaining refuse cluster ids with bit 7 set unless this quirk is on.
+		"aws_datapath": aws_datapath(c),
+		"allow_unsafe_policy_skb_usage": bool_of(c, "allow-unsafe-policy-skb-usage", false),
 	}
 }
 
@@ -370,6 +375,12 @@ plpmtud_mode(c) := text(c, "packetization-layer-pmtud-mode") if {
 } else := "blackhole" if {
 	c.f == "helm"
 } else := "unset"
+
+default aws_datapath(_) := false
+
+aws_datapath(c) if ipam(c) == "eni"
+
+aws_datapath(c) if text(c, "cni-chaining-mode") == "aws-cni"
 
 # A ClusterMesh member has a cluster-id >= 1, or enables the clustermesh API server / config.
 member(c) if int_of(c, "cluster-id", 0) >= 1

@@ -31,6 +31,12 @@ source_of(_, s) := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
 
 source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if s.mtu == 0
 
+# inner_family(s) is the family of the pods' own packets, for their TCP MSS: IPv6 only
+# when IPv4 is off (its header is 20 bytes larger).
+inner_family(s) := "ipv4" if s.ipv4
+
+else := "ipv6"
+
 # overhead_text describes the overhead in bytes, e.g. "50 (VXLAN over IPv4)".
 overhead_text(s) := concat(" + ", [x | some x in parts(s)])
 

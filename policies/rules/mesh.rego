@@ -10,7 +10,8 @@ import data.mtuguard.lib.objects
 # description: |
 #   Every mesh member needs a unique `cluster-id` (Helm `cluster.id`) from 1 to 255, or to 511
 #   with `max-connected-clusters: 511`. Duplicates make identities and pod IPs of the two
-#   clusters collide; an id of 0 or out of range cannot join the mesh.
+#   clusters collide; an id of 0 or out of range cannot join the mesh. With ENI IPAM or AWS
+#   VPC CNI chaining, Cilium also refuses ids 128-255 and 384-511 (cilium/cilium#21330).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mesh001
 # custom:
@@ -46,6 +47,33 @@ MESH001 contains f if {
 		"remediation": sprintf("Set cluster-id (Helm `cluster.id`) to a unique value from 1 to %d.", [max_id(s)]),
 	})
 }
+
+# pkg/clustermesh/types/option.go ValidateBuggyClusterID (and the chart's validate.yaml):
+# with ENI IPAM or AWS VPC CNI chaining, ids with bit 7 set (128-255, 384-511) make
+# policy-matched traffic drop (cilium/cilium#21330), so the agent refuses to start.
+MESH001 contains f if {
+	"CiliumConfig" in objects.focused_kinds
+	some c in cilium.members
+	s := cilium.settings[c]
+	in_range(s)
+	bits.and(s.cluster_id, 128) != 0
+	s.aws_datapath
+	not s.allow_unsafe_policy_skb_usage
+	at := cilium.at(c, "cluster-id")
+	objects.focused(at.object)
+	f := finding.new(at, {
+		"message": sprintf("cluster %q uses cluster-id %d with %s: Cilium refuses ids 128-255 and 384-511 there, because policy-matched traffic would be dropped (cilium/cilium#21330), so the agent does not start.", [s.cluster_name, s.cluster_id, aws_datapath_text(s)]),
+		"remediation": sprintf("Give cluster %q a unique cluster-id from 1 to 127%s.", [s.cluster_name, high_ids_text(s)]),
+	})
+}
+
+aws_datapath_text(s) := "ENI IPAM" if s.ipam == "eni"
+
+else := "AWS VPC CNI chaining"
+
+high_ids_text(s) := " (or 256-383 with max-connected-clusters 511)" if s.max_connected_clusters == 511
+
+else := ""
 
 in_range(s) if {
 	s.cluster_id >= 1

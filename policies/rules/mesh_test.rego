@@ -74,3 +74,11 @@ test_mesh004_passes_distinct_pools if {
 	b := object.union(fixtures.member("b", 2), {"cluster-pool-ipv4-cidr": "10.2.0.0/16 10.3.0.0/16"})
 	count(mesh.MESH004) == 0 with input as two(a, b)
 }
+
+test_mesh001_fires_eni_cluster_id_with_bit_7 if {
+	eni := object.union(fixtures.member("a", 130), {"ipam": "eni", "routing-mode": "native"})
+	some f in mesh.MESH001 with input as fixtures.run([fixtures.configmap(0, "a", eni)])
+	contains(f.message, "Cilium refuses ids 128-255 and 384-511")
+	count(mesh.MESH001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", object.union(eni, {"allow-unsafe-policy-skb-usage": "true"}))])
+	count(mesh.MESH001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", object.union(eni, {"cluster-id": "127"}))])
+}

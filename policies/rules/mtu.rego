@@ -50,7 +50,7 @@ mtu001_text(c, s, base) := {
 	),
 	"remediation": sprintf(
 		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d. packetization-layer-pmtud-mode (now %q) only lets TCP recover after a stall and never helps UDP; enable-pmtu-discovery is for DSR load balancing and does not fix the tunnel.",
-		[set_mtu_snippet(c, mesh.path_mtu), budget.pod_mtu(mesh.path_mtu, s), budget.tcp_mss(budget.pod_mtu(mesh.path_mtu, s), "ipv4"), mesh.path_mtu, mesh.path_mtu, s.plpmtud_mode],
+		[set_mtu_snippet(c, mesh.path_mtu), budget.pod_mtu(mesh.path_mtu, s), budget.tcp_mss(budget.pod_mtu(mesh.path_mtu, s), mesh.inner_family(s)), mesh.path_mtu, mesh.path_mtu, s.plpmtud_mode],
 	),
 }
 

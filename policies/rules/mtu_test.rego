@@ -131,3 +131,9 @@ test_mtu006_passes_standard_frames if {
 	cm := object.union(fixtures.member("a", 1), {"mtu": "1500"})
 	count(mtu.MTU006) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
 }
+
+test_mtu001_mss_of_ipv6_only_pods if {
+	v6 := object.union(fixtures.member("a", 1), {"enable-ipv4": "false", "enable-ipv6": "true", "underlay-protocol": "ipv6"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", v6)]}
+	contains(f.remediation, "pods get MTU 8430 (TCP MSS 8370)")
+}

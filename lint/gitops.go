@@ -2,6 +2,8 @@ package lint
 
 import (
 	"fmt"
+	"path"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 
@@ -13,15 +15,15 @@ import (
 // into settings layers below the release's own values, in Flux's order. A reference to a
 // ConfigMap the run does not contain (or to a Secret) is skipped: the linter cannot see it.
 func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
-	configMaps := map[string]*yamldoc.Document{}
+	configMaps := configMapIndex{byName: map[string][]*yamldoc.Document{}}
 	for _, d := range docs {
 		obj, ok := d.Object.(map[string]any)
 		if !ok {
 			continue
 		}
 		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
-			ns, name, _ := policies.Meta(obj)
-			configMaps[ns+"/"+name] = d
+			_, name, _ := policies.Meta(obj)
+			configMaps.byName[name] = append(configMaps.byName[name], d)
 		}
 	}
 	n := len(inv.objects)
@@ -32,8 +34,11 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 		}
 		ns, _, _ := policies.Meta(release.Object)
 		for order, ref := range policies.FluxValuesFrom(release.Object) {
-			doc, ok := configMaps[ns+"/"+ref.Name]
-			if ref.Kind != "ConfigMap" || !ok {
+			if ref.Kind != "ConfigMap" {
+				continue
+			}
+			doc := configMaps.find(ns, ref.Name, inv.docs[i].File)
+			if doc == nil {
 				continue
 			}
 			layer, err := valuesLayer(doc, ref, order)
@@ -48,6 +53,42 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 			inv.docs = append(inv.docs, doc)
 		}
 	}
+}
+
+// configMapIndex finds the ConfigMap a HelmRelease in namespace ns names: Flux reads it
+// from the release's namespace. Manifests often leave the namespace to kustomize's
+// `namespace:` or to `kubectl -n`, so a ConfigMap or release without one matches by name;
+// of several, the one nearest the release's file (the same cluster's directory).
+type configMapIndex struct {
+	byName map[string][]*yamldoc.Document
+}
+
+func (x configMapIndex) find(ns, name, releaseFile string) *yamldoc.Document {
+	var best *yamldoc.Document
+	bestShared := -1
+	for _, d := range x.byName[name] {
+		cmNamespace, _, _ := policies.Meta(d.Object.(map[string]any))
+		if cmNamespace == ns {
+			return d
+		}
+		if cmNamespace != "" && ns != "" {
+			continue // in another namespace: not the one Flux reads
+		}
+		if shared := sharedDirs(d.File, releaseFile); shared > bestShared {
+			best, bestShared = d, shared
+		}
+	}
+	return best
+}
+
+// sharedDirs counts the leading directories two slash paths share.
+func sharedDirs(a, b string) int {
+	da, db := strings.Split(path.Dir(a), "/"), strings.Split(path.Dir(b), "/")
+	n := 0
+	for n < len(da) && n < len(db) && da[n] == db[n] {
+		n++
+	}
+	return n
 }
 
 func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*policies.CiliumValues, error) {

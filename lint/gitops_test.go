@@ -59,6 +59,32 @@ func TestFluxValuesFromLayers(t *testing.T) {
 	}
 }
 
+// Flux reads valuesFrom in the release's namespace; a ConfigMap whose namespace kustomize
+// sets later matches by name, the one in the release's own directory first, and one in
+// another namespace never.
+func TestFluxValuesFromNamespaces(t *testing.T) {
+	configMap := func(namespace, mtu string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n" + namespace + "data:\n  values.yaml: |\n    routingMode: tunnel\n    MTU: " + mtu + "\n"
+	}
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  string // where MTU001 points: the MTU the release reads, else its unset MTU
+	}{
+		{"namespace left to kustomize", map[string]string{"prod/cilium/release.yaml": fluxRelease, "prod/cilium/shared.yaml": configMap("", "9001")}, "prod/cilium/shared.yaml"},
+		{"the nearest of two without a namespace", map[string]string{"prod/cilium/release.yaml": fluxRelease,
+			"prod/cilium/shared.yaml": configMap("", "9001"), "staging/cilium/shared.yaml": configMap("", "8500")}, "prod/cilium/shared.yaml"},
+		{"in another namespace", map[string]string{"prod/cilium/release.yaml": fluxRelease, "prod/cilium/shared.yaml": configMap("  namespace: apps\n", "9001")}, "prod/cilium/release.yaml"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := findings(lintFiles(t, c.files), "MTU001")
+			if len(got) != 1 || got[0].File != c.want {
+				t.Errorf("want one MTU001 in %s: %+v", c.want, got)
+			}
+		})
+	}
+}
+
 func TestArgoApplicationPrecedence(t *testing.T) {
 	app := `apiVersion: argoproj.io/v1alpha1
 kind: Application

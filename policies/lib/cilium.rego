@@ -43,6 +43,7 @@ helm_paths := {
 	"helm:gke.enabled": ["gke", "enabled"],
 	"helm:clustermesh.useAPIServer": ["clustermesh", "useAPIServer"],
 	"helm:clustermesh.config.enabled": ["clustermesh", "config", "enabled"],
+	"helm:clustermesh.config.clusters": ["clustermesh", "config", "clusters"],
 }
 
 configs := objects.kind("CiliumConfig")
@@ -274,6 +275,7 @@ settings_of(v) := s if {
 		"pmtu_discovery": bool_of(c, "enable-pmtu-discovery", false),
 		"plpmtud_mode": plpmtud_mode(c),
 		"clustermesh": is_member(c),
+		"peers": peer_names(c),
 		# pkg/clustermesh/types/option.go ValidateBuggyClusterID: ENI IPAM and AWS VPC CNI
 		# chaining refuse cluster ids with bit 7 set unless this quirk is on.
 		"aws_datapath": aws_datapath(c),
@@ -395,3 +397,39 @@ is_member(c) if member(c)
 
 # members is the set of cluster names that are ClusterMesh members.
 members := {c | some c, s in settings; s.clustermesh}
+
+# peer_names(c) are the clusters a member's Helm values connect it to
+# (clustermesh.config.clusters, which the chart renders into the cilium-clustermesh Secret).
+peer_names(c) := {name |
+	some peer in list_of(c, "helm:clustermesh.config.clusters")
+	name := peer.name
+	is_string(name)
+}
+
+default declares_peers(_) := false
+
+declares_peers(c) if count(settings[c].peers) > 0
+
+# meshmates[c] are the other members of c's mesh. A repository may hold several meshes
+# (prod and dev, each reusing ids and CIDRs): members that list their peers are linked to
+# the members they list or that list them; members that do not (a cilium-config ConfigMap
+# cannot say) are taken to share one mesh with each other, as without lists. A mesh is
+# whatever those links connect.
+meshmates[c] := graph.reachable(mesh_links, {c}) - {c} if some c in members
+
+mesh_links[c] := {o |
+	some o in members
+	o != c
+	linked(c, o)
+} if some c in members
+
+default linked(_, _) := false
+
+linked(c, o) if settings[o].cluster_name in settings[c].peers
+
+linked(c, o) if settings[c].cluster_name in settings[o].peers
+
+linked(c, o) if {
+	not declares_peers(c)
+	not declares_peers(o)
+}

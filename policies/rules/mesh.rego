@@ -25,7 +25,7 @@ MESH001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	id := cilium.settings[c].cluster_id
-	twins := sort([sprintf("%q", [cilium.settings[o].cluster_name]) | some o in cilium.members; o != c; cilium.settings[o].cluster_id == id])
+	twins := sort([sprintf("%q", [cilium.settings[o].cluster_name]) | some o in cilium.meshmates[c]; cilium.settings[o].cluster_id == id])
 	count(twins) > 0
 	at := cilium.at(c, "cluster-id")
 	objects.focused(at.object)
@@ -103,8 +103,7 @@ MESH002 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	name := cilium.settings[c].cluster_name
-	some o in cilium.members
-	o != c
+	some o in cilium.meshmates[c]
 	cilium.settings[o].cluster_name == name
 	at := cilium.at(c, "cluster-name")
 	objects.focused(at.object)
@@ -148,8 +147,7 @@ MESH003 contains f if {
 	s := cilium.settings[c]
 	s.routing_mode == "tunnel"
 	others := sort([sprintf("%q (%s/%d)", [t.cluster_name, t.tunnel_protocol, t.tunnel_port]) |
-		some o in cilium.members
-		o != c
+		some o in cilium.meshmates[c]
 		t := cilium.settings[o]
 		t.routing_mode == "tunnel"
 		[t.tunnel_protocol, t.tunnel_port] != [s.tunnel_protocol, s.tunnel_port]
@@ -194,8 +192,7 @@ MESH004 contains f if {
 	some c in cilium.members
 	s := cilium.settings[c]
 	clashes := sort([sprintf("%s of %q", [b, t.cluster_name]) |
-		some o in cilium.members
-		o != c
+		some o in cilium.meshmates[c]
 		t := cilium.settings[o]
 		some a in s.pod_cidrs
 		some b in t.pod_cidrs

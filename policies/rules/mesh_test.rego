@@ -82,3 +82,27 @@ test_mesh001_fires_eni_cluster_id_with_bit_7 if {
 	count(mesh.MESH001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", object.union(eni, {"allow-unsafe-policy-skb-usage": "true"}))])
 	count(mesh.MESH001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", object.union(eni, {"cluster-id": "127"}))])
 }
+
+# Members that list their peers form their own meshes: prod and dev reuse ids freely,
+# while within prod the duplicate still fires, and undeclared members share one mesh.
+mesh_member(name, id, peers) := {
+	"cluster": {"name": name, "id": id},
+	"clustermesh": {"useAPIServer": true, "config": {"enabled": true, "clusters": [{"name": p} | some p in peers]}},
+}
+
+test_mesh001_separate_meshes_by_declared_peers if {
+	objs := [
+		fixtures.helm(0, "prod-a", mesh_member("prod-a", 1, ["prod-b"])),
+		fixtures.helm(1, "prod-b", mesh_member("prod-b", 2, ["prod-a"])),
+		fixtures.helm(2, "dev-a", mesh_member("dev-a", 1, ["dev-b"])),
+		fixtures.helm(3, "dev-b", mesh_member("dev-b", 2, [])),
+	]
+	count(mesh.MESH001) == 0 with input as fixtures.run(objs)
+	clash := array.concat(objs, [fixtures.helm(4, "prod-c", mesh_member("prod-c", 2, ["prod-a", "prod-b"]))])
+	{f.object | some f in mesh.MESH001} == {1, 4} with input as fixtures.run(clash)
+}
+
+test_mesh001_undeclared_members_share_a_mesh if {
+	objs := [fixtures.configmap(0, "a", fixtures.member("a", 1)), fixtures.configmap(1, "b", fixtures.member("b", 1))]
+	count(mesh.MESH001) == 2 with input as fixtures.run(objs)
+}

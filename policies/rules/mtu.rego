@@ -76,13 +76,13 @@ set_mtu_snippet(c, mtu) := sprintf("Set `MTU: %d` in the Cilium Helm values", [m
 #     Set the same `mtu` (Helm `MTU`) on every member, no larger than the mesh path MTU.
 MTU004 contains f if {
 	"CiliumConfig" in objects.focused_kinds
-	count(cilium.members) > 1
-	smallest := min({mesh.base_mtu[m] | some m in cilium.members})
 	some c in cilium.members
+	count(cilium.meshmates[c]) > 0
+	smallest := min({mesh.base_mtu[m] | some m in cilium.meshmates[c]})
 	mesh.base_mtu[c] > smallest
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	smaller := sort([sprintf("%q (%d)", [cilium.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.members; mesh.base_mtu[m] < mesh.base_mtu[c]])
+	smaller := sort([sprintf("%q (%d)", [cilium.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.meshmates[c]; mesh.base_mtu[m] < mesh.base_mtu[c]])
 	f := finding.new(at, {
 		"message": sprintf(
 			"cluster %q sends packets of up to %d bytes (%s), but mesh member(s) %s use less: packets from %q that are larger than the other side accepts are dropped one way only.",

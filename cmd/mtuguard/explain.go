@@ -207,14 +207,17 @@ func pathBehaviour(links []policies.Link, q policies.BudgetQuery, b policies.Bud
 			narrow = l
 		}
 	}
+	// Tunnel mode and native-routing encryption both send pod traffic inside the node's own
+	// packets: a signal about them reaches the node, and MSS clamping cannot see inside.
+	encapsulated := q.RoutingMode == "tunnel" || q.Encryption != "" && q.Encryption != "none"
 	switch {
-	case narrow.Name == "" && q.RoutingMode == "tunnel":
-		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); for tunnel traffic even a signal reaches the node, not the pod, so count on them being lost."
+	case narrow.Name == "" && encapsulated:
+		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); for tunnel or encrypted traffic even a signal reaches the node, not the pod, so count on them being lost."
 	case narrow.Name == "":
 		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); only if it signals does path-MTU discovery in the pods recover."
 	case narrow.Behaviour == "drops":
 		return fmt.Sprintf("%s drops larger packets silently (no ICMP): nothing can adapt, and connections that send full-size packets hang.", narrow.Name)
-	case narrow.Behaviour == "signals" && q.RoutingMode == "tunnel":
+	case narrow.Behaviour == "signals" && encapsulated:
 		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" to the sender of the outer packet, which is the node, not the pod. A signal to the node does not help the pod: Cilium does not relay it, so the pod keeps sending %d-byte packets and its connections hang.", narrow.Name, b.PodMTU)
 	case narrow.Behaviour == "signals":
 		return fmt.Sprintf("%s drops them and signals \"fragmentation needed\" (PacketTooBig for IPv6) to the pod itself: path-MTU discovery recovers after a retransmit, unless a network policy drops that ICMP (rules ICMP001-ICMP004).", narrow.Name)

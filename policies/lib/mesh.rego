@@ -31,6 +31,24 @@ source_of(_, s) := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
 
 source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if s.mtu == 0
 
+default encapsulated(_) := false
+
+# encapsulated(s): Cilium wraps pod traffic between nodes in packets the node sends -
+# VXLAN/Geneve in tunnel mode, WireGuard or IPsec (ESP) with encryption in native routing
+# (pkg/mtu/mtu.go subtracts their overhead from the pod MTU either way) - so those packets
+# reach the MTU Cilium uses, a router's ICMP about them reaches the node, not the pod, and a
+# hop's TCP MSS clamping (an AWS Transit Gateway's) cannot see the pods' TCP inside.
+encapsulated(s) if s.routing_mode == "tunnel"
+
+encapsulated(s) if s.encryption != "none"
+
+# mode_text(s) names how an encapsulated cluster wraps pod traffic, for messages.
+mode_text(s) := "in tunnel mode" if {
+	s.routing_mode == "tunnel"
+} else := sprintf("in native routing with %s encryption", [encryption_names[s.encryption]])
+
+encryption_names := {"wireguard": "WireGuard", "ipsec": "IPsec"}
+
 # inner_family(s) is the family of the pods' own packets, for their TCP MSS: IPv6 only
 # when IPv4 is off (its header is 20 bytes larger).
 inner_family(s) := "ipv4" if s.ipv4

@@ -10,12 +10,13 @@ import data.mtuguard.lib.objects
 # METADATA
 # title: Tunnel packets exceed the mesh path MTU
 # description: |
-#   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve) and the MTU Cilium uses
-#   (the explicit `mtu`, else the node MTU it auto-detects) is larger than the path between
-#   clusters. Cilium gives pods that MTU minus the tunnel and encryption overhead, so
-#   encapsulated packets reach the full MTU; a hop such as an AWS Transit Gateway (8500)
-#   drops the larger ones, and any ICMP it sends reaches the node, not the pod. Small
-#   requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
+#   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve), or encrypts pod traffic
+#   (WireGuard, IPsec) in native routing, and the MTU Cilium uses (the explicit `mtu`, else
+#   the node MTU it auto-detects) is larger than the path between clusters. Cilium gives
+#   pods that MTU minus the tunnel and encryption overhead, so encapsulated packets reach
+#   the full MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
+#   ICMP it sends reaches the node, not the pod, and its TCP MSS clamping cannot see inside.
+#   Small requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
 #   selecting every node (an empty `nodeSelector`) whose overrides make the packets fit
 #   count as the fix; ones selecting some nodes do not (MTU003 judges those nodes).
 # related_resources:
@@ -33,7 +34,7 @@ MTU001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
 	s := cilium.settings[c]
-	s.routing_mode == "tunnel"
+	mesh.encapsulated(s)
 	mesh.path_known
 	base := mesh.base_mtu[c]
 	base > mesh.path_mtu
@@ -45,8 +46,8 @@ MTU001 contains f if {
 
 mtu001_text(c, s, base) := {
 	"message": sprintf(
-		"cluster %q is a ClusterMesh member in tunnel mode and %s: pods get MTU %d = %d - %s, so encapsulated packets reach %d bytes, but %s carries at most %d and drops larger ones; ICMP from the path, if any, reaches the node, not the pod. Requests work, but packets over %d bytes between clusters are lost and large transfers hang.",
-		[s.cluster_name, mesh.base_source[c], mesh.pod_mtu[c], base, mesh.overhead_text(s), base, mesh.path_text, mesh.path_mtu, budget.pod_mtu(mesh.path_mtu, s)],
+		"cluster %q is a ClusterMesh member %s and %s: pods get MTU %d = %d - %s, so encapsulated packets reach %d bytes, but %s carries at most %d and drops larger ones; ICMP from the path, if any, reaches the node, not the pod. Requests work, but packets over %d bytes between clusters are lost and large transfers hang.",
+		[s.cluster_name, mesh.mode_text(s), mesh.base_source[c], mesh.pod_mtu[c], base, mesh.overhead_text(s), base, mesh.path_text, mesh.path_mtu, budget.pod_mtu(mesh.path_mtu, s)],
 	),
 	"remediation": sprintf(
 		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d. packetization-layer-pmtud-mode (now %q) only lets TCP recover after a stall and never helps UDP; enable-pmtu-discovery is for DSR load balancing and does not fix the tunnel.",
@@ -130,7 +131,8 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 # METADATA
 # title: Jumbo MTU in a ClusterMesh with an undeclared path
 # description: |
-#   A ClusterMesh member in tunnel mode uses a jumbo MTU (above 1500) but the mtuguard config
+#   A ClusterMesh member in tunnel mode (or encrypting in native routing) uses a jumbo MTU
+#   (above 1500) but the mtuguard config
 #   does not say what connects the clusters, so MTU001 cannot tell whether packets fit.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu006
@@ -146,14 +148,14 @@ MTU006 contains f if {
 	not mesh.path_known
 	some c in cilium.members
 	s := cilium.settings[c]
-	s.routing_mode == "tunnel"
+	mesh.encapsulated(s)
 	mesh.base_mtu[c] > 1500
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
 	f := finding.new(at, {
 		"message": sprintf(
-			"cluster %q is a ClusterMesh member in tunnel mode and %s, so encapsulated packets reach %d bytes; mtuguard cannot tell whether the path between clusters carries them (AWS Transit Gateway and inter-region peering carry 8500).",
-			[s.cluster_name, mesh.base_source[c], mesh.base_mtu[c]],
+			"cluster %q is a ClusterMesh member %s and %s, so encapsulated packets reach %d bytes; mtuguard cannot tell whether the path between clusters carries them (AWS Transit Gateway and inter-region peering carry 8500).",
+			[s.cluster_name, mesh.mode_text(s), mesh.base_source[c], mesh.base_mtu[c]],
 		),
 		"remediation": "Declare what connects the clusters in .mtuguard.yaml: `mesh: {links: [aws-transit-gateway]}` (see `mtuguard explain` for the link names) or `mesh: {pathMTU: 8500}`.",
 	})

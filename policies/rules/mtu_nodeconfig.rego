@@ -36,7 +36,7 @@ MTU003 contains f if {
 	keys := override_keys(o)
 	count(keys) > 0
 	v := override_settings(o)
-	v.routing_mode == "tunnel"
+	mesh.encapsulated(v)
 	selector := object.get(o.object.spec, "nodeSelector", {})
 	base := override_base(v, c, selector)
 	base > mesh.path_mtu
@@ -76,11 +76,11 @@ all_node_overrides := [o |
 
 default fits_path(_) := false
 
-fits_path(o) if override_settings(o).routing_mode != "tunnel"
+fits_path(o) if not mesh.encapsulated(override_settings(o))
 
 fits_path(o) if {
 	v := override_settings(o)
-	v.routing_mode == "tunnel"
+	mesh.encapsulated(v)
 	override_base(v, o.cluster, o.object.spec.nodeSelector) <= mesh.path_mtu
 }
 
@@ -95,7 +95,7 @@ override_base(v, c, selector) := nodes.selected_mtu(c, selector) if v.mtu == 0
 # path, MTU001 reports it there; MTU003 reports overrides that make it so, or worse.
 cluster_bytes(c, selector) := override_base(s, c, selector) if {
 	s := cilium.settings[c]
-	s.routing_mode == "tunnel"
+	mesh.encapsulated(s)
 } else := 0
 
 # Without a nodeSelector a CiliumNodeConfig applies to no node (cnc_types.go; the CRD

@@ -137,3 +137,12 @@ test_mtu001_mss_of_ipv6_only_pods if {
 	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", v6)]}
 	contains(f.remediation, "pods get MTU 8430 (TCP MSS 8370)")
 }
+
+test_mtu001_fires_native_routing_with_encryption if {
+	wg := object.union(fixtures.member("a", 1), {"routing-mode": "native", "ipam": "eni", "enable-wireguard": "true"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", wg)]}
+	contains(f.message, "in native routing with WireGuard encryption")
+	contains(f.message, "pods get MTU 8906 = 9001 - 95 WireGuard")
+	plain := object.remove(wg, ["enable-wireguard"])
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", plain)]}
+}

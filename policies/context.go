@@ -14,8 +14,13 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 	}
 	switch {
 	case isPolicy(admitted):
-		// ICMP003's blanket allowances (policies selecting all pods of a namespace) and
-		// ICMP002's other host policies.
+		// ICMP003's blanket allowances (policies, Cilium's or Kubernetes', selecting all
+		// pods of a namespace) and ICMP002's other host policies.
+		if other.Kind == KindNetworkPolicy {
+			spec, _ := otherObj["spec"].(map[string]any)
+			sel := spec["podSelector"] // absent or null: every pod, like {}
+			return sel == nil || selectsAll(sel)
+		}
 		if other.Kind != KindCiliumNetworkPolicy && other.Kind != KindCiliumClusterwideNetworkPolicy {
 			return false
 		}

@@ -10,6 +10,11 @@
 # So only errors the connection's peer sends are CT_RELATED. A router on the path has
 # another address: its fragmentation-needed / PacketTooBig is CT_NEW and meets policy as
 # traffic from `world` (a CIDR identity when a CIDR rule covers the router).
+#
+# Host policies never see ICMPv6 PacketTooBig: with the host firewall on, bpf/lib/icmp6.h
+# icmp6_host_handle returns SKIP_HOST_FIREWALL for ICMPv6 types 1-4 (RFC 4890), and
+# bpf/bpf_host.c then skips the host policy lookup in both directions. For nodes only the
+# IPv4 signal is judged (judged_families).
 package mtuguard.lib.netpol
 
 import data.mtuguard.lib.cilium
@@ -31,18 +36,27 @@ specs_of(o) := array.concat(
 	c := cluster(o)
 }
 
-# focused_specs are the rules findings may be reported on. An array: a set would hash
-# every policy object it holds.
+# focused_specs are the rules findings may be reported on: those of focused policies
+# Cilium accepts (a refused one is a problem, not a verdict; see invalid). An array: a set
+# would hash every policy object it holds.
 focused_specs := [x |
+	some o in objects.focus
+	some x in specs_of(o)
+	not invalid(o)
+]
+
+# focused_raw_specs are the rules of every focused policy, refused or not: problems read them.
+focused_raw_specs := [x |
 	some o in objects.focus
 	some x in specs_of(o)
 ]
 
-# cluster_specs(cluster) are all rules of the cluster's Cilium policies.
+# cluster_specs(cluster) are all rules of the cluster's Cilium policies Cilium accepts.
 cluster_specs(cluster) := [x |
 	some o in cilium_policies
 	o.cluster == cluster
 	some x in specs_of(o)
+	not invalid(o)
 ]
 
 cilium_policies := array.concat(objects.kind("CiliumNetworkPolicy"), objects.kind("CiliumClusterwideNetworkPolicy"))
@@ -82,6 +96,14 @@ assumed := {
 	"allow_icmp_frag_needed": true, "host_firewall": false, "ipv4": true, "ipv6": true,
 	"underlay": "ipv4", "routing_mode": "tunnel", "icmp_rules": true, "non_default_deny": true,
 }
+
+# judged_families(c, host) are the families whose signal the subjects' policies decide on:
+# all of the cluster's for pods; for nodes IPv4 only, since the host firewall lets ICMPv6
+# types 1-4 through before any host policy (bpf/lib/icmp6.h icmp6_host_handle,
+# SKIP_HOST_FIREWALL in bpf/bpf_host.c): a host policy can neither allow nor drop PacketTooBig.
+judged_families(c, false) := c.families
+
+judged_families(c, true) := c.families & {"IPv4"}
 
 # --- ICMP matching (pkg/policy/api/icmp.go) -------------------------------------------
 
@@ -408,27 +430,47 @@ k8s_from_router(rule, family) if {
 	cidr_family(peer.ipBlock.cidr) == family
 }
 
+default k8s_selects_all(_) := false
+
+# k8s_selects_all(spec): the NetworkPolicy selects every pod of its namespace. An absent
+# podSelector is the empty one (parsePodSelector copies nothing into it).
+k8s_selects_all(spec) if object.get(spec, "podSelector", null) == null
+
+k8s_selects_all(spec) if objects.selects_all(spec.podSelector)
+
 # --- blanket allowances: a policy that lets the signal in for everyone it selects -----
 
 # blankets holds [cluster, namespace, family] for every enforced pod policy with an empty
 # endpointSelector (all pods of its namespace; a CCNP: all pods, namespace "*") that
-# allows the family's signal. Pod blankets never cover nodes: host policies are separate.
-# An evaluation may bring those of its unfocused objects derived already
+# allows the family's signal, and every NetworkPolicy with an empty podSelector that does
+# (k8s_allows: pkg/k8s/network_policy.go makes a port-less rule an L3-only entry, which
+# pkg/policy/rule.go mergeL4Filter installs as ANY port 0, ICMP included). Allow entries
+# of both kinds add up per endpoint. Pod blankets never cover nodes: host policies are
+# separate. An evaluation may bring those of its unfocused objects derived already
 # (input.mtuguard_derived, see cilium.settings): then only the focused policies are read.
-blankets := input.mtuguard_derived.blankets | blankets_in(focused_cilium_policies) if input.mtuguard_derived
+blankets := input.mtuguard_derived.blankets | blankets_in(focused_policies) if input.mtuguard_derived
 
 blankets := derived_blankets if not input.mtuguard_derived
 
-derived_blankets := blankets_in(cilium_policies)
+derived_blankets := blankets_in(array.concat(cilium_policies, objects.kind("NetworkPolicy")))
 
+# blankets_in(policies) are the blankets among policies, Cilium's or Kubernetes'.
 blankets_in(policies) := {[o.cluster, namespace_of(o), family] |
 	some o in policies
+	o.kind in policy_kinds
 	some x in specs_of(o)
 	objects.selects_all(x.spec.endpointSelector) # first: few policies pass it
 	not x.host
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
+	not invalid(o) # last: it reads every rule
+} | {[o.cluster, namespace_of(o), family] |
+	some o in policies
+	o.kind == "NetworkPolicy"
+	k8s_selects_all(object.get(o.object, "spec", {})) # first: few policies pass it
+	some family in ["IPv4", "IPv6"]
+	k8s_allows(o.object, family)
 }
 
 # blanket_clusters are the clusters with any blanket, to skip the lookups for the others.
@@ -449,9 +491,15 @@ host_allowances_in(policies) := {[o.cluster, family] |
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
+	not invalid(o)
 }
 
 focused_cilium_policies := [o | some o in objects.focus; o.kind in policy_kinds]
+
+# focused_policies are the focused objects that may be blankets.
+focused_policies := [o | some o in objects.focus; o.kind in blanket_kinds]
+
+blanket_kinds := policy_kinds | {"NetworkPolicy"}
 
 namespace_of(o) := "*" if o.kind == "CiliumClusterwideNetworkPolicy"
 
@@ -500,14 +548,14 @@ icmp_rules_note(c) := "" if c.icmp_rules != false
 rule_lists := ["ingress", "ingressDeny", "egress", "egressDeny"]
 
 problems contains {"object": x.object.id, "path": array.concat(x.path, [k]), "message": sprintf("%s must be a list of rules, got %v", [k, json.marshal(v)])} if {
-	some x in focused_specs
+	some x in focused_raw_specs
 	some k in rule_lists
 	v := x.spec[k]
 	not is_array(v)
 }
 
 problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, field]), "message": sprintf("%s[%d].%s must be a list, got %v", [k, i, field, json.marshal(v)])} if {
-	some x in focused_specs
+	some x in focused_raw_specs
 	some [k, i, rule] in spec_rules(x.spec)
 	some field, v in rule # the fields present, not every field checked: most rules have two
 	field in list_fields
@@ -515,7 +563,7 @@ problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, fi
 }
 
 problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "icmps", j, "fields", n]), "message": msg} if {
-	some x in focused_specs
+	some x in focused_raw_specs
 	some [k, i, rule] in spec_rules(x.spec)
 	some j, icmp in list(rule, "icmps")
 	some n, f in list(icmp, "fields")
@@ -525,12 +573,18 @@ problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "i
 # toPorts protocol ICMP/ICMPv6: the CRD enum (TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6,
 # ESP, AH, ANY; "Matching on ICMP is not supported", pkg/policy/api/l4.go) refuses it.
 problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "toPorts", j, "ports", n, "protocol"]), "message": msg} if {
-	some x in focused_specs
+	some x in focused_raw_specs
 	some [k, i, rule] in spec_rules(x.spec)
 	some j, pr in list(rule, "toPorts")
 	some n, p in list(pr, "ports")
 	upper(sprintf("%v", [p.protocol])) in {"ICMP", "ICMPV6"}
 	msg := sprintf("toPorts protocol %v is refused: Cilium matches ICMP only with icmps (a separate rule), e.g. icmps: [{fields: [{type: PacketTooBig, family: IPv6}]}]; toPorts protocols are TCP, UDP, SCTP, VRRP, IGMP, GRE, IPIP, IPV6, ESP, AH and ANY (which covers only TCP, UDP and SCTP)", [p.protocol])
+}
+
+# Policies Cilium refuses whatever the cluster's settings (refusals below).
+problems contains {"object": x.object.id, "path": array.concat(x.path, r[0]), "message": r[1]} if {
+	some x in focused_raw_specs
+	some r in refusals(x.object.kind, x.spec)
 }
 
 list_fields := {"icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"}
@@ -575,3 +629,44 @@ list(x, k) := v if {
 	v := object.get(x, k, [])
 	is_array(v)
 } else := []
+
+# --- policies Cilium refuses outright --------------------------------------------------
+
+default invalid(_) := false
+
+# invalid(o): Cilium or the API server refuses the whole policy object, whatever the
+# cluster's settings (one bad spec fails a CNP's Parse, pkg/k8s/apis/cilium.io/v2/cnp_types.go),
+# so it takes no effect: reported among problems, neither judged nor counted as an allowance.
+invalid(o) if {
+	some x in specs_of(o)
+	count(refusals(o.kind, x.spec)) > 0
+}
+
+# refusals(kind, s) lists [path, message] for each reason spec s is refused.
+refusals(kind, s) := array.concat(array.concat(icmps_with_toports(s), host_in_namespace(kind, s)), default_deny_types(s))
+
+# pkg/policy/api/rule_validation.go, for every kind of rule: errUnsupportedICMPWithToPorts.
+icmps_with_toports(s) := [[[k, i], sprintf("%s[%d] has both icmps and toPorts, and Cilium refuses the whole policy (\"the ICMPs block may only be present without ToPorts\", pkg/policy/api/rule_validation.go): put the icmps in a rule of their own with the same peers", [k, i])] |
+	some [k, i, rule] in spec_rules(s)
+	count(list(rule, "icmps")) > 0
+	count(list(rule, "toPorts")) > 0
+]
+
+# pkg/k8s/apis/cilium.io/v2/cnp_types.go Parse: a namespaced policy cannot select nodes.
+host_in_namespace(kind, s) := [[["nodeSelector"], "a CiliumNetworkPolicy cannot select nodes: Cilium refuses the whole policy (\"rule cannot have NodeSelector\", pkg/k8s/apis/cilium.io/v2/cnp_types.go); a host policy must be a CiliumClusterwideNetworkPolicy"]] if {
+	kind == "CiliumNetworkPolicy"
+	is_host(s)
+} else := []
+
+# The CRD declares enableDefaultDeny an object of booleans (pkg/policy/api/rule.go
+# DefaultDenyConfig, *bool), so the API server refuses anything else, e.g. "false" quoted.
+default_deny_types(s) := [[["enableDefaultDeny"], sprintf("enableDefaultDeny must be an object such as {ingress: false}, got %s: the API server refuses the policy (pkg/policy/api/rule.go DefaultDenyConfig)", [json.marshal(s.enableDefaultDeny)])]] if {
+	s.enableDefaultDeny != null
+	not is_object(s.enableDefaultDeny)
+} else := [[["enableDefaultDeny", d], sprintf("enableDefaultDeny.%s must be true or false, got %s: the CRD declares it boolean, so the API server refuses the policy (pkg/policy/api/rule.go DefaultDenyConfig)", [d, json.marshal(v)])] |
+	is_object(s.enableDefaultDeny)
+	some d in ["ingress", "egress"]
+	v := object.get(s.enableDefaultDeny, d, null)
+	v != null
+	not is_boolean(v)
+]

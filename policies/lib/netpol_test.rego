@@ -116,6 +116,14 @@ test_netpol_host_policy_needs_host_firewall if {
 	netpol.enforced(x, object.union(defaults, {"known": false}))
 }
 
+test_netpol_host_policies_judge_ipv4_only if {
+	# bpf/lib/icmp6.h icmp6_host_handle: SKIP_HOST_FIREWALL for ICMPv6 types 1-4
+	c := netpol.setup({"known": true})
+	netpol.judged_families(c, false) == {"IPv4", "IPv6"}
+	netpol.judged_families(c, true) == {"IPv4"}
+	netpol.judged_families(netpol.setup({"known": true, "ipv4": false}), true) == set()
+}
+
 # --- the cluster's setup -------------------------------------------------------------
 
 test_netpol_cluster_settings_or_defaults if {
@@ -146,6 +154,45 @@ test_netpol_k8s_allows_only_port_less_rules if {
 	not netpol.k8s_allows({"spec": {"ingress": [{"from": [{"podSelector": {}}]}]}}, "IPv4")
 }
 
+test_netpol_k8s_selects_all if {
+	netpol.k8s_selects_all({"podSelector": {}})
+	netpol.k8s_selects_all({})
+	not netpol.k8s_selects_all({"podSelector": {"matchLabels": {"app": "web"}}})
+}
+
+# --- blankets --------------------------------------------------------------------------
+
+allow_all_np := {"podSelector": {}, "ingress": [{}]}
+
+test_netpol_networkpolicy_blanket if {
+	# pkg/k8s/network_policy.go: no ports, no from: an L3-only entry for every source
+	b := netpol.blankets_in([fixtures.netpol(0, "a", allow_all_np)])
+	b == {["a", "prod", "IPv4"], ["a", "prod", "IPv6"]}
+}
+
+test_netpol_networkpolicy_ip_block_blanket if {
+	np := {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "::/0"}}]}]}
+	netpol.blankets_in([fixtures.netpol(0, "a", np)]) == {["a", "prod", "IPv6"]}
+}
+
+test_netpol_networkpolicy_not_blanket if {
+	selective := {"podSelector": {"matchLabels": {"app": "web"}}, "ingress": [{}]}
+	ports := {"podSelector": {}, "ingress": [{"ports": [{"port": 443}]}]}
+	pods := {"podSelector": {}, "ingress": [{"from": [{"podSelector": {}}]}]}
+	count(netpol.blankets_in([fixtures.netpol(0, "a", selective), fixtures.netpol(1, "a", ports), fixtures.netpol(2, "a", pods)])) == 0
+}
+
+test_netpol_derived_blankets_count_networkpolicies if {
+	b := netpol.derived_blankets with input as fixtures.run([fixtures.netpol(0, "a", allow_all_np)])
+	["a", "prod", "IPv6"] in b
+}
+
+test_netpol_refused_policy_is_no_blanket if {
+	s := {"endpointSelector": {}, "enableDefaultDeny": {"ingress": "false"}, "ingress": [{"fromEntities": ["world"]}]}
+	count(netpol.blankets_in([fixtures.cnp(0, "a", s)])) == 0
+	count(netpol.blankets_in([fixtures.cnp(0, "a", object.union(s, {"enableDefaultDeny": {"ingress": false}}))])) == 2
+}
+
 # --- problems ------------------------------------------------------------------------
 
 test_netpol_problem_toports_icmp_protocol if {
@@ -164,4 +211,48 @@ test_netpol_problem_icmps_type_name_of_other_family if {
 test_netpol_no_problem_for_valid_policy if {
 	s := {"endpointSelector": {}, "ingress": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": "EchoReply"}, {"type": 2, "family": "IPv6"}]}]}, {"toPorts": [{"ports": [{"port": "443", "protocol": "TCP"}]}]}]}
 	count(netpol.problems) == 0 with input as fixtures.run([fixtures.cnp(0, "", s)])
+}
+
+test_netpol_problem_icmps_with_toports if {
+	# pkg/policy/api/rule_validation.go errUnsupportedICMPWithToPorts
+	s := {"endpointSelector": {}, "egressDeny": [{"toEntities": ["world"], "icmps": [{"fields": [{"type": 8}]}], "toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}]}]}]}
+	o := fixtures.cnp(0, "", s)
+	some p in netpol.problems with input as fixtures.run([o])
+	p.path == ["spec", "egressDeny", 0]
+	contains(p.message, "both icmps and toPorts")
+	netpol.invalid(o)
+	count(netpol.focused_specs) == 0 with input as fixtures.run([o])
+}
+
+test_netpol_problem_namespaced_node_selector if {
+	# pkg/k8s/apis/cilium.io/v2/cnp_types.go: "rule cannot have NodeSelector"
+	s := {"nodeSelector": {}, "ingress": [{}]}
+	some p in netpol.problems with input as fixtures.run([fixtures.cnp(0, "", s)])
+	p.path == ["spec", "nodeSelector"]
+	netpol.invalid(fixtures.cnp(0, "", s))
+	not netpol.invalid(fixtures.ccnp(0, "", s))
+}
+
+test_netpol_problem_node_selector_in_specs_list if {
+	o := object.union(fixtures.cnp(0, "", {}), {"object": {"specs": [{"endpointSelector": {}, "ingress": [{}]}, {"nodeSelector": {}, "ingress": [{}]}]}})
+	some p in netpol.problems with input as fixtures.run([o])
+	p.path == ["specs", 1, "nodeSelector"]
+	netpol.invalid(o)
+}
+
+test_netpol_problem_enable_default_deny_not_boolean if {
+	s := {"endpointSelector": {}, "enableDefaultDeny": {"ingress": "false", "egress": true}, "ingress": [{}]}
+	ps := netpol.problems with input as fixtures.run([fixtures.cnp(0, "", s)])
+	count(ps) == 1
+	some p in ps
+	p.path == ["spec", "enableDefaultDeny", "ingress"]
+	contains(p.message, "must be true or false")
+	some q in netpol.problems with input as fixtures.run([fixtures.cnp(0, "", object.union(s, {"enableDefaultDeny": "no"}))])
+	q.path == ["spec", "enableDefaultDeny"]
+}
+
+test_netpol_no_problem_for_boolean_enable_default_deny if {
+	s := {"endpointSelector": {}, "enableDefaultDeny": {"ingress": false, "egress": true}, "ingress": [{}]}
+	count(netpol.problems) == 0 with input as fixtures.run([fixtures.cnp(0, "", s)])
+	not netpol.invalid(fixtures.cnp(0, "", s))
 }

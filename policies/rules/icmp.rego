@@ -53,7 +53,7 @@ ICMP001 contains f if {
 	some x in netpol.focused_specs
 	x.spec.ingressDeny # first: most policies have none
 	c := x.cluster
-	some family in c.families
+	some family in netpol.judged_families(c, x.host) # not PacketTooBig for nodes: the host firewall never judges it
 	some i in netpol.denies(x.spec, family)
 	rule := x.spec.ingressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["ingressDeny", i])}, {
@@ -66,7 +66,7 @@ ICMP001 contains f if {
 	some x in netpol.focused_specs
 	x.spec.egressDeny
 	c := x.cluster
-	some family in c.families
+	some family in netpol.judged_families(c, x.host)
 	some i in netpol.egress_denies(x.spec, family)
 	rule := x.spec.egressDeny[i]
 	f := finding.new({"object": x.object.id, "path": array.concat(x.path, ["egressDeny", i])}, {
@@ -150,21 +150,20 @@ ICMP002 contains f if {
 	})
 }
 
+# Only fragmentation-needed can be missing: PacketTooBig (an IPv6 underlay's signal) never
+# meets the host firewall (bpf/lib/icmp6.h icmp6_host_handle: SKIP_HOST_FIREWALL for ICMPv6
+# types 1-4; bpf/bpf_host.c skips the host policy lookup).
 host_missing(x, c) := {m |
-	some m in {"IPv4", "IPv6"}
+	m := "IPv4"
 	host_needs(m, c)
 	not netpol.allows(x.spec, m)
 	not netpol.covered(x, m)
 }
 
-host_needs("IPv6", c) if c.underlay == "ipv6"
-
 host_needs("IPv4", c) if {
 	c.allow_icmp_frag_needed == false
 	c.ipv4
 }
-
-host_reason("IPv6") := sprintf("the underlay is IPv6, so a router that cannot forward an encapsulated packet sends the node PacketTooBig; Cilium never exempts PacketTooBig from policy, and %s, so the host firewall drops it, the node never learns the path MTU, and oversized tunnel packets vanish", [not_related])
 
 host_reason("IPv4") := "allow-icmp-frag-needed is false, so the router's fragmentation-needed about an encapsulated packet meets the host firewall as new traffic from world and is dropped; oversized tunnel packets vanish"
 
@@ -206,7 +205,7 @@ ICMP003 contains f if {
 	netpol.default_deny(x.spec, c)
 	netpol.enforced(x, c)
 	not icmp002_fires(x, c)
-	unallowed := {m | some m in c.families; not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
+	unallowed := {m | some m in netpol.judged_families(c, x.host); not netpol.allows(x.spec, m); count(netpol.denies(x.spec, m)) == 0}
 	count(unallowed) > 0
 	missing := unallowed - netpol.covered_families(x) # last: it looks at other policies
 	count(missing) > 0
@@ -259,14 +258,15 @@ default_text("IPv4", c, _) := "ICMPv4 fragmentation-needed gets through only bec
 
 default_text("IPv4", c, _) := "allow-icmp-frag-needed is false in this cluster, so fragmentation-needed from routers is dropped here now (see ICMP004 on the Cilium config)" if not c.allow_icmp_frag_needed
 
-default_text("IPv6", _, true) := "PacketTooBig has no bypass like allow-icmp-frag-needed, so PacketTooBig that routers send the nodes about their own IPv6 traffic is dropped"
-
 default_text("IPv6", c, false) := sprintf("PacketTooBig has no bypass like allow-icmp-frag-needed, so PacketTooBig that routers send these pods is dropped; %s", [ipv6_exposure(c)])
 
+# Masquerading does not shield pods: bpf/lib/nat.h snat_v6_rev_nat translates a PacketTooBig
+# addressed to the node back to the pod (from the packet it quotes), and the pod's ingress
+# policy meets it as CT_NEW.
 ipv6_exposure(c) := "this cluster routes natively, so routers on the pods' IPv6 paths address them directly and path-MTU discovery fails now" if {
 	c.known
 	c.routing_mode == "native"
-} else := "in tunnel mode routers mostly address the node instead (pod traffic leaves encapsulated or masqueraded), so this bites with native routing or unmasqueraded IPv6"
+} else := "in tunnel mode only PacketTooBig about encapsulated pod-to-pod traffic stops at the node: routers address PacketTooBig about masqueraded pod traffic to the node, and the reverse NAT hands it to the pod (bpf/lib/nat.h snat_v6_rev_nat), where it meets this policy as new traffic; unmasqueraded IPv6 gets it directly"
 
 # METADATA
 # title: allow-icmp-frag-needed disabled under default-deny policies

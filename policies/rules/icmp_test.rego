@@ -98,10 +98,40 @@ test_icmp001_fires_egress_deny_ipv4_latent if {
 }
 
 test_icmp001_fires_host_policy_latent_without_host_firewall if {
-	cm := fixtures.configmap(0, "a", {"enable-ipv6": "true"})
-	s := {"nodeSelector": {}, "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": "PacketTooBig", "family": "IPv6"}]}]}]}
+	cm := fixtures.configmap(0, "a", {"enable-ipv6": "true", "allow-icmp-frag-needed": "false"})
+	s := {"nodeSelector": {}, "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": "DestinationUnreachable", "family": "IPv4"}]}]}]}
 	some f in icmp.ICMP001 with input as fixtures.run([cm, fixtures.ccnp(1, "a", s)])
 	contains(f.message, "enable-host-firewall is false")
+}
+
+test_icmp001_fires_host_l3_deny_of_world_for_ipv4_only if {
+	# the host firewall judges fragmentation-needed, never PacketTooBig (bpf/lib/icmp6.h)
+	cm := fixtures.configmap(0, "a", {"enable-ipv6": "true", "enable-host-firewall": "true"})
+	s := {"nodeSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]}
+	fs := icmp.ICMP001 with input as fixtures.run([cm, fixtures.ccnp(1, "a", s)])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "ICMPv4")
+	not contains(f.message, "PacketTooBig")
+}
+
+test_icmp001_passes_host_policy_denies_packet_too_big if {
+	# icmp6_host_handle returns SKIP_HOST_FIREWALL for ICMPv6 types 1-4: no host policy sees them
+	cm := fixtures.configmap(0, "a", {"enable-ipv6": "true", "enable-host-firewall": "true", "underlay-protocol": "ipv6"})
+	s := {"nodeSelector": {}, "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": "PacketTooBig", "family": "IPv6"}]}]}], "egressDeny": [{"toEntities": ["world"], "icmps": [{"fields": [{"type": 2, "family": "IPv6"}]}]}]}
+	count(icmp.ICMP001) == 0 with input as fixtures.run([cm, fixtures.ccnp(1, "a", s)])
+}
+
+test_icmp001_passes_host_l3_deny_of_world_ipv6_only_cluster if {
+	cm := fixtures.configmap(0, "a", {"enable-ipv4": "false", "enable-ipv6": "true", "enable-host-firewall": "true"})
+	s := {"nodeSelector": {}, "ingressDeny": [{"fromEntities": ["world"]}]}
+	count(icmp.ICMP001) == 0 with input as fixtures.run([cm, fixtures.ccnp(1, "a", s)])
+}
+
+test_icmp001_passes_refused_policy_is_a_problem if {
+	# icmps with toPorts: Cilium refuses the policy (pkg/policy/api/rule_validation.go)
+	s := {"endpointSelector": web, "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": 2, "family": "IPv6"}]}], "toPorts": [{"ports": [{"port": "22", "protocol": "TCP"}]}]}]}
+	count(icmp.ICMP001) == 0 with input as fixtures.run([fixtures.cnp(0, "", s)])
 }
 
 test_icmp001_fires_latent_when_icmp_rules_disabled if {
@@ -171,24 +201,33 @@ host_lockdown := {"nodeSelector": {}, "ingress": [{"fromEntities": ["cluster"], 
 
 v6_fw := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "enable-ipv6": "true", "enable-ipv4": "false"})
 
+# frag_off_fw: the host firewall on and fragmentation-needed subject to policy.
+frag_off_fw := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "allow-icmp-frag-needed": "false"})
+
 with_ingress(s, rule) := object.union(s, {"ingress": array.concat(s.ingress, [rule])})
 
-test_icmp002_fires_ipv6_underlay_with_host_firewall if {
-	fs := icmp.ICMP002 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", host_lockdown)])
+test_icmp002_passes_ipv6_underlay_packet_too_big_bypasses_host_firewall if {
+	# bpf/lib/icmp6.h icmp6_host_handle: SKIP_HOST_FIREWALL for ICMPv6 types 1-4
+	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", host_lockdown)])
+}
+
+test_icmp002_passes_explicit_ipv6_underlay_dual_stack if {
+	cm := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "enable-ipv6": "true", "underlay-protocol": "ipv6"})
+	count(icmp.ICMP002) == 0 with input as fixtures.run([cm, fixtures.ccnp(1, "a", host_lockdown)])
+}
+
+test_icmp002_fires_ipv4_only_with_ipv6_underlay if {
+	cm := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "enable-ipv6": "true", "underlay-protocol": "ipv6", "allow-icmp-frag-needed": "false"})
+	fs := icmp.ICMP002 with input as fixtures.run([cm, fixtures.ccnp(1, "a", host_lockdown)])
 	count(fs) == 1
 	some f in fs
 	f.path == ["spec", "nodeSelector"]
-	contains(f.message, "the underlay is IPv6")
-	contains(f.remediation, "{type: PacketTooBig, family: IPv6}")
-}
-
-test_icmp002_fires_explicit_ipv6_underlay_dual_stack if {
-	cm := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "enable-ipv6": "true", "underlay-protocol": "ipv6"})
-	count(icmp.ICMP002) == 1 with input as fixtures.run([cm, fixtures.ccnp(1, "a", host_lockdown)])
+	not contains(f.message, "PacketTooBig")
+	not contains(f.remediation, "PacketTooBig")
 }
 
 test_icmp002_fires_helm_values if {
-	values := {"hostFirewall": {"enabled": true}, "ipv6": {"enabled": true}, "underlayProtocol": "ipv6"}
+	values := {"hostFirewall": {"enabled": true}, "extraConfig": {"allow-icmp-frag-needed": "false"}}
 	count(icmp.ICMP002) == 1 with input as fixtures.run([fixtures.helm(0, "a", values), fixtures.ccnp(1, "a", host_lockdown)])
 }
 
@@ -200,13 +239,13 @@ test_icmp002_fires_frag_needed_when_bypass_off if {
 }
 
 test_icmp002_fires_when_only_remote_node_allowed if {
-	s := with_ingress(host_lockdown, {"fromEntities": ["remote-node"], "icmps": [{"fields": [{"type": "PacketTooBig", "family": "IPv6"}]}]})
-	count(icmp.ICMP002) == 1 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", s)])
+	s := with_ingress(host_lockdown, {"fromEntities": ["remote-node"], "icmps": [{"fields": [{"type": "DestinationUnreachable", "family": "IPv4"}]}]})
+	count(icmp.ICMP002) == 1 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", s)])
 }
 
 test_icmp002_fires_empty_ingress_rule_allows_nothing if {
 	s := {"nodeSelector": {}, "ingress": [{}]}
-	count(icmp.ICMP002) == 1 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", s)])
+	count(icmp.ICMP002) == 1 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", s)])
 }
 
 test_icmp002_passes_host_firewall_disabled if {
@@ -225,23 +264,34 @@ test_icmp002_passes_bypass_explicitly_true if {
 }
 
 test_icmp002_passes_when_allowed if {
-	s := with_ingress(host_lockdown, allow_icmp([{"type": "PacketTooBig", "family": "IPv6"}]))
-	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", s)])
+	s := with_ingress(host_lockdown, allow_icmp([{"type": "DestinationUnreachable", "family": "IPv4"}]))
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", s)])
 }
 
 test_icmp002_passes_when_allowed_by_number if {
-	s := with_ingress(host_lockdown, allow_icmp([{"type": 2, "family": "IPv6"}]))
-	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", s)])
+	s := with_ingress(host_lockdown, allow_icmp([{"type": 3}]))
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", s)])
 }
 
 test_icmp002_passes_when_another_host_policy_allows if {
-	other := {"nodeSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingress": [allow_icmp([{"type": "PacketTooBig", "family": "IPv6"}])]}
-	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", host_lockdown), fixtures.ccnp(2, "a", other)])
+	other := {"nodeSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingress": [allow_icmp([{"type": 3}])]}
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", host_lockdown), fixtures.ccnp(2, "a", other)])
+}
+
+test_icmp002_fires_when_another_host_policy_is_refused if {
+	# a refused policy allows nothing (pkg/policy/api/rule_validation.go: icmps with toPorts)
+	other := {"nodeSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingress": [object.union(allow_icmp([{"type": 3}]), {"toPorts": [{"ports": [{"port": "22", "protocol": "TCP"}]}]})]}
+	count(icmp.ICMP002) == 1 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", host_lockdown), fixtures.ccnp(2, "a", other)])
 }
 
 test_icmp002_passes_l3_allow_from_world if {
 	s := with_ingress(host_lockdown, {"fromEntities": ["world"]})
-	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", s)])
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.ccnp(1, "a", s)])
+}
+
+test_icmp002_passes_namespaced_policy_with_node_selector_is_a_problem if {
+	# pkg/k8s/apis/cilium.io/v2/cnp_types.go: "rule cannot have NodeSelector"
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.cnp(1, "a", host_lockdown)])
 }
 
 test_icmp002_passes_config_unknown if {
@@ -249,7 +299,7 @@ test_icmp002_passes_config_unknown if {
 }
 
 test_icmp002_passes_pod_policy if {
-	count(icmp.ICMP002) == 0 with input as fixtures.run([v6_fw, fixtures.cnp(1, "a", web_only)])
+	count(icmp.ICMP002) == 0 with input as fixtures.run([frag_off_fw, fixtures.cnp(1, "a", web_only)])
 }
 
 # --- ICMP003 ---------------------------------------------------------------------------
@@ -327,10 +377,48 @@ test_icmp003_fires_host_policy_config_unknown if {
 	contains(f.message, "the host firewall on")
 }
 
-test_icmp003_fires_host_policy_ipv6_nodes_ipv4_underlay if {
+test_icmp003_fires_host_policy_for_ipv4_only if {
+	# PacketTooBig never meets the host firewall (bpf/lib/icmp6.h icmp6_host_handle)
 	cm := fixtures.configmap(0, "a", {"enable-host-firewall": "true", "enable-ipv6": "true"})
-	some f in icmp.ICMP003 with input as fixtures.run([cm, fixtures.ccnp(1, "a", host_lockdown)])
-	contains(f.message, "their own IPv6 traffic")
+	fs := icmp.ICMP003 with input as fixtures.run([cm, fixtures.ccnp(1, "a", host_lockdown)])
+	count(fs) == 1
+	some f in fs
+	contains(f.message, "ICMPv4")
+	not contains(f.message, "PacketTooBig")
+	not contains(f.remediation, "PacketTooBig")
+}
+
+test_icmp003_passes_host_policy_ipv6_only_cluster if {
+	count(icmp.ICMP003) == 0 with input as fixtures.run([v6_fw, fixtures.ccnp(1, "a", host_lockdown)])
+}
+
+test_icmp003_fires_tunnel_mode_masqueraded_pods if {
+	# bpf/lib/nat.h snat_v6_rev_nat hands the node's PacketTooBig back to the pod
+	some f in icmp.ICMP003 with input as fixtures.run([fixtures.cnp(0, "", web_only)])
+	contains(f.message, "snat_v6_rev_nat")
+	not contains(f.message, "mostly address the node")
+}
+
+test_icmp003_fires_networkpolicy_with_pod_selector_is_no_blanket if {
+	np := {"podSelector": {"matchLabels": {"app": "lb"}}, "policyTypes": ["Ingress"], "ingress": [{}]}
+	count(icmp.ICMP003) == 1 with input as fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", np)])
+}
+
+test_icmp003_fires_networkpolicy_blanket_in_other_namespace if {
+	np := object.union(fixtures.netpol(1, "", {"podSelector": {}, "ingress": [{}]}), {"object": {"metadata": {"namespace": "other"}}})
+	count(icmp.ICMP003) == 1 with input as fixtures.run([fixtures.cnp(0, "", web_only), np])
+}
+
+test_icmp003_fires_networkpolicy_blanket_with_ports if {
+	np := {"podSelector": {}, "ingress": [{"ports": [{"port": 443}]}]}
+	fs := icmp.ICMP003 with input as fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", np)])
+	count([f | some f in fs; f.object == 0]) == 1
+}
+
+test_icmp003_fires_refused_blanket_counts_nothing if {
+	# icmps with toPorts: Cilium refuses the blanket (pkg/policy/api/rule_validation.go)
+	blanket := {"endpointSelector": {}, "ingress": [object.union(allow_icmp(both_signals), {"toPorts": [{"ports": [{"port": "53", "protocol": "UDP"}]}]})]}
+	count(icmp.ICMP003) == 1 with input as fixtures.run([fixtures.cnp(0, "", web_only), fixtures.ccnp(1, "", blanket)])
 }
 
 test_icmp003_fires_kubernetes_networkpolicy if {
@@ -438,6 +526,43 @@ test_icmp003_passes_kubernetes_networkpolicy_egress_only if {
 	count(icmp.ICMP003) == 0 with input as fixtures.run([fixtures.netpol(0, "", np)])
 }
 
+test_icmp003_passes_networkpolicy_allow_all_blanket if {
+	# pkg/k8s/network_policy.go: a rule without ports or from is L3-only, every source and protocol
+	np := {"podSelector": {}, "policyTypes": ["Ingress"], "ingress": [{}]}
+	count(icmp.ICMP003) == 0 with input as fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", np)])
+}
+
+test_icmp003_passes_networkpolicy_ip_block_blanket if {
+	np := {"podSelector": {}, "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}, {"ipBlock": {"cidr": "::/0"}}]}]}
+	count(icmp.ICMP003) == 0 with input as fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", np)])
+}
+
+test_icmp003_passes_networkpolicy_blanket_covers_networkpolicy if {
+	np := {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]}
+	blanket := {"podSelector": {}, "ingress": [{}]}
+	count(icmp.ICMP003) == 0 with input as fixtures.run([fixtures.netpol(0, "", np), fixtures.netpol(1, "", blanket)])
+}
+
+test_icmp003_passes_networkpolicy_blanket_derived if {
+	# the webhook: the blanket comes derived from the context, the CNP is focused
+	inp := fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", {"podSelector": {}, "ingress": [{}]})])
+	derived := {"cilium": {}, "netpol": {}, "host_allowances": set(), "blankets": {["", "prod", "IPv4"], ["", "prod", "IPv6"]}}
+	count(icmp.ICMP003) == 0 with input as object.union(inp, {"focus": [0], "mtuguard_derived": derived})
+}
+
+test_icmp003_passes_networkpolicy_blanket_focused_with_derived_context if {
+	# the focused blanket adds its own allowance to the derived ones
+	inp := fixtures.run([fixtures.cnp(0, "", web_only), fixtures.netpol(1, "", {"podSelector": {}, "ingress": [{}]})])
+	derived := {"cilium": {}, "netpol": {}, "host_allowances": set(), "blankets": set()}
+	count(icmp.ICMP003) == 0 with input as object.union(inp, {"focus": [0, 1], "mtuguard_derived": derived})
+}
+
+test_icmp003_passes_refused_policies_are_problems if {
+	# not judged: a CNP with nodeSelector, a quoted enableDefaultDeny.ingress
+	quoted := object.union(web_only, {"enableDefaultDeny": {"ingress": "false"}})
+	count(icmp.ICMP003) == 0 with input as fixtures.run([fixtures.cnp(0, "", host_lockdown), fixtures.cnp(1, "", quoted)])
+}
+
 test_icmp003_passes_kubernetes_networkpolicy_with_blanket_cnp if {
 	np := {"podSelector": {}, "policyTypes": ["Ingress"]}
 	blanket := {"endpointSelector": {}, "enableDefaultDeny": {"ingress": false}, "ingress": [allow_icmp(both_signals)]}
@@ -476,6 +601,18 @@ test_icmp004_fires_warning_without_policies if {
 
 test_icmp004_fires_warning_when_policies_allow if {
 	s := with_ingress(web_only, allow_icmp([{"type": "DestinationUnreachable"}]))
+	some f in icmp.ICMP004 with input as fixtures.run([bypass_off, fixtures.cnp(1, "a", s)])
+	f.severity == "warning"
+}
+
+test_icmp004_fires_warning_when_networkpolicy_blanket_allows if {
+	np := {"podSelector": {}, "ingress": [{}]}
+	some f in icmp.ICMP004 with input as fixtures.run([bypass_off, fixtures.cnp(1, "a", web_only), fixtures.netpol(2, "a", np)])
+	f.severity == "warning"
+}
+
+test_icmp004_fires_warning_when_policy_is_refused if {
+	s := object.union(web_only, {"enableDefaultDeny": {"ingress": "true"}})
 	some f in icmp.ICMP004 with input as fixtures.run([bypass_off, fixtures.cnp(1, "a", s)])
 	f.severity == "warning"
 }

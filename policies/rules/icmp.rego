@@ -37,7 +37,9 @@ not_related := "a router's error is never CT_RELATED (Cilium relates an ICMP err
 #   Deny wins over every allow. A router's error is never related to a connection in
 #   Cilium's conntrack, so it meets policy: ICMPv4 fragmentation-needed still passes while
 #   `allow-icmp-frag-needed` is true (the default), so the IPv4 case is latent; there is no
-#   such bypass for PacketTooBig, so the IPv6 case drops it.
+#   such bypass for PacketTooBig, so the IPv6 case drops it. Host policies cannot drop
+#   PacketTooBig: the host firewall lets ICMPv6 types 1-4 through before any host policy,
+#   so for them only the IPv4 case is reported.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp001
 # custom:
@@ -117,13 +119,13 @@ deny_remediation(rule, family, field) := sprintf("Drop type 0 (EchoReply) from t
 # title: Host firewall drops the router's MTU signal to nodes
 # description: |
 #   A host policy (CiliumClusterwideNetworkPolicy with `nodeSelector`) puts nodes in ingress
-#   default-deny while the host firewall is enabled, and no host policy allows the signal a
-#   router sends about an encapsulated packet. That signal is addressed to the node and is
-#   never related to a connection in Cilium's conntrack (it does not come from the peer), so
-#   the host firewall judges it as new traffic from `world`: ICMPv6 PacketTooBig with an IPv6
-#   underlay, or ICMPv4 fragmentation-needed when the cluster sets `allow-icmp-frag-needed`
-#   to false, is dropped and tunnel traffic that exceeds the path MTU vanishes. Fires only
-#   when the cluster's Cilium config is in scope.
+#   default-deny while the host firewall is enabled and `allow-icmp-frag-needed` is false,
+#   and no host policy allows ICMPv4 fragmentation-needed from routers. The router's signal
+#   about an encapsulated packet is addressed to the node and never related to a connection
+#   in Cilium's conntrack, so the host firewall drops it as new traffic from `world` and
+#   oversized tunnel packets vanish. ICMPv6 PacketTooBig is unaffected: the host firewall
+#   lets ICMPv6 types 1-4 through before any host policy. Fires only when the cluster's
+#   Cilium config is in scope.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp002
 # custom:
@@ -132,8 +134,8 @@ deny_remediation(rule, family, field) := sprintf("Drop type 0 (EchoReply) from t
 #   applies_to: CiliumClusterwideNetworkPolicy (host policy)
 #   kinds: [CiliumNetworkPolicy, CiliumClusterwideNetworkPolicy]
 #   remediation: |
-#     Allow the signal from `world` in the host policy (`icmps` with PacketTooBig /
-#     DestinationUnreachable), or keep `allow-icmp-frag-needed` true.
+#     Allow DestinationUnreachable (IPv4) from `world` in the host policy, or keep
+#     `allow-icmp-frag-needed` true.
 ICMP002 contains f if {
 	some x in netpol.focused_specs
 	x.host
@@ -187,8 +189,12 @@ icmp002_fires(x, c) if {
 #   / PacketTooBig from routers. A router's error is never related to a connection in
 #   Cilium's conntrack, so it meets policy: ICMPv4 fragmentation-needed passes only thanks to
 #   `allow-icmp-frag-needed` (default true); PacketTooBig has no such bypass and is dropped
-#   wherever routers send it to these endpoints (native routing; nodes' own IPv6 traffic).
-#   Kubernetes NetworkPolicy cannot name ICMP types at all.
+#   wherever routers send it to these endpoints (native routing, unmasqueraded IPv6, and
+#   masqueraded pod traffic, whose PacketTooBig the reverse NAT hands to the pod). For nodes
+#   only fragmentation-needed counts: the host firewall lets PacketTooBig through.
+#   Kubernetes NetworkPolicy cannot name ICMP types at all. A NetworkPolicy with
+#   `podSelector: {}` and an ingress rule without ports counts as an allowance for its
+#   namespace.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#icmp003
 # custom:

@@ -1,7 +1,10 @@
 package lint_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +52,8 @@ func TestUnreadableUserDataIsAnInputError(t *testing.T) {
 		{"mime base64", "    Content-Type: multipart/mixed; boundary=\"B\"\n\n    --B\n    Content-Transfer-Encoding: base64\n\n    !!!\n    --B--\n", "spec.userData: MIME user data, part 1: invalid base64"},
 		{"bottlerocket toml", "    [settings.kubernetes]\n    max-pods 110\n", "spec.userData: Bottlerocket user data is not TOML"},
 		{"cloud-config", "    #cloud-config\n    runcmd: [\n", "spec.userData: cloud-config user data is not YAML"},
+		// A gzip bomb: 2 MiB of zeros in a few kilobytes; mtuguard stops at 1 MiB.
+		{"gzip bomb", "    Content-Type: multipart/mixed; boundary=\"B\"\n\n    --B\n\n    #!/bin/bash\n    --B\n    Content-Type: application/x-gzip\n    Content-Transfer-Encoding: base64\n\n    " + gzipBomb(t) + "\n    --B--\n", "spec.userData: MIME user data, part 2: gzip content decompresses to more than 1048576 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := runFiles(t, map[string]string{"cilium.yaml": memberConfigMap, "nodes/nc.yaml": nodeClassHead + tc.userData})
@@ -72,8 +77,10 @@ func TestPoolFindingLines(t *testing.T) {
 	}{
 		{"userData script", nodeClassHead + "    #!/bin/bash\n    set -e\n    ip link set dev ens5 mtu 9001\n", 9},
 		{"userData MIME part", nodeClassHead + "    MIME-Version: 1.0\n    Content-Type: multipart/mixed; boundary=\"//\"\n\n    --//\n    Content-Type: text/x-shellscript\n\n    ip link set dev ens5 mtu 9001\n    --//--\n", 13},
-		{"eksctl block command", "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: a, region: us-east-1}\nnodeGroups:\n- name: ng\n  preBootstrapCommands:\n  - echo hi\n  - |\n    echo start\n    ip link set dev ens5 mtu 9001\n", 10},
+		{"eksctl block command", "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: a, region: us-east-1}\nnodeGroups:\n- name: ng\n  preBootstrapCommands:\n  - echo hi\n  - |\n    echo start\n    ip link set dev eth0 mtu 9001\n", 10}, // AL2: eth0
 		{"eksctl plain command", "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: a, region: us-east-1}\nmanagedNodeGroups:\n- name: ng\n  preBootstrapCommands:\n  - echo hi\n  - ip link set dev ens5 mtu 9001\n", 8},
+		{"continued command", nodeClassHead + "    #!/bin/bash\n    ip link set \\\n      dev ens5 mtu 9001\n", 8},
+		{"second command on a line", nodeClassHead + "    #!/bin/bash\n    ip link set dev lo up; ip link set dev ens5 mtu 9001\n", 8},
 		{"kubeadm file content", "apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - path: /etc/systemd/network/10-eth0.network\n        content: |\n          [Match]\n          Name=eth0\n          [Link]\n          MTUBytes=9001\n", 13},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,4 +111,33 @@ func TestFluxTargetPathIsTyped(t *testing.T) {
 	if got := findings(rep, "MTU001"); len(got) != 0 {
 		t.Errorf("MTU 8500 from targetPath must clamp: %+v", got)
 	}
+}
+
+// An interface a shell variable names is no name to quote: the messages say so, and the
+// advice names the family's primary interface.
+func TestPoolVariableInterfaceMessages(t *testing.T) {
+	doc := strings.Replace(nodeClassHead, "name: nc", "name: loop", 1) + "    #!/bin/bash\n    for i in /sys/class/net/ens*; do ip link set dev $(basename $i) mtu 8500; done\n"
+	rep := runFiles(t, map[string]string{"nodes/pool.yaml": doc})
+	got := findings(rep, "MTU007")
+	if len(got) != 1 {
+		t.Fatalf("want one MTU007, got %+v (input errors %v)", rep.Findings, rep.InputErrors)
+	}
+	f := got[0]
+	if !strings.Contains(f.Message, "an interface named by a shell variable") || strings.Contains(f.Message+f.Remediation, "$") || !strings.Contains(f.Remediation, "/etc/systemd/network/70-ens5.network.d/mtu.conf") {
+		t.Errorf("message %q, remediation %q", f.Message, f.Remediation)
+	}
+}
+
+// gzipBomb is 2 MiB of zeros, gzipped and base64-encoded on one line.
+func gzipBomb(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(make([]byte, 2<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes())
 }

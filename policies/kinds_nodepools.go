@@ -1,12 +1,9 @@
 package policies
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,7 +118,10 @@ func karpenterNodeClass(obj map[string]any, version string) ([]NodePool, error) 
 }
 
 // karpenterNodePool reads a Karpenter NodePool: its nodes boot with its EC2NodeClass's
-// configuration (v1 nodeClassRef {group, kind, name}; v1beta1 {apiVersion, kind, name}).
+// configuration (v1 nodeClassRef {group, kind, name}; v1beta1 {apiVersion, kind, name},
+// where kind and apiVersion are optional and the AWS provider looks the EC2NodeClass up
+// by name alone: pkg/cloudprovider of karpenter-provider-aws v0.36). A ref without kind
+// names an EC2NodeClass unless its group says otherwise.
 func karpenterNodePool(obj map[string]any) []NodePool {
 	_, name, _ := Meta(obj)
 	labels := stringMap(dig(obj, "spec", "template", "metadata", "labels"))
@@ -133,7 +133,7 @@ func karpenterNodePool(obj map[string]any) []NodePool {
 	if av, ok := ref["apiVersion"].(string); ok {
 		group, _, _ = strings.Cut(av, "/")
 	}
-	if kind == "EC2NodeClass" && (group == "" || group == "karpenter.k8s.aws") {
+	if (kind == "EC2NodeClass" || kind == "") && (group == "" || group == "karpenter.k8s.aws") {
 		p.NodeClass, _ = ref["name"].(string)
 		if p.NodeClass != "" {
 			p.Labels[labelKarpenterNodeClass] = p.NodeClass
@@ -334,12 +334,8 @@ func (p *NodePool) addFile(f any, at []any) error {
 			return &FieldError{Path: contentAt, Msg: fmt.Sprintf("encoding %s: invalid base64: %v", encoding, err)}
 		}
 		if encoding == "gzip+base64" {
-			zr, err := gzip.NewReader(bytes.NewReader(b))
-			if err == nil {
-				b, err = io.ReadAll(io.LimitReader(zr, 1<<20))
-			}
-			if err != nil {
-				return &FieldError{Path: contentAt, Msg: fmt.Sprintf("encoding %s: invalid gzip: %v", encoding, err)}
+			if b, err = userdata.Gunzip(b); err != nil {
+				return &FieldError{Path: contentAt, Msg: fmt.Sprintf("encoding %s: %v", encoding, err)}
 			}
 		}
 		content = string(b)

@@ -1,6 +1,9 @@
 package policies
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"errors"
 	"reflect"
 	"strings"
@@ -68,6 +71,15 @@ func TestKarpenterNodePoolRefs(t *testing.T) {
 	beta := poolsOf(t, "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: gpu}\nspec:\n  template:\n    spec:\n      nodeClassRef: {apiVersion: karpenter.k8s.aws/v1beta1, kind: EC2NodeClass, name: jumbo}\n")[0]
 	if beta.NodeClass != "jumbo" {
 		t.Errorf("v1beta1: %+v", beta)
+	}
+	// v1beta1's kind and apiVersion are optional: the AWS provider finds the class by name.
+	nameOnly := poolsOf(t, "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: gpu}\nspec:\n  template:\n    spec:\n      nodeClassRef: {name: jumbo}\n")[0]
+	if nameOnly.NodeClass != "jumbo" || nameOnly.Labels[labelKarpenterNodeClass] != "jumbo" {
+		t.Errorf("v1beta1 ref by name only: %+v", nameOnly)
+	}
+	otherGroup := poolsOf(t, "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      nodeClassRef: {apiVersion: example.com/v1, name: y}\n")[0]
+	if otherGroup.NodeClass != "" {
+		t.Errorf("a kind-less ref to another group is not an EC2NodeClass: %+v", otherGroup)
 	}
 	other := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: example.com, kind: OtherNodeClass, name: y}\n")[0]
 	if other.NodeClass != "" {
@@ -140,10 +152,11 @@ spec:
 }
 
 func TestPoolErrorsNameTheField(t *testing.T) {
-	for _, tc := range []struct{ doc, path string }{
-		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData"},
-		{"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nnodeGroups:\n- name: a\n- name: b\n  overrideBootstrapCommand: |\n    #cloud-config\n    runcmd: [\n", "nodeGroups[1].overrideBootstrapCommand"},
-		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: base64, content: \"%%%\"}\n", "spec.template.spec.files[0].content"},
+	for _, tc := range []struct{ doc, path, msg string }{
+		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData", "not TOML"},
+		{"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nnodeGroups:\n- name: a\n- name: b\n  overrideBootstrapCommand: |\n    #cloud-config\n    runcmd: [\n", "nodeGroups[1].overrideBootstrapCommand", "not YAML"},
+		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: base64, content: \"%%%\"}\n", "spec.template.spec.files[0].content", "invalid base64"},
+		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: gzip+base64, content: \"" + gzipBomb(t) + "\"}\n", "spec.template.spec.files[0].content", "encoding gzip+base64: gzip content decompresses to more than 1048576 bytes"},
 	} {
 		var obj map[string]any
 		if err := yaml.Unmarshal([]byte(tc.doc), &obj); err != nil {
@@ -151,8 +164,22 @@ func TestPoolErrorsNameTheField(t *testing.T) {
 		}
 		_, err := Classify(obj)
 		var fe *FieldError
-		if !errors.As(err, &fe) || pathString(trimLine(fe.Path)) != tc.path || !strings.HasPrefix(err.Error(), tc.path+": ") {
-			t.Errorf("%s: error %v, want a FieldError at %s", tc.path, err, tc.path)
+		if !errors.As(err, &fe) || pathString(trimLine(fe.Path)) != tc.path || !strings.HasPrefix(err.Error(), tc.path+": ") || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: error %v, want a FieldError at %s saying %q", tc.path, err, tc.path, tc.msg)
 		}
 	}
+}
+
+// gzipBomb is 2 MiB of zeros, gzipped and base64-encoded: more than mtuguard decompresses.
+func gzipBomb(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(make([]byte, 2<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes())
 }

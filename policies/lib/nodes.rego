@@ -48,8 +48,50 @@ users(c, o, p) := sort({x.pool.name | some x in karpenter[c]; x.pool.nodeclass =
 # tunnel devices never carry the node's traffic to other nodes.
 native(set) if not regex.match(`^(lo|docker[0-9]*|cni[0-9]*|cilium_.*|lxc.*|veth.*|br-.*|virbr[0-9]*|vxlan.*|genev.*|flannel.*|tun[0-9]*|tap[0-9]*|wg[0-9]*|kube-.*|nodelocaldns)$`, set.interface)
 
-# settings(p) are a pool's settings on native devices.
-settings(p) := [s | some s in p.settings; native(s)]
+# settings(p) are the pool's settings that reach its nodes' native devices.
+settings(p) := [s | some s in p.settings; native(s); not ignored(p, s)]
+
+# managers[family] are the network managers a family runs; a file written for another is
+# never read. AL2023: systemd-networkd, configured by amazon-ec2-net-utils 2.x (no
+# dhclient, initscripts or netplan); AL2: dhclient and initscripts ifcfg (no networkd, no
+# netplan); Ubuntu: netplan, which renders systemd-networkd units. Other families
+# (unknown, Bottlerocket) accept every setting.
+managers := {
+	"al2023": {"systemd-networkd"},
+	"al2": {"dhclient", "ifcfg"},
+	"ubuntu": {"netplan", "systemd-networkd"},
+}
+
+# manager_of[method] is the network manager that reads a persistent setting (the methods
+# userdata.configFiles and commandSetting name).
+manager_of := {
+	"systemd-networkd MTUBytes": "systemd-networkd",
+	"netplan mtu": "netplan",
+	"ifcfg MTU": "ifcfg",
+	"dhclient supersede interface-mtu": "dhclient",
+}
+
+# absent_names[family] matches interface names the family's nodes never have: AL2023
+# names interfaces predictably (ens5 first on Nitro), AL2 keeps eth0. Only names that
+# certainly do not exist: a glob, another prefix or a shell variable may be the
+# primary interface.
+absent_names := {"al2023": `^eth[0-9]+$`, "al2": `^ens[0-9]+$`}
+
+# primary[family] is the name of the family's first interface, for advice.
+primary := {"al2023": "ens5", "al2": "eth0"}
+
+family_names := {"al2023": "AL2023", "al2": "AL2", "ubuntu": "Ubuntu"}
+
+# ignored(p, s) says why a setting does not reach the pool's nodes, when it does not: a
+# file no network manager of the family reads, or an interface its nodes do not have
+# (a typical AL2 leftover on AL2023).
+ignored(p, s) := sprintf("%s MTU %d has no effect: %s runs %s, not %s", [s.method, s.mtu, family_names[p.family], concat(" and ", sort(runs)), m]) if {
+	runs := managers[p.family]
+	m := manager_of[s.method]
+	not m in runs
+} else := sprintf("%s MTU %d on %s has no effect: %s nodes have no %s (their first interface is %s)", [s.method, s.mtu, s.interface, family_names[p.family], s.interface, primary[p.family]]) if {
+	regex.match(absent_names[p.family], s.interface)
+}
 
 # pool_mtu(p) is the MTU a pool's nodes come up with: the smallest it sets (Cilium takes
 # the smallest device), else the config's nodes.mtu.
@@ -118,11 +160,11 @@ expression(e, labels) if {
 
 # source(cluster) says where mtu(cluster) comes from, for messages. Several pools may
 # give the same MTU: they are all named, in order, so the text is one value.
-source(c) := sprintf("%s %s it with %s", [pool_phrase(setters), verb(setters, "sets", "set"), methods]) if {
+source(c) := sprintf("%s %s it with %s%s", [pool_phrase(setters), verb(setters, "sets", "set"), methods, ignored_note(c)]) if {
 	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(settings(x.pool)) > 0])
 	count(setters) > 0
 	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in settings(x.pool)}))
-} else := sprintf("%s %s not change it%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c)]) if {
+} else := sprintf("%s %s not change it%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c)]) if {
 	defaults := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c)])
 	count(defaults) > 0
 } else := "nodes.mtu in the mtuguard config" if {
@@ -147,4 +189,17 @@ bottlerocket_note(c) := "; Bottlerocket has no interface MTU setting, so only Ci
 	some x in pools[c]
 	x.pool.family == "bottlerocket"
 	pool_mtu(x.pool) == mtu(c)
+} else := ""
+
+# ignored_note(c) names the settings of the pools at mtu(c) that do not reach their nodes,
+# which their authors may take for clamps.
+ignored_note(c) := concat("", [sprintf("; in %s, %s", [name, why]) | some [name, why] in notes]) if {
+	notes := sort({[pool_name(x), why] |
+		some x in pools[c]
+		pool_mtu(x.pool) == mtu(c)
+		some s in x.pool.settings
+		native(s)
+		why := ignored(x.pool, s)
+	})
+	count(notes) > 0
 } else := ""

@@ -48,9 +48,12 @@ MTU002 contains f if {
 	})
 }
 
-iface(set) := sprintf("interface %s", [set.interface]) if set.interface != ""
+iface(set) := sprintf("interface %s", [set.interface]) if not set.interface in {"", "$"}
 
 iface(set) := "the interfaces" if set.interface == ""
+
+# "$": the command names the interface by a shell variable (userdata.VariableInterface).
+iface(set) := "an interface named by a shell variable" if set.interface == "$"
 
 # METADATA
 # title: MTU clamp does not survive reconfiguration
@@ -85,13 +88,19 @@ MTU007 contains f if {
 	})
 }
 
-# persisted: the same MTU is also written where the network manager keeps it.
+# persisted: the same MTU is also written where the pool's network manager reads it (a
+# file for another manager, or for an interface the nodes lack, persists nothing). An
+# interface named by a shell variable may be any.
 persisted(p, set) if {
-	some other in p.settings
+	some other in nodes.settings(p)
 	other.persistent
 	other.mtu == set.mtu
-	other.interface in {set.interface, ""}
+	same_interface(other.interface, set.interface)
 }
+
+same_interface(a, b) if a in {b, "", "$"}
+
+same_interface(_, "$")
 
 manager("al2") := "dhclient"
 
@@ -105,6 +114,6 @@ persist_snippet("ubuntu", set) := sprintf("Set `mtu: %d` for %s in the netplan c
 
 persist_snippet(f, set) := sprintf("Write a systemd-networkd drop-in instead:\nmkdir -p /etc/systemd/network/70-%s.network.d\nprintf '[Link]\\nMTUBytes=%d\\n' > /etc/systemd/network/70-%s.network.d/mtu.conf\nnetworkctl reload", [if_or(set, "ens5"), set.mtu, if_or(set, "ens5")]) if not f in {"al2", "ubuntu"}
 
-if_or(set, _) := set.interface if set.interface != ""
+if_or(set, _) := set.interface if not set.interface in {"", "$"}
 
-if_or(set, d) := d if set.interface == ""
+if_or(set, d) := d if set.interface in {"", "$"}

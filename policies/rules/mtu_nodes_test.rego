@@ -39,8 +39,105 @@ test_mtu007_fires_bare_ip_link if {
 }
 
 test_mtu007_fires_al2_dhclient_advice if {
-	some f in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2", [fixtures.ip_link(8500)])])
+	some f in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2", [on(fixtures.ip_link(8500), "eth0")])])
 	contains(f.message, "dhclient")
+	contains(f.remediation, "ifcfg-eth0")
+}
+
+# --- settings the pool's OS never reads: another network manager, an absent interface --
+
+on(set, name) := object.union(set, {"interface": name})
+
+dhclient(mtu) := {"interface": "", "mtu": mtu, "persistent": true, "method": "dhclient supersede interface-mtu", "at": ["spec", "userData", "#L4"]}
+
+ifcfg(mtu, name) := {"interface": name, "mtu": mtu, "persistent": true, "method": "ifcfg MTU", "at": ["spec", "userData", "#L5"]}
+
+netplan(mtu) := {"interface": "ens5", "mtu": mtu, "persistent": true, "method": "netplan mtu", "at": ["spec", "userData", "#L6"]}
+
+test_mtu001_fires_al2023_dhclient_is_no_clamp if {
+	# AL2023 runs systemd-networkd: dhclient.conf is never read, the nodes stay at 9001.
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [dhclient(8500)])])
+	contains(f.message, "node MTU 9001")
+	contains(f.message, `in "default", dhclient supersede interface-mtu MTU 8500 has no effect: AL2023 runs systemd-networkd, not dhclient`)
+}
+
+test_mtu001_fires_al2023_ifcfg_is_no_clamp if {
+	count(mtu.MTU001) == 1 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [ifcfg(8500, "ens5")])])
+}
+
+test_mtu001_fires_ubuntu_ifcfg_is_no_clamp if {
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "ubuntu", [ifcfg(8500, "ens5")])])
+	contains(f.message, "Ubuntu runs netplan and systemd-networkd, not ifcfg")
+}
+
+test_mtu001_passes_each_family_its_own_manager if {
+	every set in [[ifcfg(8500, "eth0"), "al2"], [dhclient(8500), "al2"], [fixtures.networkd(8500), "al2023"], [netplan(8500), "ubuntu"], [fixtures.networkd(8500), "ubuntu"]] {
+		count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", set[1], [set[0]])])
+	}
+}
+
+test_mtu001_passes_unknown_family_reads_every_file if {
+	every set in [dhclient(8500), ifcfg(8500, "eth0"), netplan(8500), on(fixtures.networkd(8500), "eth0")] {
+		count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "", [set])])
+	}
+}
+
+test_mtu001_fires_al2023_clamps_eth0 if {
+	# An AL2 leftover: AL2023 names the interface ens5, so eth0's clamp touches nothing.
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), "eth0")])])
+	contains(f.message, "systemd-networkd MTUBytes MTU 8500 on eth0 has no effect: AL2023 nodes have no eth0 (their first interface is ens5)")
+}
+
+test_mtu001_fires_al2_clamps_ens5 if {
+	count(mtu.MTU001) == 1 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2", [ifcfg(8500, "ens5")])])
+}
+
+test_mtu001_passes_names_that_may_exist if {
+	# Other names, globs and shell variables may be the primary interface.
+	every name in ["ens5", "enp0s5", "en*", "eth*", "$"] {
+		count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), name)])])
+	}
+	every name in ["eth0", "eth*", "$"] {
+		count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2", [ifcfg(8500, name)])])
+	}
+}
+
+test_mtu002_passes_jumbo_on_an_absent_interface if {
+	objs := [member_cm, fixtures.pool(1, "a", "al2023", [on(fixtures.ip_link(9001), "eth0"), fixtures.networkd(8500)])]
+	count(mtu.MTU002) == 0 with input as fixtures.run(objs)
+}
+
+test_mtu007_fires_clamp_backed_by_a_file_nobody_reads if {
+	# The dhclient setting would persist the clamp on AL2; AL2023 never reads it.
+	count(mtu.MTU007) == 1 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500), dhclient(8500)])])
+	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2", [on(fixtures.ip_link(8500), "eth0"), dhclient(8500)])])
+}
+
+test_mtu007_passes_clamp_of_an_absent_interface if {
+	# Nothing to persist: the command fails on these nodes (MTU001 tells).
+	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [on(fixtures.ip_link(8500), "eth0")])])
+}
+
+# --- interfaces named by shell variables ("$") ------------------------------------------
+
+test_mtu002_fires_variable_interface if {
+	some f in mtu.MTU002 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [on(fixtures.ip_link(9001), "$")])])
+	contains(f.message, "sets an interface named by a shell variable to MTU 9001")
+	not contains(f.message, "$")
+}
+
+test_mtu007_fires_variable_interface_advice_names_the_primary if {
+	some f in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [on(fixtures.ip_link(8500), "$")])])
+	contains(f.message, "clamps an interface named by a shell variable to MTU 8500")
+	contains(f.remediation, "/etc/systemd/network/70-ens5.network.d/mtu.conf")
+	not contains(concat(" ", [f.message, f.remediation]), "$")
+	some g in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2", [on(fixtures.ip_link(8500), "$")])])
+	contains(g.remediation, "/etc/sysconfig/network-scripts/ifcfg-eth0")
+}
+
+test_mtu007_passes_variable_clamp_backed_by_dropin if {
+	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [on(fixtures.ip_link(8500), "$"), fixtures.networkd(8500)])])
+	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500), on(fixtures.networkd(8500), "$")])])
 }
 
 test_mtu007_passes_networkd_dropin if {

@@ -8,7 +8,8 @@
 package userdata
 
 import (
-	"bufio"
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -52,8 +53,40 @@ func (e *Error) Error() string {
 	return e.Msg
 }
 
-// maxBytes bounds user data: EC2 allows 16 KiB; leave room for base64 and templating.
+// maxBytes bounds user data: EC2 allows 16 KiB; leave room for base64 and templating. It
+// bounds what a gzip part or file decompresses to as well (a gzip bomb).
 const maxBytes = 1 << 20
+
+// VariableInterface is the Interface of a setting whose command names the interface by a
+// shell variable or command substitution (`ip link set "$IFACE" mtu 8500`, `$(basename
+// $i)`): it may be the primary interface, and its text is no interface name to quote.
+const VariableInterface = "$"
+
+// Gunzip decompresses gzip data (user data parts, written files), refusing more than
+// 1 MiB of output.
+func Gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("invalid gzip: %v", err)
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxBytes+1))
+	if len(out) > maxBytes {
+		return nil, fmt.Errorf("gzip content decompresses to more than %d bytes, more than mtuguard reads (a gzip bomb?)", maxBytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("invalid gzip: %v", err)
+	}
+	return out, nil
+}
+
+// gzipTypes are the MIME types cloud-init decompresses (cloudinit/user_data.py
+// DECOMP_TYPES); the decompressed part's type is then told by its content.
+var gzipTypes = map[string]bool{
+	"application/gzip": true, "application/gzip-compressed": true, "application/gzipped": true,
+	"application/x-compress": true, "application/x-compressed": true, "application/x-gunzip": true,
+	"application/x-gzip": true, "application/x-gzip-compressed": true,
+}
 
 // maxDepth bounds MIME parts nested in MIME parts (cloud-init itself allows a few).
 const maxDepth = 8
@@ -159,13 +192,17 @@ func (r *Result) parseMIME(data string, firstLine, depth int) error {
 		}
 		// The multipart reader decodes quoted-printable itself and drops the header, so
 		// read the encoding from the part's own header lines.
-		encoding := ""
-		if i < len(parts) {
-			encoding = strings.ToLower(parts[i].header.Get("Content-Transfer-Encoding"))
+		header := func(key string) string {
+			v := ""
+			if i < len(parts) {
+				v = parts[i].header.Get(key)
+			}
+			if v == "" {
+				v = part.Header.Get(key)
+			}
+			return strings.ToLower(v)
 		}
-		if encoding == "" {
-			encoding = strings.ToLower(part.Header.Get("Content-Transfer-Encoding"))
-		}
+		encoding := header("Content-Transfer-Encoding")
 		switch encoding {
 		case "base64":
 			decoded, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(body)), ""))
@@ -178,6 +215,17 @@ func (r *Result) parseMIME(data string, firstLine, depth int) error {
 			bodyLine = 0
 		}
 		contentType, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if gzipTypes[contentType] || strings.Contains(header("Content-Encoding"), "gzip") || bytes.HasPrefix(body, gzipMagic) {
+			decoded, err := Gunzip(body)
+			if err != nil {
+				return &Error{Line: at, Msg: fmt.Sprintf("MIME user data, part %d: %v", i+1, err)}
+			}
+			body = decoded
+			bodyLine = 0
+			if gzipTypes[contentType] {
+				contentType = "" // cloud-init tells the decompressed part's type by its content
+			}
+		}
 		sub := Result{}
 		if err := sub.parse(string(body), bodyLine, contentType, depth+1); err != nil {
 			if e, ok := err.(*Error); ok {
@@ -193,6 +241,8 @@ func (r *Result) parseMIME(data string, firstLine, depth int) error {
 		r.Formats = append(r.Formats, sub.Formats...)
 	}
 }
+
+var gzipMagic = []byte{0x1f, 0x8b}
 
 // mimePart locates one part in the message text: lines are 1-based within it.
 type mimePart struct {
@@ -245,18 +295,31 @@ func (r *Result) parseCloudConfig(data string, firstLine int) error {
 	// Commands and plain files are matched in the raw text, which keeps their lines.
 	r.scanShell(data, firstLine)
 	for _, f := range cc.WriteFiles {
-		enc := strings.ToLower(f.Encoding)
-		if !strings.Contains(enc, "b64") && !strings.Contains(enc, "base64") {
+		// cloud-init's write_files encodings (cloudinit/config/cc_write_files.py); plain
+		// content was read with the raw text above, and bare gz/gzip is binary YAML.
+		enc := strings.ToLower(strings.TrimSpace(f.Encoding))
+		gz := false
+		switch enc {
+		case "b64", "base64":
+		case "gz+b64", "gz+base64", "gzip+b64", "gzip+base64":
+			gz = true
+		default:
 			continue
-		}
-		if strings.Contains(enc, "gz") {
-			continue // gzip inside YAML: cloud-init only; nothing to read without the bytes
 		}
 		b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(f.Content), ""))
 		if err != nil {
 			return &Error{Line: firstLine, Msg: fmt.Sprintf("cloud-config write_files %s: invalid base64: %v", f.Path, err)}
 		}
+		if gz {
+			if b, err = Gunzip(b); err != nil {
+				return &Error{Line: firstLine, Msg: fmt.Sprintf("cloud-config write_files %s (encoding %s): %v", f.Path, f.Encoding, err)}
+			}
+		}
 		sub := ParseFile(f.Path, string(b))
+		// A script it writes (rc.local, a systemd unit) may run commands.
+		var sh Result
+		sh.scanShell(string(b), 0)
+		sub.Settings = append(sub.Settings, sh.Settings...)
 		for _, s := range sub.Settings {
 			s.Line = 0
 			r.Settings = append(r.Settings, s)
@@ -359,86 +422,90 @@ func unquoteKey(k string) string {
 	return strings.Join(parts, ".")
 }
 
+// ifaceArg is an interface argument: a word, a quoted string or a command substitution.
+const ifaceArg = `("[^"]*"|'[^']*'|\$\([^)]*\)|` + "`[^`]*`" + `|\S+)`
+
 var (
-	ipLink      = regexp.MustCompile(`\bip\s+(?:-\S+\s+)*l(?:ink|i|n)?\s+set\s+(?:dev\s+)?(\S+)\s+(?:.*\s)?mtu\s+(\d+)`)
-	ipLinkOrder = regexp.MustCompile(`\bip\s+(?:-\S+\s+)*l(?:ink|i|n)?\s+set\s+mtu\s+(\d+)\s+(?:dev\s+)?(\S+)`)
-	sysfs       = regexp.MustCompile(`echo\s+["']?(\d+)["']?\s*>{1,2}\s*/sys/class/net/([^/\s]+)/mtu`)
-	ifconfig    = regexp.MustCompile(`\bifconfig\s+(\S+)\s+(?:.*\s)?mtu\s+(\d+)`)
-	mtuBytes    = regexp.MustCompile(`^\s*MTUBytes\s*=\s*(\d+)`)
-	ifcfgMTU    = regexp.MustCompile(`^\s*MTU\s*=\s*["']?(\d+)`)
-	dhclient    = regexp.MustCompile(`supersede\s+interface-mtu\s+(\d+)`)
-	netplanMTU  = regexp.MustCompile(`^\s*mtu:\s*(\d+)`)
-	netplanIf   = regexp.MustCompile(`^\s+([A-Za-z0-9_.:-]+):\s*$`)
+	ipLink      = regexp.MustCompile(`\bip\s+(?:-\S+\s+)*l(?:ink|i|n)?\s+set\s+(?:dev\s+)?` + ifaceArg + `\s+(?:.*\s)?mtu\s+(\d+)`)
+	ipLinkOrder = regexp.MustCompile(`\bip\s+(?:-\S+\s+)*l(?:ink|i|n)?\s+set\s+mtu\s+(\d+)\s+(?:dev\s+)?` + ifaceArg)
+	// echo 8500 > /sys/class/net/ens5/mtu, printf 8500 >…, echo 8500 | tee …; the
+	// interface may be a variable, or the path a variable's ("$i/mtu" in a loop).
+	sysfs      = regexp.MustCompile(`\b(?:echo|printf)(?:\s+-\S+)*\s+["']?(\d+)(?:\\n)?["']?\s*(?:>{1,2}|\|\s*(?:sudo\s+)?tee(?:\s+-a)?)\s*["']?(?:/sys/class/net/(\$\([^)]*\)|[^/\s"']+)|(\$\{?\w+\}?))/mtu\b`)
+	ifconfig   = regexp.MustCompile(`\bifconfig\s+` + ifaceArg + `\s+(?:.*\s)?mtu\s+(\d+)`)
+	mtuBytes   = regexp.MustCompile(`^\s*MTUBytes\s*=\s*(\d+)`)
+	ifcfgMTU   = regexp.MustCompile(`^\s*MTU\s*=\s*["']?(\d+)`)
+	dhclient   = regexp.MustCompile(`supersede\s+interface-mtu\s+(\d+)`)
+	netplanMTU = regexp.MustCompile(`^\s*mtu:\s*(\d+)`)
+	netplanIf  = regexp.MustCompile(`^\s+([A-Za-z0-9_.:-]+):\s*$`)
 	// Where a heredoc or write_files entry puts the lines that follow.
 	fileTarget    = regexp.MustCompile(`(?:cat|tee|echo|printf)\b[^>]*>{1,2}\s*["']?(/etc/[^\s"';]+)["']?|\btee\s+(?:-a\s+)?["']?(/etc/[^\s"';]+)["']?|^\s*-?\s*path:\s*["']?(/etc/[^\s"']+)["']?\s*$|^\s*-?\s*name:\s*["']?([\w.@-]+\.(?:network|link))["']?\s*$`)
 	interfaceName = regexp.MustCompile(`^\s*(?:Name|OriginalName)\s*=\s*(\S+)|ifcfg-(\S+)`)
+	// commandSeparator splits a line into the commands it runs, so that one command's
+	// interface is never read with another's MTU.
+	commandSeparator = regexp.MustCompile(`;|&&|\|\|`)
 )
+
+// ifaceName is the interface a setting names: VariableInterface when a shell variable or
+// command substitution gives it, which is no name to quote.
+func ifaceName(raw string) string {
+	name := strings.Trim(raw, `"'`)
+	if strings.ContainsAny(name, "$`") {
+		return VariableInterface
+	}
+	return name
+}
 
 // netplanSections are netplan keys that hold other keys, never an interface name.
 var netplanSections = map[string]bool{"network": true, "ethernets": true, "bonds": true, "bridges": true, "vlans": true, "match": true, "dhcp4-overrides": true, "dhcp6-overrides": true, "routes": true, "nameservers": true, "content": true, "write_files": true}
 
 // scanShell finds MTU commands and file contents line by line, tracking the file that
 // a heredoc or write_files entry is writing so MTUBytes/MTU=/mtu: are attributed right.
+// A line ending in a backslash continues on the next one; a line's commands (`;`, `&&`,
+// `||`) are read one by one.
 func (r *Result) scanShell(data string, firstLine int) {
-	sc := bufio.NewScanner(strings.NewReader(data))
-	sc.Buffer(make([]byte, 0, 1024), maxBytes) // grows as needed: most scripts are short
+	lines := strings.Split(data, "\n")
 	file, iface, heredocEnd := "", "", ""
-	for i := 0; sc.Scan(); i++ {
+	for i := 0; i < len(lines); i++ {
 		n := 0
 		if firstLine > 0 {
 			n = firstLine + i
 		}
-		line := sc.Text()
+		line := strings.TrimSuffix(lines[i], "\r")
 		if heredocEnd != "" && strings.TrimSpace(line) == heredocEnd {
 			file, iface, heredocEnd = "", "", ""
 			continue
 		}
+		for continued(line) && i+1 < len(lines) && (heredocEnd == "" || strings.TrimSpace(lines[i+1]) != heredocEnd) {
+			i++
+			line = line[:len(line)-1] + strings.TrimSuffix(lines[i], "\r")
+		}
 		if file != "" && heredocEnd == "" && topLevelKey.MatchString(line) {
 			file, iface = "", "" // a cloud-config key after write_files content
 		}
-		if m := fileTarget.FindStringSubmatch(line); m != nil && heredocEnd == "" {
-			target := firstNonEmpty(m[1], m[2], m[3])
-			if m[4] != "" {
-				// A Container Linux Config / Butane networkd unit, by name.
-				target = "/etc/systemd/network/" + m[4]
-			}
-			targetIface := ""
-			if im := interfaceName.FindStringSubmatch(target); im != nil && im[2] != "" {
-				targetIface = im[2]
-			}
-			switch h := heredoc.FindStringSubmatch(line); {
-			case h != nil:
-				file, iface, heredocEnd = target, targetIface, h[1]
-			case m[3] != "" || m[4] != "": // write_files `path:`, a unit's `name:`: the content follows
-				file, iface = target, targetIface
-			default:
-				// A one-liner carries the content on its own line:
-				// printf '[Link]\nMTUBytes=8500\n' | tee /etc/systemd/network/….conf
-				for _, piece := range inlineContent(line) {
-					s, ok := fileSetting(target, piece, targetIface)
-					if !ok {
-						// A command written into a boot script (rc.local, a dispatcher hook).
-						s, ok = commandSetting(piece)
+		if heredocEnd == "" {
+			if segments := splitCommands(line); anyTarget(segments) {
+				for _, seg := range segments {
+					m := fileTarget.FindStringSubmatch(seg)
+					if m == nil {
+						r.addCommands(seg, n)
+						continue
 					}
-					if ok {
-						s.Line = n
-						r.Settings = append(r.Settings, s)
+					if f, fi, end, follows := r.fileTargetCommand(seg, m, n); follows {
+						file, iface, heredocEnd = f, fi, end
 					}
 				}
+				continue
 			}
-			continue
 		}
 		if m := interfaceName.FindStringSubmatch(line); m != nil && m[1] != "" {
-			iface = m[1]
+			iface = ifaceName(m[1])
 		}
 		if strings.Contains(file, "/netplan/") {
 			if m := netplanIf.FindStringSubmatch(line); m != nil && !netplanSections[m[1]] {
 				iface = m[1]
 			}
 		}
-		if s, ok := commandSetting(line); ok {
-			s.Line = n
-			r.Settings = append(r.Settings, s)
+		if r.addCommands(line, n) {
 			continue
 		}
 		if s, ok := fileSetting(file, line, iface); ok {
@@ -446,6 +513,106 @@ func (r *Result) scanShell(data string, firstLine int) {
 			r.Settings = append(r.Settings, s)
 		}
 	}
+}
+
+// fileTargetCommand reads one command that writes a file (m: its fileTarget match): a
+// heredoc or write_files entry, whose content follows (follows; the file, its interface
+// and the heredoc's terminator are returned), or a one-liner that carries the content.
+func (r *Result) fileTargetCommand(cmd string, m []string, n int) (file, iface, heredocEnd string, follows bool) {
+	target := firstNonEmpty(m[1], m[2], m[3])
+	if m[4] != "" {
+		// A Container Linux Config / Butane networkd unit, by name.
+		target = "/etc/systemd/network/" + m[4]
+	}
+	targetIface := ""
+	if im := interfaceName.FindStringSubmatch(target); im != nil && im[2] != "" {
+		targetIface = ifaceName(im[2])
+	}
+	if h := heredoc.FindStringSubmatch(cmd); h != nil {
+		return target, targetIface, h[1], true
+	}
+	if m[3] != "" || m[4] != "" { // write_files `path:`, a unit's `name:`: the content follows
+		return target, targetIface, "", true
+	}
+	// A one-liner carries the content on its own line:
+	// printf '[Link]\nMTUBytes=8500\n' | tee /etc/systemd/network/….conf
+	for _, piece := range inlineContent(cmd) {
+		if s, ok := fileSetting(target, piece, targetIface); ok {
+			s.Line = n
+			r.Settings = append(r.Settings, s)
+			continue
+		}
+		// A command written into a boot script (rc.local, a dispatcher hook).
+		r.addCommands(piece, n)
+	}
+	return "", "", "", false
+}
+
+// addCommands adds the settings of the commands in text, at line n; it says whether
+// there were any.
+func (r *Result) addCommands(text string, n int) bool {
+	found := false
+	for _, cmd := range commandSeparator.Split(stripComment(text), -1) {
+		if s, ok := commandSetting(cmd); ok {
+			s.Line = n
+			r.Settings = append(r.Settings, s)
+			found = true
+		}
+	}
+	return found
+}
+
+func anyTarget(segments []string) bool {
+	for _, s := range segments {
+		if fileTarget.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// continued: the line ends in an unescaped backslash, outside a comment.
+func continued(line string) bool {
+	code := stripComment(line)
+	if code != line {
+		return false
+	}
+	k := 0
+	for k < len(line) && line[len(line)-1-k] == '\\' {
+		k++
+	}
+	return k%2 == 1
+}
+
+// splitCommands splits a shell line at `;`, `&&` and `||` outside quotes, so a command
+// that writes a file is told apart from the commands around it (a `;` inside
+// `echo 'supersede interface-mtu 8500;'` is content).
+func splitCommands(line string) []string {
+	var out []string
+	start := 0
+	var quote byte
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '\\':
+			i++
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ';', (c == '&' || c == '|') && i+1 < len(line) && line[i+1] == c:
+			out = append(out, line[start:i])
+			if c != ';' {
+				i++
+			}
+			start = i + 1
+		}
+	}
+	return append(out, line[start:])
 }
 
 var (
@@ -472,11 +639,11 @@ func inlineContent(line string) []string {
 func (r *Result) scanFile(path, content string, firstLine int) {
 	iface := ""
 	if im := interfaceName.FindStringSubmatch(path); im != nil && im[2] != "" {
-		iface = im[2]
+		iface = ifaceName(im[2])
 	}
 	for i, line := range strings.Split(content, "\n") {
 		if m := interfaceName.FindStringSubmatch(line); m != nil && m[1] != "" {
-			iface = m[1]
+			iface = ifaceName(m[1])
 		}
 		if strings.Contains(path, "/netplan/") {
 			if m := netplanIf.FindStringSubmatch(line); m != nil && !netplanSections[m[1]] {
@@ -490,20 +657,20 @@ func (r *Result) scanFile(path, content string, firstLine int) {
 	}
 }
 
-// commandSetting recognises commands that set an MTU until the next reconfiguration.
-func commandSetting(line string) (Setting, bool) {
-	code := stripComment(line)
+// commandSetting recognises one command that sets an MTU until the next reconfiguration.
+func commandSetting(cmd string) (Setting, bool) {
+	code := stripComment(cmd)
 	if m := ipLink.FindStringSubmatch(code); m != nil {
-		return Setting{Interface: m[1], MTU: atoi(m[2]), Method: "ip link set"}, true
+		return Setting{Interface: ifaceName(m[1]), MTU: atoi(m[2]), Method: "ip link set"}, true
 	}
 	if m := ipLinkOrder.FindStringSubmatch(code); m != nil {
-		return Setting{Interface: m[2], MTU: atoi(m[1]), Method: "ip link set"}, true
+		return Setting{Interface: ifaceName(m[2]), MTU: atoi(m[1]), Method: "ip link set"}, true
 	}
 	if m := sysfs.FindStringSubmatch(code); m != nil {
-		return Setting{Interface: m[2], MTU: atoi(m[1]), Method: "/sys/class/net/*/mtu"}, true
+		return Setting{Interface: ifaceName(m[2] + m[3]), MTU: atoi(m[1]), Method: "/sys/class/net/*/mtu"}, true
 	}
 	if m := ifconfig.FindStringSubmatch(code); m != nil {
-		return Setting{Interface: m[1], MTU: atoi(m[2]), Method: "ifconfig"}, true
+		return Setting{Interface: ifaceName(m[1]), MTU: atoi(m[2]), Method: "ifconfig"}, true
 	}
 	if m := dhclient.FindStringSubmatch(code); m != nil {
 		return Setting{MTU: atoi(m[1]), Persistent: true, Method: "dhclient supersede interface-mtu"}, true

@@ -1,6 +1,8 @@
 package userdata
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -39,6 +41,27 @@ func TestParse(t *testing.T) {
 		{"systemd unit running ip link", "cat > /etc/systemd/system/mtu.service <<'EOF'\n[Service]\nType=oneshot\nExecStart=/sbin/ip link set dev ens5 mtu 8500\nEOF\n",
 			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 4}}},
 		{"nodeconfig", "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: prod\n", nil},
+		// One command's interface is never read with another's MTU.
+		{"commands split at ;", "ip link set ens5 mtu 9001 ; ip link set ens6 mtu 8500\n",
+			[]Setting{{Interface: "ens5", MTU: 9001, Method: "ip link set", Line: 1}, {Interface: "ens6", MTU: 8500, Method: "ip link set", Line: 1}}},
+		{"commands split at && and ||", "ip link set dev ens5 up && ip link set dev ens6 mtu 8500 || ifconfig ens7 mtu 8400\n",
+			[]Setting{{Interface: "ens6", MTU: 8500, Method: "ip link set", Line: 1}, {Interface: "ens7", MTU: 8400, Method: "ifconfig", Line: 1}}},
+		{"sh -c in cloud-config", "#cloud-config\nruncmd:\n  - [sh, -c, \"ip link set ens5 mtu 9001; ip link set ens6 mtu 8500\"]\n",
+			[]Setting{{Interface: "ens5", MTU: 9001, Method: "ip link set", Line: 3}, {Interface: "ens6", MTU: 8500, Method: "ip link set", Line: 3}}},
+		{"continued lines", "#!/bin/bash\nip link set \\\n  dev ens5 \\\n  mtu 8500\nip link set dev ens6 mtu 8400\n",
+			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 2}, {Interface: "ens6", MTU: 8400, Method: "ip link set", Line: 5}}},
+		{"backslash in a comment continues nothing", "# see \\\nip link set dev ens5 mtu 8500\n", []Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 2}}},
+		{"echo | tee sysfs", "echo 8500 | sudo tee /sys/class/net/ens5/mtu\n", []Setting{{Interface: "ens5", MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}}},
+		{"printf sysfs", "printf '8500\\n' > /sys/class/net/ens5/mtu\nprintf 8400 >/sys/class/net/ens6/mtu\n",
+			[]Setting{{Interface: "ens5", MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}, {Interface: "ens6", MTU: 8400, Method: "/sys/class/net/*/mtu", Line: 2}}},
+		{"variable interface", "ip link set dev \"$IFACE\" mtu 8500\n", []Setting{{Interface: VariableInterface, MTU: 8500, Method: "ip link set", Line: 1}}},
+		{"command substitution", "for i in /sys/class/net/en*; do ip link set dev $(basename $i) mtu 8500; done\n",
+			[]Setting{{Interface: VariableInterface, MTU: 8500, Method: "ip link set", Line: 1}}},
+		{"sysfs loop", "for i in /sys/class/net/en*; do echo 8500 > \"$i/mtu\"; done\necho 8400 > /sys/class/net/${IF}/mtu\necho 8300 > /sys/class/net/$(basename $i)/mtu\n",
+			[]Setting{{Interface: VariableInterface, MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}, {Interface: VariableInterface, MTU: 8400, Method: "/sys/class/net/*/mtu", Line: 2}, {Interface: VariableInterface, MTU: 8300, Method: "/sys/class/net/*/mtu", Line: 3}}},
+		{"ifcfg of a variable", "cat > /etc/sysconfig/network-scripts/ifcfg-$IFACE <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: VariableInterface, MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2}}},
+		{"one-liner among commands", "mkdir -p /etc/systemd/network/70-ens5.network.d && printf '[Link]\\nMTUBytes=8500\\n' > /etc/systemd/network/70-ens5.network.d/mtu.conf && ip link set dev ens5 mtu 8500\n",
+			[]Setting{{MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 1}, {Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse(tc.data)
@@ -102,7 +125,55 @@ func TestParseMIMELines(t *testing.T) {
 	}
 }
 
+func gzipBase64(t testing.TB, data []byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// cloud-init decompresses gzip parts and write_files; so does mtuguard, within 1 MiB.
+func TestParseGzip(t *testing.T) {
+	script := gzipBase64(t, []byte("#!/bin/bash\nip link set dev ens5 mtu 8500\n"))
+	networkd := gzipBase64(t, []byte("[Match]\nName=ens5\n[Link]\nMTUBytes=8500\n"))
+	part := func(header, body string) string {
+		return "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: application/node.eks.aws\n\nkind: NodeConfig\n--B\n" + header + "\n\n" + body + "\n--B--\n"
+	}
+	for _, tc := range []struct {
+		name, data string
+		want       Setting
+	}{
+		{"x-gzip part", part("Content-Type: application/x-gzip\nContent-Transfer-Encoding: base64", script), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
+		{"content-encoding gzip", part("Content-Type: text/x-shellscript\nContent-Encoding: gzip\nContent-Transfer-Encoding: base64", script), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
+		{"gzip told by its magic", part("Content-Type: text/x-shellscript\nContent-Transfer-Encoding: base64", script), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
+		{"gzip cloud-config part", part("Content-Type: application/gzip\nContent-Transfer-Encoding: base64", gzipBase64(t, []byte("#cloud-config\nbootcmd:\n- ip link set dev ens5 mtu 8500\n"))), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
+		{"write_files gz+b64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gz+b64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes"}},
+		{"write_files gzip+base64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gzip+base64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes"}},
+		{"write_files gz+b64 script", "#cloud-config\nwrite_files:\n- path: /etc/rc.d/rc.local\n  encoding: gz+b64\n  content: " + script + "\n", Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Parse(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Settings) != 1 || got.Settings[0] != tc.want {
+				t.Errorf("settings %+v, want [%+v]", got.Settings, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseErrors(t *testing.T) {
+	bomb := gzipBase64(t, make([]byte, 2<<20))
+	twoParts := func(header, body string) string {
+		return "Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\n\nip link set dev ens5 mtu 8500\n--B\n" + header + "\n\n" + body + "\n--B--\n"
+	}
 	for _, tc := range []struct {
 		name, data string
 		line       int
@@ -113,6 +184,10 @@ func TestParseErrors(t *testing.T) {
 		{"cloud-config not YAML", "#cloud-config\nruncmd: [\n", 1, "not YAML"},
 		{"toml garbage", "[settings.kubernetes]\ncluster-name \"x\"\n", 2, "not TOML"},
 		{"bootstrap container not base64", "[settings.bootstrap-containers.x]\nuser-data = \"%%%\"\n", 2, "invalid base64"},
+		{"gzip bomb part", twoParts("Content-Type: application/x-gzip\nContent-Transfer-Encoding: base64", bomb), 6, "part 2: gzip content decompresses to more than 1048576 bytes"},
+		{"gzip part that is not gzip", twoParts("Content-Type: application/x-gzip\nContent-Transfer-Encoding: base64", base64.StdEncoding.EncodeToString([]byte("ip link set dev ens5 mtu 8500"))), 6, "part 2: invalid gzip"},
+		{"truncated gzip part", twoParts("Content-Type: application/x-gzip\nContent-Transfer-Encoding: base64", gzipBase64(t, []byte("ip link set dev ens5 mtu 8500\n"))[:24]), 6, "part 2: invalid gzip"},
+		{"gzip bomb file", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/a.network\n  encoding: gz+b64\n  content: " + bomb + "\n", 1, "write_files /etc/systemd/network/a.network (encoding gz+b64): gzip content decompresses to more than"},
 		{"bad part inside nested MIME", "Content-Type: multipart/mixed; boundary=\"a\"\n\n--a\nContent-Type: text/cloud-config\n\nruncmd: [\n--a--\n", 6, "not YAML"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,7 +15,9 @@ import data.mtuguard.lib.objects
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
 #   ClusterMesh member in tunnel mode that auto-detects the MTU: Cilium sizes tunnel packets
-#   to it and the path drops the larger ones.
+#   to it and the path drops the larger ones. Only settings the pool's OS reads count: a
+#   dhclient or ifcfg file on AL2023, networkd or netplan on AL2, or a clamp of an interface
+#   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at the DHCP MTU.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu002
 # custom:
@@ -59,9 +61,11 @@ iface(set) := "an interface named by a shell variable" if set.interface == "$"
 # title: MTU clamp does not survive reconfiguration
 # description: |
 #   A node pool clamps the interface MTU with a bare command (`ip link set … mtu`,
-#   `/sys/class/net/*/mtu`, `ifconfig`). On AL2023, systemd-networkd re-applies the MTU it
-#   has configured (9001 from DHCP) when it reconfigures the link, and AL2's dhclient does
-#   so on lease renewal: the clamp silently disappears hours after boot.
+#   `/sys/class/net/*/mtu` via `echo`/`printf`/`tee`, `ifconfig`). On AL2023,
+#   systemd-networkd re-applies the MTU it has configured (9001) when it reconfigures the
+#   link, and AL2's dhclient does so on lease renewal: the clamp silently disappears hours
+#   after boot. A persistent setting counts only if the family's network manager reads it
+#   (AL2023: systemd-networkd; AL2: dhclient/ifcfg; Ubuntu: netplan).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu007
 # custom:
@@ -72,6 +76,7 @@ iface(set) := "an interface named by a shell variable" if set.interface == "$"
 #   remediation: |
 #     Make the clamp persistent: a systemd-networkd drop-in (`[Link] MTUBytes=`) on AL2023,
 #     `MTU=` in ifcfg or `supersede interface-mtu` for dhclient on AL2, netplan `mtu:` on Ubuntu.
+#     AL2023 has no eth0: name ens5.
 MTU007 contains f if {
 	some o in objects.focus
 	o.kind == "NodePool"

@@ -75,7 +75,8 @@ func (r *Report) Counts() Counts {
 	return c
 }
 
-// Run lints paths with engine.
+// Run lints paths with engine; with a nil engine, it compiles the embedded rules while it
+// reads the files (compiling takes as long as reading a few thousand documents).
 func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Options) (*Report, error) {
 	if opts.Load.Ignore == nil {
 		opts.Load.Ignore = opts.Config.Ignore
@@ -86,11 +87,34 @@ func Run(ctx context.Context, engine *policies.Engine, paths []string, opts Opti
 	if opts.Load.Keep == nil {
 		opts.Load.Keep = opts.classifier.keep
 	}
+	compiled := compileUnless(ctx, engine)
 	loaded := Load(ctx, paths, opts.Load)
+	engine, err := compiled()
+	if err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	return Evaluate(ctx, engine, loaded, opts)
+}
+
+// compileUnless returns engine, or when it is nil compiles one in the background and
+// returns a function that waits for it.
+func compileUnless(ctx context.Context, engine *policies.Engine) func() (*policies.Engine, error) {
+	if engine != nil {
+		return func() (*policies.Engine, error) { return engine, nil }
+	}
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		engine, err = policies.NewEngine(ctx)
+	}()
+	return func() (*policies.Engine, error) {
+		<-done
+		return engine, err
+	}
 }
 
 // Evaluate runs the rules over documents already loaded (from files, or from a live

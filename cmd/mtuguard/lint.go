@@ -88,10 +88,6 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 	if err != nil {
 		return err
 	}
-	engine, err := policies.NewEngine(cmd.Context())
-	if err != nil {
-		return err
-	}
 	opts := lint.Options{Config: cfg, HelmValues: fl.values}
 	opts.Load.Stdin = cmd.InOrStdin()
 	opts.Load.Limits.MaxFileBytes = fl.maxFileBytes
@@ -102,7 +98,8 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 			paths = append(paths, v)
 		}
 	}
-	rep, err := lint.Run(cmd.Context(), engine, paths, opts)
+	rep, err := lint.Run(cmd.Context(), nil, paths, opts) // compiles the rules while reading
+
 	if err != nil {
 		return err
 	}

@@ -442,7 +442,7 @@ k8s_selects_all(spec) if objects.selects_all(spec.podSelector)
 
 # blankets holds [cluster, namespace, family] for every enforced pod policy with an empty
 # endpointSelector (all pods of its namespace; a CCNP: all pods, namespace "*") that
-# allows the family's signal, and every NetworkPolicy with an empty podSelector that does
+# allows the family's signal and does not deny it too (deny entries win, ICMP001), and every NetworkPolicy with an empty podSelector that does
 # (k8s_allows: pkg/k8s/network_policy.go makes a port-less rule an L3-only entry, which
 # pkg/policy/rule.go mergeL4Filter installs as ANY port 0, ICMP included). Allow entries
 # of both kinds add up per endpoint. Pod blankets never cover nodes: host policies are
@@ -464,6 +464,7 @@ blankets_in(policies) := {[o.cluster, namespace_of(o), family] |
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
+	count(denies(x.spec, family)) == 0 # its own deny wins over its allowance
 	not invalid(o) # last: it reads every rule
 } | {[o.cluster, namespace_of(o), family] |
 	some o in policies
@@ -491,6 +492,7 @@ host_allowances_in(policies) := {[o.cluster, family] |
 	not refused(x.spec, x.cluster)
 	some family in ["IPv4", "IPv6"]
 	allows(x.spec, family)
+	count(denies(x.spec, family)) == 0
 	not invalid(o)
 }
 
@@ -587,12 +589,37 @@ problems contains {"object": x.object.id, "path": array.concat(x.path, r[0]), "m
 	some r in refusals(x.object.kind, x.spec)
 }
 
+# The CRD declares spec a policy rule (an object) and specs a list of them; the API server
+# refuses anything else, so no rule of such a policy takes effect.
+problems contains {"object": o.id, "path": ["spec"], "message": sprintf("spec must be an object (a policy rule with endpointSelector or nodeSelector), got %s: the API server refuses the policy", [json.marshal(o.object.spec)])} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	o.object.spec != null
+	not is_object(o.object.spec)
+}
+
+problems contains {"object": o.id, "path": ["specs"], "message": sprintf("specs must be a list of policy rules, got %s: the API server refuses the policy", [json.marshal(o.object.specs)])} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	o.object.specs != null
+	not is_array(o.object.specs)
+}
+
+problems contains {"object": o.id, "path": ["specs", i], "message": sprintf("specs[%d] must be a policy rule (an object with endpointSelector or nodeSelector), got %s: the API server refuses the policy", [i, json.marshal(s)])} if {
+	some o in objects.focus
+	o.kind in policy_kinds
+	some i, s in list(o.object, "specs")
+	not is_object(s)
+}
+
 list_fields := {"icmps", "toPorts", "fromEntities", "toEntities", "fromEndpoints", "fromCIDR", "fromCIDRSet"}
 
-# spec_rules(s) lists [list name, index, rule] for every rule of spec s.
+# spec_rules(s) lists [list name, index, rule] for every rule of spec s; an entry that is
+# no object is a refusal (shape_refusals), not a rule.
 spec_rules(s) := [[k, i, rule] |
 	some k in rule_lists
 	some i, rule in list(s, k)
+	is_object(rule)
 ]
 
 field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) if {
@@ -643,7 +670,10 @@ invalid(o) if {
 }
 
 # refusals(kind, s) lists [path, message] for each reason spec s is refused.
-refusals(kind, s) := array.concat(array.concat(icmps_with_toports(s), host_in_namespace(kind, s)), default_deny_types(s))
+refusals(kind, s) := array.concat(
+	array.concat(icmps_with_toports(s), host_in_namespace(kind, s)),
+	array.concat(default_deny_types(s), shape_refusals(s)),
+)
 
 # pkg/policy/api/rule_validation.go, for every kind of rule: errUnsupportedICMPWithToPorts.
 icmps_with_toports(s) := [[[k, i], sprintf("%s[%d] has both icmps and toPorts, and Cilium refuses the whole policy (\"the ICMPs block may only be present without ToPorts\", pkg/policy/api/rule_validation.go): put the icmps in a rule of their own with the same peers", [k, i])] |
@@ -670,3 +700,80 @@ default_deny_types(s) := [[["enableDefaultDeny"], sprintf("enableDefaultDeny mus
 	v != null
 	not is_boolean(v)
 ]
+
+# shape_refusals(s) lists what the CRD's schema refuses inside the rules of spec s
+# (pkg/k8s/apis/cilium.io/client/crds/v2): a rule or an icmps entry that is no object,
+# fields that are no list of objects, and CIDRs the API server's `format: cidr` check
+# refuses (k8s.io/apiextensions-apiserver pkg/apiserver/validation/formats.go, kube-openapi
+# strfmt isCIDR: a bare address needs its /32 or /128).
+shape_refusals(s) := array.concat(
+	array.concat(
+		[[[k, i], sprintf("%s[%d] must be a rule (an object such as {fromEntities: [world]}), got %s: the API server refuses the policy", [k, i, json.marshal(rule)])] |
+			some k in rule_lists
+			some i, rule in list(s, k)
+			not is_object(rule)
+		],
+		icmps_shape(s),
+	),
+	bad_cidrs(s),
+)
+
+icmps_shape(s) := array.concat(
+	array.concat(
+		[[[k, i, "icmps", j], sprintf("%s[%d].icmps[%d] must be an object such as {fields: [{type: PacketTooBig, family: IPv6}]}, got %s: the API server refuses the policy", [k, i, j, json.marshal(icmp)])] |
+			some [k, i, rule] in spec_rules(s)
+			some j, icmp in list(rule, "icmps")
+			not is_object(icmp)
+		],
+		[[[k, i, "icmps", j, "fields"], sprintf("%s[%d].icmps[%d].fields must be a list such as [{type: PacketTooBig, family: IPv6}], got %s: the API server refuses the policy", [k, i, j, json.marshal(icmp.fields)])] |
+			some [k, i, rule] in spec_rules(s)
+			some j, icmp in list(rule, "icmps")
+			icmp.fields != null
+			not is_array(icmp.fields)
+		],
+	),
+	[[[k, i, "icmps", j, "fields", n], sprintf("%s[%d].icmps[%d].fields[%d] must be an object such as {type: PacketTooBig, family: IPv6}, got %s: the API server refuses the policy", [k, i, j, n, json.marshal(f)])] |
+		some [k, i, rule] in spec_rules(s)
+		some j, icmp in list(rule, "icmps")
+		is_object(icmp)
+		some n, f in list(icmp, "fields")
+		not is_object(f)
+	],
+)
+
+cidr_lists := ["fromCIDR", "toCIDR"]
+
+cidr_set_lists := ["fromCIDRSet", "toCIDRSet"]
+
+bad_cidrs(s) := array.concat(
+	[[[k, i, field, n], cidr_message(sprintf("%s[%d].%s[%d]", [k, i, field, n]), c)] |
+		some [k, i, rule] in spec_rules(s)
+		some field in cidr_lists
+		some n, c in list(rule, field)
+		not valid_cidr(c)
+	],
+	[[[k, i, field, n, "cidr"], cidr_message(sprintf("%s[%d].%s[%d].cidr", [k, i, field, n]), c.cidr)] |
+		some [k, i, rule] in spec_rules(s)
+		some field in cidr_set_lists
+		some n, c in list(rule, field)
+		c.cidr != null
+		not valid_cidr(c.cidr)
+	],
+)
+
+default valid_cidr(_) := false
+
+valid_cidr(c) if {
+	is_string(c)
+	net.cidr_is_valid(c)
+}
+
+# The API server parses with netutils.ParseCIDRSloppy, which takes IPv4 octets with leading
+# zeros (010.0.0.0/8); net.cidr_is_valid does not, so drop them first.
+valid_cidr(c) if {
+	is_string(c)
+	not contains(c, ":")
+	net.cidr_is_valid(regex.replace(c, `(^|\.)0+([0-9])`, "$1$2"))
+}
+
+cidr_message(where, c) := sprintf("%s is %s, not a CIDR such as 192.0.2.0/24 or 2001:db8::/32 (a single address needs /32 or /128): the CRD declares `format: cidr`, so the API server refuses the policy", [where, json.marshal(c)])

@@ -256,3 +256,66 @@ test_netpol_no_problem_for_boolean_enable_default_deny if {
 	count(netpol.problems) == 0 with input as fixtures.run([fixtures.cnp(0, "", s)])
 	not netpol.invalid(fixtures.cnp(0, "", s))
 }
+
+test_netpol_blanket_that_denies_too_is_no_blanket if {
+	# Deny entries win over allow entries (bpf/lib/policy.h): the namespace's pods get nothing.
+	allow := {"fromEntities": ["world"], "icmps": [{"fields": [{"type": 3}, {"type": 2, "family": "IPv6"}]}]}
+	s := {"endpointSelector": {}, "ingress": [allow], "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": "PacketTooBig", "family": "IPv6"}]}]}]}
+	netpol.blankets_in([fixtures.cnp(0, "a", s)]) == {["a", "prod", "IPv4"]}
+	count(netpol.blankets_in([fixtures.cnp(0, "a", object.remove(s, ["ingressDeny"]))])) == 2
+}
+
+test_netpol_host_policy_that_denies_too_allows_nothing if {
+	s := {"nodeSelector": {}, "ingress": [{"fromEntities": ["world"]}], "ingressDeny": [{"fromEntities": ["world"], "icmps": [{"fields": [{"type": 3}]}]}]}
+	netpol.host_allowances_in([fixtures.ccnp(0, "a", s)]) == {["a", "IPv6"]}
+}
+
+test_netpol_problem_rule_not_an_object if {
+	s := {"endpointSelector": {}, "ingress": ["fromEntities: [world]"]}
+	o := fixtures.cnp(0, "", s)
+	some p in netpol.problems with input as fixtures.run([o])
+	p.path == ["spec", "ingress", 0]
+	contains(p.message, "must be a rule")
+	netpol.invalid(o)
+}
+
+test_netpol_problem_icmps_shapes if {
+	s := {"endpointSelector": {}, "ingress": [
+		{"fromEntities": ["world"], "icmps": ["PacketTooBig"]},
+		{"fromEntities": ["world"], "icmps": [{"fields": "PacketTooBig"}]},
+		{"fromEntities": ["world"], "icmps": [{"fields": ["PacketTooBig"]}]},
+	]}
+	o := fixtures.cnp(0, "", s)
+	paths := {p.path | some p in netpol.problems} with input as fixtures.run([o])
+	paths == {
+		["spec", "ingress", 0, "icmps", 0],
+		["spec", "ingress", 1, "icmps", 0, "fields"],
+		["spec", "ingress", 2, "icmps", 0, "fields", 0],
+	}
+	netpol.invalid(o)
+	count(netpol.blankets_in([o])) == 0
+}
+
+test_netpol_problem_bad_cidrs if {
+	s := {"endpointSelector": {}, "ingress": [
+		{"fromCIDR": ["10.0.0.0/8", "not-a-cidr", "192.0.2.1", "010.000.0.0/8"], "fromCIDRSet": [{"cidr": "2001:db8::/32"}, {"cidr": "2001:db8::1"}, {"cidrGroupRef": "g"}]},
+	]}
+	o := fixtures.cnp(0, "", s)
+	ps := netpol.problems with input as fixtures.run([o])
+	{p.path | some p in ps} == {
+		["spec", "ingress", 0, "fromCIDR", 1],
+		["spec", "ingress", 0, "fromCIDR", 2],
+		["spec", "ingress", 0, "fromCIDRSet", 1, "cidr"],
+	}
+	some p in ps
+	p.path == ["spec", "ingress", 0, "fromCIDR", 2]
+	contains(p.message, "ingress[0].fromCIDR[2] is \"192.0.2.1\"")
+	netpol.invalid(o)
+}
+
+test_netpol_problem_spec_shapes if {
+	o := object.union(fixtures.cnp(0, "", {}), {"object": {"spec": [], "specs": [{"endpointSelector": {}}, "x"]}})
+	{p.path | some p in netpol.problems} == {["spec"], ["specs", 1]} with input as fixtures.run([o])
+	p := object.union(fixtures.cnp(0, "", {}), {"object": {"specs": {"endpointSelector": {}}}})
+	{q.path | some q in netpol.problems} == {["specs"]} with input as fixtures.run([p])
+}

@@ -12,7 +12,7 @@ import (
 
 // Normalised kinds: what the rules call the objects they read.
 const (
-	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application values
+	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application/HelmChart(Config) values
 	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
 	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
 	KindNetworkPolicy                  = "NetworkPolicy"
@@ -69,6 +69,7 @@ var classifiers = []classifier{
 	classifyCiliumPolicy,
 	classifyFluxHelmRelease,
 	classifyArgoApplication,
+	classifyHelmController,
 	classifyNodePools,
 	classifyHelmValues,
 }
@@ -166,10 +167,8 @@ func classifyHelmValues(obj map[string]any) (Classified, bool, error) {
 	if apiVersion, kind := TypeMeta(obj); apiVersion != "" || kind != "" {
 		return Classified{}, false, nil
 	}
-	for _, k := range helmValuesKeys {
-		if _, ok := obj[k]; ok {
-			return HelmValues(obj), true, nil
-		}
+	if hasCiliumOnlyKey(obj) {
+		return HelmValues(obj), true, nil
 	}
 	return Classified{}, false, nil
 }

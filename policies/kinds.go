@@ -70,6 +70,7 @@ var classifiers = []classifier{
 	classifyFluxHelmRelease,
 	classifyArgoApplication,
 	classifyHelmController,
+	classifyKustomization,
 	classifyNodePools,
 	classifyHelmValues,
 }

@@ -1,0 +1,70 @@
+package policies
+
+import (
+	"reflect"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func TestKustomizationLayers(t *testing.T) {
+	inline := map[string]any{"MTU": float64(8500)}
+	for _, tc := range []struct {
+		name, doc string
+		want      []*CiliumValues // nil: not Cilium's
+		files     []KustomizeValueFile
+	}{
+		{name: "valuesInline overrides valuesFile; additional files win over both",
+			doc: `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+helmCharts:
+- name: ingress-nginx
+  valuesInline: {MTU: 1}
+- name: cilium
+  repo: https://helm.cilium.io
+  valuesFile: values.yaml
+  additionalValuesFiles: [values-prod.yaml, values-eu.yaml]
+  valuesInline: {MTU: 8500}`,
+			want: []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 1, "valuesInline"}, Values: inline, Order: 1}},
+			files: []KustomizeValueFile{
+				{Path: "values.yaml", At: []any{"helmCharts", 1, "valuesFile"}, Order: 0},
+				{Path: "values-prod.yaml", At: []any{"helmCharts", 1, "additionalValuesFiles", 0}, Order: 2},
+				{Path: "values-eu.yaml", At: []any{"helmCharts", 1, "additionalValuesFiles", 1}, Order: 3},
+			}},
+		{name: "a kustomization.yaml without apiVersion and kind; valuesMerge merge: the file wins",
+			doc:   "helmCharts:\n- {name: cilium, valuesFile: base.yaml, valuesMerge: merge, valuesInline: {MTU: 8500}}\n",
+			want:  []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 0, "valuesInline"}, Values: inline, Order: -1}},
+			files: []KustomizeValueFile{{Path: "base.yaml", At: []any{"helmCharts", 0, "valuesFile"}, Order: 0}}},
+		{name: "merge without valuesFile: the chart's defaults win over every inline setting",
+			doc:  "helmCharts:\n- {name: cilium, valuesMerge: merge, valuesInline: {MTU: 8500}}\n",
+			want: []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 0}, Values: map[string]any{}, Order: 1}}},
+		{name: "replace: valuesFile is not read",
+			doc:  "helmCharts:\n- {name: cilium, valuesFile: base.yaml, valuesMerge: replace, valuesInline: {MTU: 8500}}\n",
+			want: []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 0, "valuesInline"}, Values: inline, Order: 1}}},
+		{name: "other charts only", doc: "helmCharts:\n- {name: cert-manager, valuesInline: {installCRDs: true}}\n"},
+		{name: "a Kustomization without charts", doc: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cilium-config.yaml]\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte(tc.doc), &obj); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Classify(obj)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.want == nil {
+				if c.Kind != "" {
+					t.Fatalf("classified as %s, want nothing", c.Kind)
+				}
+				return
+			}
+			if c.Kind != KindCiliumConfig || !reflect.DeepEqual(c.Layers, tc.want) {
+				t.Errorf("got %s %s\nwant %s", c.Kind, layersString(c.Layers), layersString(tc.want))
+			}
+			if files := KustomizeValueFiles(obj); !reflect.DeepEqual(files, tc.files) {
+				t.Errorf("value files %+v, want %+v", files, tc.files)
+			}
+		})
+	}
+}

@@ -11,12 +11,16 @@ import (
 
 // Clusters (DESIGN.md): each Cilium config starts a cluster named by its cluster-name.
 // Cilium configs in one directory with the same name, or without one beside a single named
-// config, are layers of one cluster (values.yaml + values-prod.yaml). Every other object
+// config, are layers of one cluster (values.yaml + values-prod.yaml; overlays.go says which
+// files beside Cilium's values are overlays). Every other object
 // belongs to the cluster whose Cilium config sits in the nearest enclosing directory, or
 // to the only cluster when there is one.
 
-// orderLayers sorts documents so that, within a directory, a base values file
-// (values.yaml) comes before its overrides: later layers win in Rego, as with helm -f.
+// orderLayers sorts documents so that, within a directory, values files come in the
+// order a user passes them to `helm -f`: later layers win in Rego. values.yaml is the
+// base; then files by name without extension, so a file comes before those that extend
+// its name (cilium-values.yaml before cilium-values-prod.yaml, which plain name order
+// would reverse: '-' sorts before '.').
 func orderLayers(docs []*yamldoc.Document) []*yamldoc.Document {
 	out := append([]*yamldoc.Document(nil), docs...)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -26,6 +30,9 @@ func orderLayers(docs []*yamldoc.Document) []*yamldoc.Document {
 		}
 		if ra, rb := layerRank(a.File), layerRank(b.File); ra != rb {
 			return ra < rb
+		}
+		if sa, sb := layerStem(a.File), layerStem(b.File); sa != sb {
+			return sa < sb
 		}
 		if a.File != b.File {
 			return a.File < b.File

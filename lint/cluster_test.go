@@ -64,3 +64,75 @@ func TestOnlyClusterAdoptsStrays(t *testing.T) {
 		t.Errorf("cluster %q", inv.objects[1].Cluster)
 	}
 }
+
+// Overlays (overlays.go): a values file beside Cilium's values that holds only chart keys
+// is a later layer of that cluster; other charts' values files are not.
+func TestHelmOverlays(t *testing.T) {
+	base := map[string]any{"routingMode": "tunnel", "MTU": 9001}
+	type m = map[string]any
+	for _, c := range []struct {
+		name   string
+		docs   []*yamldoc.Document
+		forced []string
+		want   map[string]string // file -> cluster; files not listed must not be objects
+		first  string            // the base layer, when it matters
+	}{
+		{"overlay naming the cluster", []*yamldoc.Document{
+			helmDoc("c/values-prod.yaml", m{"cluster": m{"name": "prod", "id": 1}}),
+			helmDoc("c/values.yaml", base),
+		}, nil, map[string]string{"c/values.yaml": "prod", "c/values-prod.yaml": "prod"}, "c/values.yaml"},
+		{"name-values overlay, base by longer name", []*yamldoc.Document{
+			helmDoc("c/cilium-values-prod.yaml", m{"ipam": m{"mode": "eni"}, "cluster": m{"name": "p"}}),
+			helmDoc("c/cilium-values.yaml", base),
+		}, nil, map[string]string{"c/cilium-values.yaml": "p", "c/cilium-values-prod.yaml": "p"}, "c/cilium-values.yaml"},
+		{"dotted env overlay", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("c/values.prod.yml", m{"MTU": 8500, "cluster": m{"name": "p"}}),
+		}, nil, map[string]string{"c/values.yaml": "p", "c/values.prod.yml": "p"}, "c/values.yaml"},
+		{"another chart's values beside Cilium's", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("c/values-ingress.yaml", m{"controller": m{"replicaCount": 2}, "ipv6": m{"enabled": true}}),
+		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
+		{"only keys no rule reads", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("c/values-redis.yaml", m{"image": m{"tag": "7"}, "resources": m{}}),
+		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
+		{"not named as values", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("c/cluster.yaml", m{"cluster": m{"name": "x"}}),
+		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
+		{"no Cilium values in the directory", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("other/values-prod.yaml", m{"cluster": m{"name": "x"}}),
+		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
+		{"a --values file is a base", []*yamldoc.Document{
+			helmDoc("c/values.yaml", m{"ipam": m{"mode": "eni"}}),
+			helmDoc("c/values-prod.yaml", m{"cluster": m{"name": "p", "id": 2}}),
+		}, []string{"c/values.yaml"}, map[string]string{"c/values.yaml": "p", "c/values-prod.yaml": "p"}, "c/values.yaml"},
+		{"without a base, chart keys alone are not Cilium's", []*yamldoc.Document{
+			helmDoc("c/values.yaml", m{"ipam": m{"mode": "eni"}}),
+			helmDoc("c/values-prod.yaml", m{"cluster": m{"name": "p", "id": 2}}),
+		}, nil, map[string]string{}, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			inv := newInventory(c.docs, newClassifier(c.forced))
+			got := map[string]string{}
+			for _, o := range inv.objects {
+				got[o.Source.File] = o.Cluster
+			}
+			for f, cluster := range c.want {
+				if g, ok := got[f]; !ok || g != cluster {
+					t.Errorf("%s: cluster %q (object: %v), want %q", f, g, ok, cluster)
+				}
+			}
+			for f := range got {
+				if _, ok := c.want[f]; !ok {
+					t.Errorf("%s is an object; want it not claimed as Cilium values", f)
+				}
+			}
+			if c.first != "" && inv.objects[0].Source.File != c.first {
+				t.Errorf("first layer %s, want %s", inv.objects[0].Source.File, c.first)
+			}
+		})
+	}
+}

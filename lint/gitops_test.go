@@ -135,3 +135,17 @@ spec:
 		t.Errorf("%+v", rep.Findings)
 	}
 }
+
+// An overlay holding only `cluster:` survives loading (no key in it names Cilium alone)
+// and makes its directory's values a ClusterMesh member.
+func TestHelmOverlayMakesMember(t *testing.T) {
+	files := map[string]string{"cilium/values.yaml": "routingMode: tunnel\n"}
+	if got := findings(lintFiles(t, files), "MTU001"); len(got) != 0 {
+		t.Fatalf("no cluster id, no member: %+v", got)
+	}
+	files["cilium/values-prod.yaml"] = "cluster:\n  name: prod\n  id: 1\n"
+	got := findings(lintFiles(t, files), "MTU001")
+	if len(got) != 1 || got[0].Cluster != "prod" || got[0].File != "cilium/values.yaml" {
+		t.Fatalf("want MTU001 on cluster prod at the base values.yaml: %+v", got)
+	}
+}

@@ -5,6 +5,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -146,7 +147,9 @@ func newClassifier(helmValues []string) *classifier {
 }
 
 // keep reports whether a rule may read d: classified kinds, classification errors (to
-// report them), ConfigMaps (Flux valuesFrom) and files forced to be Helm values.
+// report them), ConfigMaps (Flux valuesFrom), files forced to be Helm values, and
+// documents shaped like Cilium chart values, which only the whole run can tell to be an
+// overlay or an Argo CD value file (overlays.go).
 func (cl *classifier) keep(d *yamldoc.Document) bool {
 	obj, ok := d.Object.(map[string]any)
 	if !ok {
@@ -163,7 +166,7 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep {
 		cl.seen.Store(d, classification{c, err})
 	}
-	return keep
+	return keep || policies.ChartValuesShaped(obj)
 }
 
 func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
@@ -192,7 +195,12 @@ type inventory struct {
 
 func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 	inv := &inventory{}
-	for _, doc := range orderLayers(docs) {
+	ordered := orderLayers(docs)
+	// First every document's own classification: whether a document is an overlay
+	// depends on what else its directory holds.
+	classes := make([]policies.Classified, len(ordered))
+	valuesDirs := map[string]bool{}
+	for i, doc := range ordered {
 		obj, ok := doc.Object.(map[string]any)
 		if !ok {
 			continue // a scalar or list document: nothing a rule reads
@@ -206,6 +214,17 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 			}
 			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: line, Msg: err.Error()})
 			continue
+		}
+		classes[i] = c
+		if plainValues(c) {
+			valuesDirs[path.Dir(doc.File)] = true
+		}
+	}
+	for i, doc := range ordered {
+		c := classes[i]
+		obj, _ := doc.Object.(map[string]any)
+		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs) {
+			c = policies.HelmValues(obj)
 		}
 		if c.Kind == "" {
 			continue

@@ -72,14 +72,23 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	for _, at := range sources {
 		helm, _ := dig(obj, append(append([]any{}, at...), "helm")...).(map[string]any)
 		helmAt := append(append([]any{}, at...), "helm")
+		valuesAt := append(append([]any{}, helmAt...), "values")
+		if v, ok := helm["values"]; ok && v != nil {
+			if _, isString := v.(string); !isString {
+				// The CRD types helm.values as a string, so the API server refuses the
+				// Application; Argo CD never renders it.
+				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("Argo CD takes helm.values as a string, not %s, and refuses the Application: "+
+					"move the map to helm.valuesObject, or write it as a block string (values: |)", yamlKindOf(v))}
+			}
+		}
 		// valuesObject replaces the values string (ApplicationSourceHelm.ValuesYAML).
 		_, hasObject := helm["valuesObject"].(map[string]any)
 		if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" && !hasObject {
 			var values map[string]any
 			if err := yaml.Unmarshal([]byte(s), &values); err != nil {
-				return Classified{}, true, fmt.Errorf("%s: the helm.values string is not YAML: %v", pathString(append(helmAt, "values")), err)
+				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("the string is not YAML values: %v", err)}
 			}
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "values"), Values: values, Order: 0})
+			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: valuesAt, Values: values, Order: 0})
 		}
 		if v, ok := helm["valuesObject"].(map[string]any); ok {
 			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: 1})
@@ -308,4 +317,19 @@ func FluxValuesFrom(obj map[string]any) []ValuesRef {
 // ValuesRef is one Flux valuesFrom entry.
 type ValuesRef struct {
 	Kind, Name, Key, TargetPath string
+}
+
+// yamlKindOf names what a decoded YAML value is, for messages.
+func yamlKindOf(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "a map"
+	case []any:
+		return "a list"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	}
+	return "a number"
 }

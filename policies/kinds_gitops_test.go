@@ -1,7 +1,9 @@
 package policies
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -105,5 +107,40 @@ func TestFluxHelmReleaseVersions(t *testing.T) {
 		if c := classifyYAML(t, tc.doc); c.Kind != tc.kind {
 			t.Errorf("%s: kind %q, want %q", tc.doc, c.Kind, tc.kind)
 		}
+	}
+}
+
+// helm.values is a string in Argo CD's CRD: anything else is refused by the API server,
+// so it is an input error on that field, never read as if Argo would use it.
+func TestArgoHelmValuesMustBeString(t *testing.T) {
+	for _, c := range []struct {
+		name, values string
+		wantErr      string // "" = accepted
+	}{
+		{"map", "{MTU: 8500}", "spec.sources[0].helm.values: Argo CD takes helm.values as a string, not a map"},
+		{"list", "[MTU]", "not a list"},
+		{"number", "8500", "not a number"},
+		{"block string", "|\n        MTU: 8500", ""},
+		{"null", "null", ""},
+		{"string that is not YAML values", `"a: ["`, "spec.sources[0].helm.values: the string is not YAML values"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n  - chart: cilium\n    helm:\n      values: " + c.values + "\n"
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Classify(obj)
+			var fe *FieldError
+			switch {
+			case c.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case c.wantErr == "":
+			case err == nil || !strings.Contains(err.Error(), c.wantErr):
+				t.Fatalf("error %v, want one containing %q", err, c.wantErr)
+			case !errors.As(err, &fe) || pathString(fe.Path) != "spec.sources[0].helm.values":
+				t.Fatalf("error %#v must be a FieldError on helm.values, for its line", err)
+			}
+		})
 	}
 }

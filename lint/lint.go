@@ -34,6 +34,10 @@ type Report struct {
 	Objects     int // documents read
 	Findings    []Finding
 	InputErrors []error // unreadable or invalid input; makes the run exit 2
+	// Notes are input the run could not see but need not fail for, such as an Argo CD
+	// value file kept in another repository: said, so that nothing is lost silently,
+	// never changing the exit status.
+	Notes []error
 }
 
 // Finding is a verdict located in a file (DESIGN.md "Findings as the user sees them").
@@ -108,6 +112,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		}
 	}
 	rep.InputErrors = append(rep.InputErrors, set.errors...)
+	rep.Notes = set.notes
 	if len(set.objects) == 0 {
 		return rep, nil
 	}
@@ -180,10 +185,11 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 	return policies.Classify(obj)
 }
 
-// Objects classifies loaded documents and groups them into clusters: the rules' input.
-func Objects(loaded Loaded, opts Options) ([]policies.Object, []error) {
+// Objects classifies loaded documents and groups them into clusters: the rules' input,
+// with the input errors and notes (Report.Notes) met on the way.
+func Objects(loaded Loaded, opts Options) (objects []policies.Object, errs, notes []error) {
 	inv := newInventory(loaded.Documents, newClassifier(opts.HelmValues))
-	return inv.objects, append(loaded.Errors, inv.errors...)
+	return inv.objects, append(loaded.Errors, inv.errors...), inv.notes
 }
 
 // inventory is the run's objects in Rego form, with the documents they came from.
@@ -191,6 +197,7 @@ type inventory struct {
 	objects []policies.Object
 	docs    []*yamldoc.Document // by object ID
 	errors  []error
+	notes   []error // what the run could not see, without failing it (Report.Notes)
 }
 
 func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {

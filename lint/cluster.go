@@ -12,9 +12,10 @@ import (
 // Clusters (DESIGN.md): each Cilium config starts a cluster named by its cluster-name.
 // Cilium configs in one directory with the same name, or without one beside a single named
 // config, are layers of one cluster (values.yaml + values-prod.yaml; overlays.go says which
-// files beside Cilium's values are overlays). Every other object
-// belongs to the cluster whose Cilium config sits in the nearest enclosing directory, or
-// to the only cluster when there is one.
+// files beside Cilium's values are overlays). The value files a HelmRelease or Application
+// reads are layers of its cluster and may name it. Every other object belongs to the
+// cluster whose Cilium config sits in the nearest enclosing directory, or to the only
+// cluster when there is one.
 
 // orderLayers sorts documents so that, within a directory, values files come in the
 // order a user passes them to `helm -f`: later layers win in Rego. values.yaml is the
@@ -58,7 +59,12 @@ type clusterGroup struct {
 
 func (g *clusterGroup) layered() bool { return !g.configMap }
 
-func assignClusters(objects []policies.Object) {
+// assignClusters names each object's cluster. The Cilium configs of one bundle (the
+// layers of one document, and the value files its HelmRelease or Application reads)
+// form one unit: named by the highest layer that sets a cluster name, as Helm would
+// merge them, and sitting in the directory of each of its files, so that a value file
+// kept beside its cluster's policies claims them.
+func assignClusters(objects []policies.Object, bundle []int) {
 	groups := map[[2]string]*clusterGroup{}
 	var order []*clusterGroup
 	group := func(dir, name string) *clusterGroup {
@@ -71,42 +77,55 @@ func assignClusters(objects []policies.Object) {
 		order = append(order, g)
 		return g
 	}
-	var unnamed []int
+	members := map[int][]int{} // bundle -> its Cilium configs, lowest layer first
+	var bundles []int
 	for i, o := range objects {
 		if o.Kind != policies.KindCiliumConfig {
 			continue
 		}
-		name := clusterName(o)
+		if _, seen := members[bundle[i]]; !seen {
+			bundles = append(bundles, bundle[i])
+		}
+		members[bundle[i]] = append(members[bundle[i]], i)
+	}
+	var unnamed []int
+	for _, b := range bundles {
+		o := objects[b]
+		name := bundleName(objects, members[b])
 		if o.Cilium.Form == "configmap" {
 			// A cluster has one cilium-config: each ConfigMap is its own cluster.
-			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: []int{i}, configMap: true}
+			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: members[b], configMap: true}
 			order = append(order, g)
 			continue
 		}
 		if name != "" {
 			g := group(path.Dir(o.Source.File), name)
-			g.ids = append(g.ids, i)
+			g.ids = append(g.ids, members[b]...)
 		} else {
-			unnamed = append(unnamed, i)
+			unnamed = append(unnamed, b)
 		}
 	}
-	for _, i := range unnamed {
-		dir := path.Dir(objects[i].Source.File)
+	for _, b := range unnamed {
+		dir := path.Dir(objects[b].Source.File)
 		var g *clusterGroup
 		if named := groupsIn(order, dir); len(named) == 1 {
 			g = named[0]
 		} else {
 			g = group(dir, "")
 		}
-		g.ids = append(g.ids, i)
+		g.ids = append(g.ids, members[b]...)
 	}
 	key := clusterKeys(order)
 	byDir := map[string][]*clusterGroup{}
 	for _, g := range order {
+		dirs := map[string]bool{g.dir: true}
 		for _, id := range g.ids {
 			objects[id].Cluster = key[g]
+			dirs[path.Dir(objects[id].Source.File)] = true
 		}
-		byDir[g.dir] = append(byDir[g.dir], g)
+		for d := range dirs {
+			byDir[d] = append(byDir[d], g)
+		}
 	}
 	for i := range objects {
 		if objects[i].Kind == policies.KindCiliumConfig {
@@ -114,6 +133,17 @@ func assignClusters(objects []policies.Object) {
 		}
 		objects[i].Cluster = enclosingCluster(path.Dir(objects[i].Source.File), byDir, order, key)
 	}
+}
+
+// bundleName is the cluster name of the highest layer of ids that sets one.
+func bundleName(objects []policies.Object, ids []int) string {
+	name, top := "", -1<<31
+	for _, id := range ids {
+		if n := clusterName(objects[id]); n != "" && objects[id].Cilium.Order >= top {
+			name, top = n, objects[id].Cilium.Order
+		}
+	}
+	return name
 }
 
 func groupsIn(order []*clusterGroup, dir string) []*clusterGroup {

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -134,5 +135,48 @@ func TestHelmOverlays(t *testing.T) {
 				t.Errorf("first layer %s, want %s", inv.objects[0].Source.File, c.first)
 			}
 		})
+	}
+}
+
+func argoApp(valueFiles ...string) map[string]any {
+	files := []any{}
+	for _, f := range valueFiles {
+		files = append(files, f)
+	}
+	return map[string]any{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": map[string]any{"sources": []any{
+		map[string]any{"repoURL": "https://helm.cilium.io", "chart": "cilium", "helm": map[string]any{"valueFiles": files}},
+		map[string]any{"repoURL": "https://git.example.com/platform.git", "ref": "values"},
+	}}}
+}
+
+// An Argo CD Application's value files found in the run are layers of its cluster, which
+// they name; their directories hold that cluster's other objects.
+func TestArgoValueFileClusters(t *testing.T) {
+	type m = map[string]any
+	cnp := m{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy"}
+	docs := []*yamldoc.Document{
+		helmDoc("argocd/cilium-prod.yaml", argoApp("$values/clusters/prod/values.yaml")),
+		helmDoc("argocd/cilium-staging.yaml", argoApp("$values/clusters/staging/values.yaml", "$values/clusters/staging/values-mtu.yaml")),
+		helmDoc("repo/clusters/prod/values.yaml", m{"routingMode": "tunnel", "cluster": m{"name": "prod", "id": 1}}),
+		helmDoc("repo/clusters/staging/values.yaml", m{"cluster": m{"name": "staging", "id": 2}}),
+		helmDoc("repo/clusters/staging/values-mtu.yaml", m{"MTU": 8500}),
+		helmDoc("repo/clusters/prod/policies/p.yaml", cnp),
+		helmDoc("repo/clusters/staging/policies/p.yaml", cnp),
+	}
+	inv := newInventory(docs, newClassifier(nil))
+	got := map[string][]string{}
+	for _, o := range inv.objects {
+		got[o.Source.File] = append(got[o.Source.File], o.Cluster)
+	}
+	want := map[string][]string{
+		"argocd/cilium-prod.yaml": {"prod"}, "repo/clusters/prod/values.yaml": {"prod"}, "repo/clusters/prod/policies/p.yaml": {"prod"},
+		"argocd/cilium-staging.yaml": {"staging"}, "repo/clusters/staging/values.yaml": {"staging"},
+		"repo/clusters/staging/values-mtu.yaml": {"staging"}, "repo/clusters/staging/policies/p.yaml": {"staging"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("clusters by file:\n got %v\nwant %v", got, want)
+	}
+	if len(inv.notes) != 0 || len(inv.errors) != 0 {
+		t.Errorf("notes %v, errors %v", inv.notes, inv.errors)
 	}
 }

@@ -152,9 +152,9 @@ func newClassifier(helmValues []string) *classifier {
 }
 
 // keep reports whether a rule may read d: classified kinds, classification errors (to
-// report them), ConfigMaps (Flux valuesFrom), files forced to be Helm values, and
-// documents shaped like Cilium chart values, which only the whole run can tell to be an
-// overlay or an Argo CD value file (overlays.go).
+// report them), ConfigMaps (Flux valuesFrom), files forced to be Helm values, and plain
+// documents with Cilium settings, which only the whole run can tell to be an overlay
+// (overlays.go) or an Argo CD value file (gitops.go).
 func (cl *classifier) keep(d *yamldoc.Document) bool {
 	obj, ok := d.Object.(map[string]any)
 	if !ok {
@@ -171,7 +171,7 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep {
 		cl.seen.Store(d, classification{c, err})
 	}
-	return keep || policies.ChartValuesShaped(obj)
+	return keep || policies.HasCiliumSettings(obj)
 }
 
 func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
@@ -196,17 +196,19 @@ func Objects(loaded Loaded, opts Options) (objects []policies.Object, errs, note
 type inventory struct {
 	objects []policies.Object
 	docs    []*yamldoc.Document // by object ID
-	errors  []error
-	notes   []error // what the run could not see, without failing it (Report.Notes)
+	// bundle[id] is the ID of the object whose cluster object id is in: the first object
+	// of its own document, or of the HelmRelease/Application whose value file it is.
+	bundle []int
+	errors []error
+	notes  []error // what the run could not see, without failing it (Report.Notes)
 }
 
 func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 	inv := &inventory{}
 	ordered := orderLayers(docs)
-	// First every document's own classification: whether a document is an overlay
-	// depends on what else its directory holds.
+	// First every document's own classification: whether a document is an overlay or
+	// an Argo CD value file depends on the rest of the run.
 	classes := make([]policies.Classified, len(ordered))
-	valuesDirs := map[string]bool{}
 	for i, doc := range ordered {
 		obj, ok := doc.Object.(map[string]any)
 		if !ok {
@@ -223,27 +225,51 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 			continue
 		}
 		classes[i] = c
-		if plainValues(c) {
+	}
+	valueFiles := inv.argoValueFiles(ordered, classes)
+	valuesDirs := map[string]bool{}
+	for i, doc := range ordered {
+		if plainValues(classes[i]) && !valueFiles.used[doc] {
 			valuesDirs[path.Dir(doc.File)] = true
 		}
 	}
+	first := make([]int, len(ordered)) // each document's first object
 	for i, doc := range ordered {
 		c := classes[i]
 		obj, _ := doc.Object.(map[string]any)
+		if valueFiles.used[doc] {
+			continue // a layer of the Applications that name it, not a cluster of its own
+		}
 		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs) {
 			c = policies.HelmValues(obj)
 		}
 		if c.Kind == "" {
 			continue
 		}
+		first[i] = len(inv.objects)
 		for _, o := range c.Objects(obj, policies.Source{File: doc.File, Line: doc.Line}, len(inv.objects)) {
 			inv.objects = append(inv.objects, o)
 			inv.docs = append(inv.docs, doc)
+			inv.bundle = append(inv.bundle, first[i])
 		}
 	}
-	assignClusters(inv.objects)
-	inv.addValuesFrom(docs) // after clustering: a layer joins its HelmRelease's cluster
+	for _, l := range valueFiles.layers {
+		inv.addLayer(first[l.app], l.doc, l.values)
+	}
+	inv.addValuesFrom(docs)
+	assignClusters(inv.objects, inv.bundle)
 	return inv
+}
+
+// addLayer adds a document's values as a layer of owner's cluster: a value file read
+// by owner's HelmRelease or Application.
+func (inv *inventory) addLayer(owner int, doc *yamldoc.Document, values *policies.CiliumValues) {
+	inv.objects = append(inv.objects, policies.Object{
+		ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: doc.Object.(map[string]any),
+		Source: policies.Source{File: doc.File, Line: doc.Line}, Cilium: values,
+	})
+	inv.docs = append(inv.docs, doc)
+	inv.bundle = append(inv.bundle, owner)
 }
 
 func (inv *inventory) annotations(id int) map[string]string {

@@ -56,22 +56,35 @@ var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "encryption", "
 	"extraConfig", "gke", "hostFirewall", "ipam", "ipv4", "ipv6", "pmtuDiscovery", "routingMode", "tunnel",
 	"tunnelPort", "tunnelProtocol", "underlayProtocol")
 
-// ChartValuesShaped reports whether obj could be Cilium chart values although no key
-// names Cilium alone: it has no apiVersion/kind, every top-level key is one the chart
-// declares, and at least one is a key the rules read. Other charts' values rarely pass
-// (their own top-level keys are not Cilium's); the caller adds where the file sits.
-func ChartValuesShaped(obj map[string]any) bool {
+// HasCiliumSettings reports whether obj, a document without apiVersion/kind, has a
+// top-level key the rules read Cilium settings from: a value file an Argo CD
+// Application names may be any such document, whatever else it holds.
+func HasCiliumSettings(obj map[string]any) bool {
 	if apiVersion, kind := TypeMeta(obj); apiVersion != "" || kind != "" {
 		return false
 	}
-	read := false
+	for k := range obj {
+		if ruleReadKeys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// ChartValuesShaped reports whether obj could be Cilium chart values although no key
+// names Cilium alone: HasCiliumSettings, and every top-level key is one the chart
+// declares. Other charts' values rarely pass (their own top-level keys are not
+// Cilium's); the caller adds where the file sits.
+func ChartValuesShaped(obj map[string]any) bool {
+	if !HasCiliumSettings(obj) {
+		return false
+	}
 	for k := range obj {
 		if !ciliumChartKeys[k] {
 			return false
 		}
-		read = read || ruleReadKeys[k]
 	}
-	return read
+	return true
 }
 
 func setOf(keys ...string) map[string]bool {

@@ -144,3 +144,55 @@ func TestArgoHelmValuesMustBeString(t *testing.T) {
 		})
 	}
 }
+
+func TestArgoValueFiles(t *testing.T) {
+	app := `apiVersion: argoproj.io/v1alpha1
+kind: Application
+spec:
+  sources:
+  - repoURL: https://helm.cilium.io
+    chart: cilium
+    helm:
+      valueFiles:
+      - $values/clusters/prod/values.yaml
+      - $values/../clusters/prod/./values-prod.yaml
+      - $other/x.yaml
+      - values-ipsec.yaml
+      - https://example.com/values.yaml
+      - $values/clusters/*/values.yaml
+      values: "MTU: 8500"
+  - repoURL: https://git.example.com/platform.git
+    ref: values
+  - repoURL: https://git.example.com/platform.git
+    path: charts/cilium
+    helm:
+      valueFiles: [values-prod.yaml, /common/values.yaml]
+`
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(app), &obj); err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ at, path, unreadable, broken string }
+	var got []row
+	for _, f := range ArgoValueFiles(obj) {
+		got = append(got, row{pathString(f.At), f.Path, f.Unreadable, f.Broken})
+	}
+	want := []row{
+		{"spec.sources[0].helm.valueFiles[0]", "clusters/prod/values.yaml", "", ""},
+		{"spec.sources[0].helm.valueFiles[1]", "clusters/prod/values-prod.yaml", "", ""},
+		{"spec.sources[0].helm.valueFiles[2]", "", "", "$other names no source with `ref: other`, so Argo CD cannot render the Application: add `ref: other` to the source that holds the file"},
+		{"spec.sources[0].helm.valueFiles[3]", "", "a file inside the chart package", ""},
+		{"spec.sources[0].helm.valueFiles[4]", "", "a remote URL", ""},
+		{"spec.sources[0].helm.valueFiles[5]", "", "a glob, which mtuguard does not expand", ""},
+		{"spec.sources[2].helm.valueFiles[0]", "charts/cilium/values-prod.yaml", "", ""},
+		{"spec.sources[2].helm.valueFiles[1]", "common/values.yaml", "", ""},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	// valueFiles are the lowest layers: the source's values string comes after all six.
+	c := classifyYAML(t, app)
+	if c.Layers[0].Order != 6 || pathString(c.Layers[0].At) != "spec.sources[0].helm.values" {
+		t.Errorf("values layer %s order %d, want order 6", pathString(c.Layers[0].At), c.Layers[0].Order)
+	}
+}

@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -64,7 +65,7 @@ func (g *clusterGroup) layered() bool { return !g.configMap }
 // form one unit: named by the highest layer that sets a cluster name, as Helm would
 // merge them, and sitting in the directory of each of its files, so that a value file
 // kept beside its cluster's policies claims them.
-func assignClusters(objects []policies.Object, bundle []int) {
+func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer) {
 	groups := map[[2]string]*clusterGroup{}
 	var order []*clusterGroup
 	group := func(dir, name string) *clusterGroup {
@@ -105,17 +106,42 @@ func assignClusters(objects []policies.Object, bundle []int) {
 			unnamed = append(unnamed, b)
 		}
 	}
+	type share struct {
+		id int
+		g  *clusterGroup
+	}
+	var shares []share
 	for _, b := range unnamed {
 		dir := path.Dir(objects[b].Source.File)
-		var g *clusterGroup
-		if named := groupsIn(order, dir); len(named) == 1 {
-			g = named[0]
-		} else {
-			g = group(dir, "")
+		named := groupsIn(order, dir)
+		if len(named) == 1 {
+			named[0].ids = append(named[0].ids, members[b]...)
+			continue
 		}
+		// values.yaml beside values-prod.yaml and values-staging.yaml, each naming its
+		// cluster, is the base of both (helm -f values.yaml -f values-prod.yaml): a layer
+		// naming no cluster is shared by every values-file cluster of its directory.
+		if plain := plainGroups(objects, named); len(plain) > 1 && len(members[b]) == 1 && plainValuesObject(objects[b]) {
+			plain[0].ids = append(plain[0].ids, b)
+			for _, g := range plain[1:] {
+				shares = append(shares, share{b, g})
+			}
+			continue
+		}
+		g := group(dir, "")
 		g.ids = append(g.ids, members[b]...)
 	}
 	key := clusterKeys(order)
+	for _, s := range shares {
+		// Layers of one cluster rank by order, then ID; the copy comes last by ID, so
+		// its order keeps it where the original sits among the cluster's own files.
+		layer := *objects[s.id].Cilium
+		layer.Order = 1
+		if s.id < slices.Min(s.g.ids) {
+			layer.Order = -1
+		}
+		out = append(out, SharedLayer{ID: s.id, Cluster: key[s.g], Values: &layer})
+	}
 	byDir := map[string][]*clusterGroup{}
 	for _, g := range order {
 		dirs := map[string]bool{g.dir: true}
@@ -133,6 +159,35 @@ func assignClusters(objects []policies.Object, bundle []int) {
 		}
 		objects[i].Cluster = enclosingCluster(path.Dir(objects[i].Source.File), byDir, order, key)
 	}
+	return out
+}
+
+// SharedLayer is a values file that is a layer of one more cluster than the one its
+// object is in: the object is to be repeated in Cluster with Values.
+type SharedLayer struct {
+	ID      int
+	Cluster string
+	Values  *policies.CiliumValues
+}
+
+// plainGroups are the groups made only of values files.
+func plainGroups(objects []policies.Object, groups []*clusterGroup) []*clusterGroup {
+	var out []*clusterGroup
+	for _, g := range groups {
+		plain := true
+		for _, id := range g.ids {
+			plain = plain && plainValuesObject(objects[id])
+		}
+		if plain {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// plainValuesObject reports whether o is a document of Cilium values itself.
+func plainValuesObject(o policies.Object) bool {
+	return plainLayer(o.Cilium) && o.Source.File != ""
 }
 
 // bundleName is the cluster name of the highest layer of ids that sets one.

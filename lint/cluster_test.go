@@ -2,6 +2,7 @@ package lint
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -178,5 +179,55 @@ func TestArgoValueFileClusters(t *testing.T) {
 	}
 	if len(inv.notes) != 0 || len(inv.errors) != 0 {
 		t.Errorf("notes %v, errors %v", inv.notes, inv.errors)
+	}
+}
+
+// values.yaml beside values-prod.yaml and values-staging.yaml, each naming its cluster, is
+// the base layer of both clusters, not a cluster of its own; a file naming no cluster that
+// sorts after them is their top layer.
+func TestSharedBaseValues(t *testing.T) {
+	type m = map[string]any
+	docs := []*yamldoc.Document{
+		helmDoc("c/values.yaml", m{"routingMode": "tunnel", "MTU": 9001}),
+		helmDoc("c/values-prod.yaml", m{"cluster": m{"name": "prod", "id": 1}}),
+		helmDoc("c/values-staging.yaml", m{"cluster": m{"name": "staging", "id": 2}}),
+		helmDoc("c/values-zz-override.yaml", m{"ipv6": m{"enabled": true}}),
+		helmDoc("c/policies/p.yaml", m{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy"}),
+	}
+	inv := newInventory(docs, newClassifier(nil))
+	// layers[cluster] lists each cluster's files lowest layer first, as Rego ranks them.
+	type layer struct {
+		order, id int
+		file      string
+	}
+	byCluster := map[string][]layer{}
+	for _, o := range inv.objects {
+		if o.Cilium != nil {
+			byCluster[o.Cluster] = append(byCluster[o.Cluster], layer{o.Cilium.Order, o.ID, o.Source.File})
+		}
+	}
+	got := map[string][]string{}
+	for c, ls := range byCluster {
+		slices.SortFunc(ls, func(a, b layer) int {
+			if a.order != b.order {
+				return a.order - b.order
+			}
+			return a.id - b.id
+		})
+		for _, l := range ls {
+			got[c] = append(got[c], l.file)
+		}
+	}
+	want := map[string][]string{
+		"prod":    {"c/values.yaml", "c/values-prod.yaml", "c/values-zz-override.yaml"},
+		"staging": {"c/values.yaml", "c/values-staging.yaml", "c/values-zz-override.yaml"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("layers by cluster:\n got %v\nwant %v", got, want)
+	}
+	for _, o := range inv.objects {
+		if o.Source.File == "c/policies/p.yaml" && o.Cluster != "" {
+			t.Errorf("a policy beside two clusters' values belongs to neither: %q", o.Cluster)
+		}
 	}
 }

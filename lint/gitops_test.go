@@ -235,3 +235,22 @@ func TestArgoValueFileUnknownRef(t *testing.T) {
 		t.Errorf("input errors %v", rep.InputErrors)
 	}
 }
+
+// A base shared by env overlays is judged in each cluster it is a layer of, and a
+// mistake in it is one input error, not one per cluster.
+func TestSharedBaseFindings(t *testing.T) {
+	files := map[string]string{
+		"cilium/values.yaml":         "routingMode: tunnel\nMTU: 9001\n",
+		"cilium/values-prod.yaml":    "cluster:\n  name: prod\n  id: 1\n",
+		"cilium/values-staging.yaml": "cluster:\n  name: staging\n  id: 2\nMTU: 8500\n",
+	}
+	got := findings(lintFiles(t, files), "MTU001")
+	if len(got) != 1 || got[0].Cluster != "prod" || got[0].File != "cilium/values.yaml" || got[0].Line != 2 {
+		t.Fatalf("want MTU001 for prod only, at the base's MTU (values.yaml:2): %+v", got)
+	}
+	files["cilium/values.yaml"] = "routingMode: tunnel\nMTU: abc\n"
+	rep := runFiles(t, files)
+	if len(rep.InputErrors) != 1 || !strings.Contains(rep.InputErrors[0].Error(), "cilium/values.yaml:2: MTU") {
+		t.Errorf("want one input error at values.yaml:2: %v", rep.InputErrors)
+	}
+}

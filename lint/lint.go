@@ -120,9 +120,14 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	if err != nil {
 		return nil, err
 	}
+	seen := map[yamldoc.Error]bool{}
 	for _, p := range res.Problems {
 		doc := set.docs[p.Object]
-		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
+		e := yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message}
+		if !seen[e] { // a file layered into several clusters is wrong once
+			seen[e] = true
+			rep.InputErrors = append(rep.InputErrors, &e)
+		}
 	}
 	rep.Findings = set.locateAll(opts.Config.Apply(res.Findings, set.annotations))
 	return rep, nil
@@ -257,7 +262,13 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		inv.addLayer(first[l.app], l.doc, l.values)
 	}
 	inv.addValuesFrom(docs)
-	assignClusters(inv.objects, inv.bundle)
+	for _, s := range assignClusters(inv.objects, inv.bundle) {
+		o := inv.objects[s.ID]
+		o.ID, o.Cluster, o.Cilium = len(inv.objects), s.Cluster, s.Values
+		inv.objects = append(inv.objects, o)
+		inv.docs = append(inv.docs, inv.docs[s.ID])
+		inv.bundle = append(inv.bundle, o.ID)
+	}
 	return inv
 }
 

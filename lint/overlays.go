@@ -47,7 +47,12 @@ func layerStem(file string) string {
 // plainValues reports whether c is a document of Cilium values itself (not values
 // embedded in a HelmRelease or Application, not a cilium-config ConfigMap).
 func plainValues(c policies.Classified) bool {
-	return c.Kind == policies.KindCiliumConfig && len(c.Layers) == 1 && c.Layers[0].Form == "helm" && len(c.Layers[0].At) == 0
+	return c.Kind == policies.KindCiliumConfig && len(c.Layers) == 1 && plainLayer(c.Layers[0])
+}
+
+// plainLayer reports whether l is a whole document of Helm values.
+func plainLayer(l *policies.CiliumValues) bool {
+	return l != nil && l.Form == "helm" && len(l.At) == 0
 }
 
 // overlay reports whether doc, which nothing else claimed, is a Helm overlay of the

@@ -196,6 +196,11 @@ func TestArgoValueFiles(t *testing.T) {
 			"argocd/clusters/prod/values.yaml":   member,
 			"vendor/x/clusters/prod/values.yaml": "MTU: 8500\nrouting-mode: 1\n",
 		}, "argocd/clusters/prod/values.yaml", 5, ""},
+		{"single source: relative to the chart source's path", map[string]string{
+			"argocd/cilium.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    repoURL: https://git.example.com/platform.git\n" +
+				"    path: charts/cilium\n    helm:\n      valueFiles: [../../envs/prod/cilium.yaml]\n",
+			"envs/prod/cilium.yaml": member,
+		}, "envs/prod/cilium.yaml", 5, ""},
 		{"value file in another repository", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
 		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml is not among the linted files (none ends in clusters/prod/values.yaml and holds Cilium settings), so the cluster is linted without it"},

@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -11,12 +12,17 @@ import (
 
 // Clusters (DESIGN.md): each Cilium config starts a cluster named by its cluster-name.
 // Cilium configs in one directory with the same name, or without one beside a single named
-// config, are layers of one cluster (values.yaml + values-prod.yaml). Every other object
-// belongs to the cluster whose Cilium config sits in the nearest enclosing directory, or
-// to the only cluster when there is one.
+// config, are layers of one cluster (values.yaml + values-prod.yaml; overlays.go says which
+// files beside Cilium's values are overlays). The value files a HelmRelease or Application
+// reads are layers of its cluster and may name it. Every other object belongs to the
+// cluster whose Cilium config sits in the nearest enclosing directory, or to the only
+// cluster when there is one.
 
-// orderLayers sorts documents so that, within a directory, a base values file
-// (values.yaml) comes before its overrides: later layers win in Rego, as with helm -f.
+// orderLayers sorts documents so that, within a directory, values files come in the
+// order a user passes them to `helm -f`: later layers win in Rego. values.yaml is the
+// base; then files by name without extension, so a file comes before those that extend
+// its name (cilium-values.yaml before cilium-values-prod.yaml, which plain name order
+// would reverse: '-' sorts before '.').
 func orderLayers(docs []*yamldoc.Document) []*yamldoc.Document {
 	out := append([]*yamldoc.Document(nil), docs...)
 	sort.SliceStable(out, func(i, j int) bool {
@@ -26,6 +32,9 @@ func orderLayers(docs []*yamldoc.Document) []*yamldoc.Document {
 		}
 		if ra, rb := layerRank(a.File), layerRank(b.File); ra != rb {
 			return ra < rb
+		}
+		if sa, sb := layerStem(a.File), layerStem(b.File); sa != sb {
+			return sa < sb
 		}
 		if a.File != b.File {
 			return a.File < b.File
@@ -51,7 +60,12 @@ type clusterGroup struct {
 
 func (g *clusterGroup) layered() bool { return !g.configMap }
 
-func assignClusters(objects []policies.Object) {
+// assignClusters names each object's cluster. The Cilium configs of one bundle (the
+// layers of one document, and the value files its HelmRelease or Application reads)
+// form one unit: named by the highest layer that sets a cluster name, as Helm would
+// merge them, and sitting in the directory of each of its files, so that a value file
+// kept beside its cluster's policies claims them.
+func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer) {
 	groups := map[[2]string]*clusterGroup{}
 	var order []*clusterGroup
 	group := func(dir, name string) *clusterGroup {
@@ -64,42 +78,80 @@ func assignClusters(objects []policies.Object) {
 		order = append(order, g)
 		return g
 	}
-	var unnamed []int
+	members := map[int][]int{} // bundle -> its Cilium configs, lowest layer first
+	var bundles []int
 	for i, o := range objects {
 		if o.Kind != policies.KindCiliumConfig {
 			continue
 		}
-		name := clusterName(o)
+		if _, seen := members[bundle[i]]; !seen {
+			bundles = append(bundles, bundle[i])
+		}
+		members[bundle[i]] = append(members[bundle[i]], i)
+	}
+	var unnamed []int
+	for _, b := range bundles {
+		o := objects[b]
+		name := bundleName(objects, members[b])
 		if o.Cilium.Form == "configmap" {
 			// A cluster has one cilium-config: each ConfigMap is its own cluster.
-			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: []int{i}, configMap: true}
+			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: members[b], configMap: true}
 			order = append(order, g)
 			continue
 		}
 		if name != "" {
 			g := group(path.Dir(o.Source.File), name)
-			g.ids = append(g.ids, i)
+			g.ids = append(g.ids, members[b]...)
 		} else {
-			unnamed = append(unnamed, i)
+			unnamed = append(unnamed, b)
 		}
 	}
-	for _, i := range unnamed {
-		dir := path.Dir(objects[i].Source.File)
-		var g *clusterGroup
-		if named := groupsIn(order, dir); len(named) == 1 {
-			g = named[0]
-		} else {
-			g = group(dir, "")
+	type share struct {
+		id int
+		g  *clusterGroup
+	}
+	var shares []share
+	for _, b := range unnamed {
+		dir := path.Dir(objects[b].Source.File)
+		named := groupsIn(order, dir)
+		if len(named) == 1 {
+			named[0].ids = append(named[0].ids, members[b]...)
+			continue
 		}
-		g.ids = append(g.ids, i)
+		// values.yaml beside values-prod.yaml and values-staging.yaml, each naming its
+		// cluster, is the base of both (helm -f values.yaml -f values-prod.yaml): a layer
+		// naming no cluster is shared by every values-file cluster of its directory.
+		if plain := plainGroups(objects, named); len(plain) > 1 && len(members[b]) == 1 && plainValuesObject(objects[b]) {
+			plain[0].ids = append(plain[0].ids, b)
+			for _, g := range plain[1:] {
+				shares = append(shares, share{b, g})
+			}
+			continue
+		}
+		g := group(dir, "")
+		g.ids = append(g.ids, members[b]...)
 	}
 	key := clusterKeys(order)
+	for _, s := range shares {
+		// Layers of one cluster rank by order, then ID; the copy comes last by ID, so
+		// its order keeps it where the original sits among the cluster's own files.
+		layer := *objects[s.id].Cilium
+		layer.Order = 1
+		if s.id < slices.Min(s.g.ids) {
+			layer.Order = -1
+		}
+		out = append(out, SharedLayer{ID: s.id, Cluster: key[s.g], Values: &layer})
+	}
 	byDir := map[string][]*clusterGroup{}
 	for _, g := range order {
+		dirs := map[string]bool{g.dir: true}
 		for _, id := range g.ids {
 			objects[id].Cluster = key[g]
+			dirs[path.Dir(objects[id].Source.File)] = true
 		}
-		byDir[g.dir] = append(byDir[g.dir], g)
+		for d := range dirs {
+			byDir[d] = append(byDir[d], g)
+		}
 	}
 	for i := range objects {
 		if objects[i].Kind == policies.KindCiliumConfig {
@@ -107,6 +159,46 @@ func assignClusters(objects []policies.Object) {
 		}
 		objects[i].Cluster = enclosingCluster(path.Dir(objects[i].Source.File), byDir, order, key)
 	}
+	return out
+}
+
+// SharedLayer is a values file that is a layer of one more cluster than the one its
+// object is in: the object is to be repeated in Cluster with Values.
+type SharedLayer struct {
+	ID      int
+	Cluster string
+	Values  *policies.CiliumValues
+}
+
+// plainGroups are the groups made only of values files.
+func plainGroups(objects []policies.Object, groups []*clusterGroup) []*clusterGroup {
+	var out []*clusterGroup
+	for _, g := range groups {
+		plain := true
+		for _, id := range g.ids {
+			plain = plain && plainValuesObject(objects[id])
+		}
+		if plain {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// plainValuesObject reports whether o is a document of Cilium values itself.
+func plainValuesObject(o policies.Object) bool {
+	return plainLayer(o.Cilium) && o.Source.File != ""
+}
+
+// bundleName is the cluster name of the highest layer of ids that sets one.
+func bundleName(objects []policies.Object, ids []int) string {
+	name, top := "", -1<<31
+	for _, id := range ids {
+		if n := clusterName(objects[id]); n != "" && objects[id].Cilium.Order >= top {
+			name, top = n, objects[id].Cilium.Order
+		}
+	}
+	return name
 }
 
 func groupsIn(order []*clusterGroup, dir string) []*clusterGroup {

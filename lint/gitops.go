@@ -46,11 +46,7 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 				inv.errors = append(inv.errors, err)
 				continue
 			}
-			inv.objects = append(inv.objects, policies.Object{
-				ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: doc.Object.(map[string]any),
-				Source: policies.Source{File: doc.File, Line: doc.Line}, Cilium: layer, Cluster: release.Cluster,
-			})
-			inv.docs = append(inv.docs, doc)
+			inv.addLayer(i, doc, layer)
 		}
 	}
 }
@@ -108,4 +104,85 @@ func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*pol
 		return nil, &yamldoc.Error{File: doc.File, Line: doc.LineOf([]any{"data", ref.Key}), Msg: fmt.Sprintf("data.%s is not YAML values: %v", ref.Key, err)}
 	}
 	return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
+}
+
+// argoValueFileSet is what the run's Argo CD Applications read from value files.
+type argoValueFileSet struct {
+	used   map[*yamldoc.Document]bool // documents read as value files
+	layers []argoLayer
+}
+
+type argoLayer struct {
+	app    int // the Application's index in the ordered documents
+	doc    *yamldoc.Document
+	values *policies.CiliumValues
+}
+
+// argoValueFiles finds the value files of the Applications of the cilium chart among the
+// run's documents. Argo CD reads `$ref/path` from the root of the repository the ref
+// source names, which this run may or may not hold, so a file matches by path suffix
+// (clusters/prod/values.yaml is the run's x/clusters/prod/values.yaml); of several, the
+// one nearest the Application's file. A value file the run does not hold is a note, not
+// an error: it usually lives in another repository, and the cluster is linted without it.
+func (inv *inventory) argoValueFiles(ordered []*yamldoc.Document, classes []policies.Classified) argoValueFileSet {
+	set := argoValueFileSet{used: map[*yamldoc.Document]bool{}}
+	byFile := map[string][]*yamldoc.Document{} // documents that may be value files
+	var files []string
+	for _, d := range ordered {
+		if obj, ok := d.Object.(map[string]any); ok && policies.HasCiliumSettings(obj) {
+			if _, seen := byFile[d.File]; !seen {
+				files = append(files, d.File)
+			}
+			byFile[d.File] = append(byFile[d.File], d)
+		}
+	}
+	for i, app := range ordered {
+		if classes[i].Kind != policies.KindCiliumConfig {
+			continue
+		}
+		obj := app.Object.(map[string]any)
+		if _, kind := policies.TypeMeta(obj); kind != "Application" {
+			continue
+		}
+		for _, vf := range policies.ArgoValueFiles(obj) {
+			at := &yamldoc.Error{File: app.File, Line: app.LineOf(vf.At)}
+			switch {
+			case vf.Broken != "":
+				at.Msg = vf.Broken
+				inv.errors = append(inv.errors, at)
+				continue
+			case vf.Unreadable != "":
+				at.Msg = fmt.Sprintf("value file %s is %s, so the cluster is linted without it", vf.Entry, vf.Unreadable)
+				inv.notes = append(inv.notes, at)
+				continue
+			}
+			file := nearestWithSuffix(files, vf.Path, app.File)
+			if file == "" {
+				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
+				inv.notes = append(inv.notes, at)
+				continue
+			}
+			for _, d := range byFile[file] {
+				set.used[d] = true
+				set.layers = append(set.layers, argoLayer{app: i, doc: d,
+					values: &policies.CiliumValues{Form: "helm", At: []any{}, Values: d.Object.(map[string]any), Order: vf.Order}})
+			}
+		}
+	}
+	return set
+}
+
+// nearestWithSuffix picks, of the files that are p or end in /p, the one sharing the
+// most leading directories with from.
+func nearestWithSuffix(files []string, p, from string) string {
+	best, bestShared := "", -1
+	for _, f := range files {
+		if f != p && !strings.HasSuffix(f, "/"+p) {
+			continue
+		}
+		if shared := sharedDirs(f, from); shared > bestShared {
+			best, bestShared = f, shared
+		}
+	}
+	return best
 }

@@ -1,6 +1,7 @@
 package lint_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint"
@@ -133,5 +134,128 @@ spec:
 	rep := lintFiles(t, map[string]string{"r.yaml": other})
 	if len(rep.Findings) != 0 {
 		t.Errorf("%+v", rep.Findings)
+	}
+}
+
+// An overlay holding only `cluster:` survives loading (no key in it names Cilium alone)
+// and makes its directory's values a ClusterMesh member.
+func TestHelmOverlayMakesMember(t *testing.T) {
+	files := map[string]string{"cilium/values.yaml": "routingMode: tunnel\n"}
+	if got := findings(lintFiles(t, files), "MTU001"); len(got) != 0 {
+		t.Fatalf("no cluster id, no member: %+v", got)
+	}
+	files["cilium/values-prod.yaml"] = "cluster:\n  name: prod\n  id: 1\n"
+	got := findings(lintFiles(t, files), "MTU001")
+	if len(got) != 1 || got[0].Cluster != "prod" || got[0].File != "cilium/values.yaml" {
+		t.Fatalf("want MTU001 on cluster prod at the base values.yaml: %+v", got)
+	}
+}
+
+func argoMultiSource(valueFiles, helmExtra string) string {
+	return `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: cilium
+spec:
+  sources:
+  - repoURL: https://helm.cilium.io
+    chart: cilium
+    helm:
+      valueFiles:
+` + valueFiles + helmExtra + `  - repoURL: https://git.example.com/platform.git
+    ref: values
+`
+}
+
+// Argo CD multi-source: value files in the run are layers in Argo's order (valueFiles
+// in order, then values, valuesObject, parameters); one the run does not hold is a note.
+func TestArgoValueFiles(t *testing.T) {
+	member := "routingMode: tunnel\ncluster:\n  name: prod\n  id: 1\nMTU: 9001\n"
+	for _, c := range []struct {
+		name     string
+		files    map[string]string
+		wantFile string // where MTU001 points; "" = no MTU001
+		wantLine int
+		wantNote string // a note containing this; "" = none
+	}{
+		{"value file in the run", map[string]string{
+			"argocd/cilium.yaml":                 argoMultiSource("      - $values/clusters/prod/values.yaml\n", ""),
+			"platform/clusters/prod/values.yaml": member,
+		}, "platform/clusters/prod/values.yaml", 5, ""},
+		{"a later value file wins", map[string]string{
+			"argocd/cilium.yaml":                 argoMultiSource("      - $values/clusters/prod/values.yaml\n      - $values/clusters/prod/mtu.yaml\n", ""),
+			"platform/clusters/prod/values.yaml": member,
+			"platform/clusters/prod/mtu.yaml":    "MTU: 8500\n",
+		}, "", 0, ""},
+		{"helm.values wins over value files", map[string]string{
+			"argocd/cilium.yaml":                 argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      values: |\n        MTU: 9001\n"),
+			"platform/clusters/prod/values.yaml": "routingMode: tunnel\ncluster:\n  name: prod\n  id: 1\nMTU: 8500\n",
+		}, "argocd/cilium.yaml", 13, ""},
+		{"the nearest of two matches", map[string]string{
+			"argocd/cilium.yaml":                 argoMultiSource("      - $values/clusters/prod/values.yaml\n", ""),
+			"argocd/clusters/prod/values.yaml":   member,
+			"vendor/x/clusters/prod/values.yaml": "MTU: 8500\nrouting-mode: 1\n",
+		}, "argocd/clusters/prod/values.yaml", 5, ""},
+		{"single source: relative to the chart source's path", map[string]string{
+			"argocd/cilium.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    repoURL: https://git.example.com/platform.git\n" +
+				"    path: charts/cilium\n    helm:\n      valueFiles: [../../envs/prod/cilium.yaml]\n",
+			"envs/prod/cilium.yaml": member,
+		}, "envs/prod/cilium.yaml", 5, ""},
+		{"value file in another repository", map[string]string{
+			"argocd/cilium.yaml": argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
+		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml is not among the linted files (none ends in clusters/prod/values.yaml and holds Cilium settings), so the cluster is linted without it"},
+		{"value file inside the chart", map[string]string{
+			"argocd/cilium.yaml": argoMultiSource("      - values-ipsec.yaml\n", ""),
+		}, "", 0, "argocd/cilium.yaml:11: value file values-ipsec.yaml is a file inside the chart package"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rep := lintFiles(t, c.files)
+			got := findings(rep, "MTU001")
+			switch {
+			case c.wantFile == "" && len(got) != 0:
+				t.Errorf("want no MTU001: %+v", got)
+			case c.wantFile != "" && (len(got) != 1 || got[0].File != c.wantFile || got[0].Line != c.wantLine):
+				t.Errorf("want one MTU001 at %s:%d: %+v", c.wantFile, c.wantLine, got)
+			}
+			var notes []string
+			for _, n := range rep.Notes {
+				notes = append(notes, n.Error())
+			}
+			if c.wantNote == "" && len(notes) > 0 || c.wantNote != "" && (len(notes) != 1 || !strings.Contains(notes[0], c.wantNote)) {
+				t.Errorf("notes %q, want one containing %q", notes, c.wantNote)
+			}
+			for _, f := range rep.Findings {
+				if f.Cluster != "prod" && f.Cluster != "" && c.wantFile != "" {
+					t.Errorf("finding on cluster %q: a value file must not be a cluster of its own: %+v", f.Cluster, f)
+				}
+			}
+		})
+	}
+}
+
+// A $ref that names no source is an Application Argo CD cannot render: an input error.
+func TestArgoValueFileUnknownRef(t *testing.T) {
+	rep := runFiles(t, map[string]string{"app.yaml": argoMultiSource("      - $vals/values.yaml\n", "")})
+	if len(rep.InputErrors) != 1 || !strings.Contains(rep.InputErrors[0].Error(), "app.yaml:11: $vals names no source with `ref: vals`") {
+		t.Errorf("input errors %v", rep.InputErrors)
+	}
+}
+
+// A base shared by env overlays is judged in each cluster it is a layer of, and a
+// mistake in it is one input error, not one per cluster.
+func TestSharedBaseFindings(t *testing.T) {
+	files := map[string]string{
+		"cilium/values.yaml":         "routingMode: tunnel\nMTU: 9001\n",
+		"cilium/values-prod.yaml":    "cluster:\n  name: prod\n  id: 1\n",
+		"cilium/values-staging.yaml": "cluster:\n  name: staging\n  id: 2\nMTU: 8500\n",
+	}
+	got := findings(lintFiles(t, files), "MTU001")
+	if len(got) != 1 || got[0].Cluster != "prod" || got[0].File != "cilium/values.yaml" || got[0].Line != 2 {
+		t.Fatalf("want MTU001 for prod only, at the base's MTU (values.yaml:2): %+v", got)
+	}
+	files["cilium/values.yaml"] = "routingMode: tunnel\nMTU: abc\n"
+	rep := runFiles(t, files)
+	if len(rep.InputErrors) != 1 || !strings.Contains(rep.InputErrors[0].Error(), "cilium/values.yaml:2: MTU") {
+		t.Errorf("want one input error at values.yaml:2: %v", rep.InputErrors)
 	}
 }

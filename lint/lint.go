@@ -5,6 +5,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -33,6 +34,10 @@ type Report struct {
 	Objects     int // documents read
 	Findings    []Finding
 	InputErrors []error // unreadable or invalid input; makes the run exit 2
+	// Notes are input the run could not see but need not fail for, such as an Argo CD
+	// value file kept in another repository: said, so that nothing is lost silently,
+	// never changing the exit status.
+	Notes []error
 }
 
 // Finding is a verdict located in a file (DESIGN.md "Findings as the user sees them").
@@ -131,6 +136,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		}
 	}
 	rep.InputErrors = append(rep.InputErrors, set.errors...)
+	rep.Notes = set.notes
 	if len(set.objects) == 0 {
 		return rep, nil
 	}
@@ -138,9 +144,14 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	if err != nil {
 		return nil, err
 	}
+	seen := map[yamldoc.Error]bool{}
 	for _, p := range res.Problems {
 		doc := set.docs[p.Object]
-		rep.InputErrors = append(rep.InputErrors, &yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message})
+		e := yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message}
+		if !seen[e] { // a file layered into several clusters is wrong once
+			seen[e] = true
+			rep.InputErrors = append(rep.InputErrors, &e)
+		}
 	}
 	rep.Findings = set.locateAll(opts.Config.Apply(res.Findings, set.annotations))
 	return rep, nil
@@ -170,7 +181,9 @@ func newClassifier(helmValues []string) *classifier {
 }
 
 // keep reports whether a rule may read d: classified kinds, classification errors (to
-// report them), ConfigMaps (Flux valuesFrom) and files forced to be Helm values.
+// report them), ConfigMaps (Flux valuesFrom), files forced to be Helm values, and plain
+// documents with Cilium settings, which only the whole run can tell to be an overlay
+// (overlays.go) or an Argo CD value file (gitops.go).
 func (cl *classifier) keep(d *yamldoc.Document) bool {
 	obj, ok := d.Object.(map[string]any)
 	if !ok {
@@ -187,7 +200,7 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep {
 		cl.seen.Store(d, classification{c, err})
 	}
-	return keep
+	return keep || policies.HasCiliumSettings(obj)
 }
 
 func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
@@ -201,22 +214,31 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 	return policies.Classify(obj)
 }
 
-// Objects classifies loaded documents and groups them into clusters: the rules' input.
-func Objects(loaded Loaded, opts Options) ([]policies.Object, []error) {
+// Objects classifies loaded documents and groups them into clusters: the rules' input,
+// with the input errors and notes (Report.Notes) met on the way.
+func Objects(loaded Loaded, opts Options) (objects []policies.Object, errs, notes []error) {
 	inv := newInventory(loaded.Documents, newClassifier(opts.HelmValues))
-	return inv.objects, append(loaded.Errors, inv.errors...)
+	return inv.objects, append(loaded.Errors, inv.errors...), inv.notes
 }
 
 // inventory is the run's objects in Rego form, with the documents they came from.
 type inventory struct {
 	objects []policies.Object
 	docs    []*yamldoc.Document // by object ID
-	errors  []error
+	// bundle[id] is the ID of the object whose cluster object id is in: the first object
+	// of its own document, or of the HelmRelease/Application whose value file it is.
+	bundle []int
+	errors []error
+	notes  []error // what the run could not see, without failing it (Report.Notes)
 }
 
 func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 	inv := &inventory{}
-	for _, doc := range orderLayers(docs) {
+	ordered := orderLayers(docs)
+	// First every document's own classification: whether a document is an overlay or
+	// an Argo CD value file depends on the rest of the run.
+	classes := make([]policies.Classified, len(ordered))
+	for i, doc := range ordered {
 		obj, ok := doc.Object.(map[string]any)
 		if !ok {
 			continue // a scalar or list document: nothing a rule reads
@@ -231,17 +253,58 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: line, Msg: err.Error()})
 			continue
 		}
+		classes[i] = c
+	}
+	valueFiles := inv.argoValueFiles(ordered, classes)
+	valuesDirs := map[string]bool{}
+	for i, doc := range ordered {
+		if plainValues(classes[i]) && !valueFiles.used[doc] {
+			valuesDirs[path.Dir(doc.File)] = true
+		}
+	}
+	first := make([]int, len(ordered)) // each document's first object
+	for i, doc := range ordered {
+		c := classes[i]
+		obj, _ := doc.Object.(map[string]any)
+		if valueFiles.used[doc] {
+			continue // a layer of the Applications that name it, not a cluster of its own
+		}
+		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs) {
+			c = policies.HelmValues(obj)
+		}
 		if c.Kind == "" {
 			continue
 		}
+		first[i] = len(inv.objects)
 		for _, o := range c.Objects(obj, policies.Source{File: doc.File, Line: doc.Line}, len(inv.objects)) {
 			inv.objects = append(inv.objects, o)
 			inv.docs = append(inv.docs, doc)
+			inv.bundle = append(inv.bundle, first[i])
 		}
 	}
-	assignClusters(inv.objects)
-	inv.addValuesFrom(docs) // after clustering: a layer joins its HelmRelease's cluster
+	for _, l := range valueFiles.layers {
+		inv.addLayer(first[l.app], l.doc, l.values)
+	}
+	inv.addValuesFrom(docs)
+	for _, s := range assignClusters(inv.objects, inv.bundle) {
+		o := inv.objects[s.ID]
+		o.ID, o.Cluster, o.Cilium = len(inv.objects), s.Cluster, s.Values
+		inv.objects = append(inv.objects, o)
+		inv.docs = append(inv.docs, inv.docs[s.ID])
+		inv.bundle = append(inv.bundle, o.ID)
+	}
 	return inv
+}
+
+// addLayer adds a document's values as a layer of owner's cluster: a value file read
+// by owner's HelmRelease or Application.
+func (inv *inventory) addLayer(owner int, doc *yamldoc.Document, values *policies.CiliumValues) {
+	inv.objects = append(inv.objects, policies.Object{
+		ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: doc.Object.(map[string]any),
+		Source: policies.Source{File: doc.File, Line: doc.Line}, Cilium: values,
+	})
+	inv.docs = append(inv.docs, doc)
+	inv.bundle = append(inv.bundle, owner)
 }
 
 func (inv *inventory) annotations(id int) map[string]string {

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	slashpath "path"
 	"strconv"
 	"strings"
 
@@ -54,17 +55,7 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	if kind != "Application" || !strings.HasPrefix(apiVersion, "argoproj.io/") {
 		return Classified{}, false, nil
 	}
-	spec, _ := obj["spec"].(map[string]any)
-	var sources [][]any // paths of the Helm sources of the cilium chart
-	// With `sources`, Argo CD ignores `source` (multiple-sources documentation).
-	if src, ok := spec["source"].(map[string]any); ok && argoSourceIsCilium(src) && len(sliceOf(spec["sources"])) == 0 {
-		sources = append(sources, []any{"spec", "source"})
-	}
-	for i, s := range sliceOf(spec["sources"]) {
-		if src, ok := s.(map[string]any); ok && argoSourceIsCilium(src) {
-			sources = append(sources, []any{"spec", "sources", i})
-		}
-	}
+	sources := argoCiliumSources(obj)
 	if len(sources) == 0 {
 		return Classified{}, false, nil
 	}
@@ -72,17 +63,28 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	for _, at := range sources {
 		helm, _ := dig(obj, append(append([]any{}, at...), "helm")...).(map[string]any)
 		helmAt := append(append([]any{}, at...), "helm")
+		// valueFiles come first (orders 0..n-1); the linter adds those it finds.
+		files := len(sliceOf(helm["valueFiles"]))
+		valuesAt := append(append([]any{}, helmAt...), "values")
+		if v, ok := helm["values"]; ok && v != nil {
+			if _, isString := v.(string); !isString {
+				// The CRD types helm.values as a string, so the API server refuses the
+				// Application; Argo CD never renders it.
+				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("Argo CD takes helm.values as a string, not %s, and refuses the Application: "+
+					"move the map to helm.valuesObject, or write it as a block string (values: |)", yamlKindOf(v))}
+			}
+		}
 		// valuesObject replaces the values string (ApplicationSourceHelm.ValuesYAML).
 		_, hasObject := helm["valuesObject"].(map[string]any)
 		if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" && !hasObject {
 			var values map[string]any
 			if err := yaml.Unmarshal([]byte(s), &values); err != nil {
-				return Classified{}, true, fmt.Errorf("%s: the helm.values string is not YAML: %v", pathString(append(helmAt, "values")), err)
+				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("the string is not YAML values: %v", err)}
 			}
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "values"), Values: values, Order: 0})
+			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: valuesAt, Values: values, Order: files})
 		}
 		if v, ok := helm["valuesObject"].(map[string]any); ok {
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: 1})
+			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: files + 1})
 		}
 		if params := sliceOf(helm["parameters"]); len(params) > 0 {
 			// Argo CD passes parameters as `helm --set name=value` (`--set-string` with
@@ -104,7 +106,7 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 					setPath(values, splitHelmPath(name), helmSetValue(value))
 				}
 			}
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "parameters"), Values: values, Order: 2})
+			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "parameters"), Values: values, Order: files + 2})
 		}
 		if len(c.Layers) == 0 {
 			// A Cilium install with chart defaults: still a cluster to reason about.
@@ -112,6 +114,91 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 		}
 	}
 	return c, true, nil
+}
+
+// argoCiliumSources lists the paths of an Application's sources of the cilium chart.
+func argoCiliumSources(obj map[string]any) [][]any {
+	spec, _ := obj["spec"].(map[string]any)
+	var sources [][]any
+	// With `sources`, Argo CD ignores `source` (multiple-sources documentation).
+	if src, ok := spec["source"].(map[string]any); ok && argoSourceIsCilium(src) && len(sliceOf(spec["sources"])) == 0 {
+		sources = append(sources, []any{"spec", "source"})
+	}
+	for i, s := range sliceOf(spec["sources"]) {
+		if src, ok := s.(map[string]any); ok && argoSourceIsCilium(src) {
+			sources = append(sources, []any{"spec", "sources", i})
+		}
+	}
+	return sources
+}
+
+// ArgoValueFile is one helm.valueFiles entry of an Application's cilium source: a file
+// Argo CD passes to `helm template --values`, in order, before values/valuesObject
+// (reposerver/repository/repository.go and util/helm/cmd.go in argoproj/argo-cd).
+type ArgoValueFile struct {
+	At    []any  // the entry in the Application, for its line
+	Order int    // its layer order: the entry's index
+	Entry string // as written, e.g. $values/clusters/prod/values.yaml
+	// Path is where the file is, relative to the root of a repository: after `$ref/` for
+	// a ref source (always from that repository's root), else the chart source's path
+	// joined with the entry. "" when Unreadable says why no file here can be it.
+	Path, Unreadable string
+	// Broken says why Argo CD cannot render the Application at all: a $ref naming no
+	// source with that `ref`.
+	Broken string
+}
+
+// ArgoValueFiles lists the valueFiles of an Application's cilium sources.
+func ArgoValueFiles(obj map[string]any) []ArgoValueFile {
+	refs := map[string]bool{}
+	for _, s := range sliceOf(dig(obj, "spec", "sources")) {
+		if m, ok := s.(map[string]any); ok {
+			if ref, ok := m["ref"].(string); ok && ref != "" {
+				refs[ref] = true
+			}
+		}
+	}
+	var out []ArgoValueFile
+	for _, at := range argoCiliumSources(obj) {
+		src, _ := dig(obj, at...).(map[string]any)
+		for i, e := range sliceOf(dig(src, "helm", "valueFiles")) {
+			entry, _ := e.(string)
+			f := ArgoValueFile{At: append(append([]any{}, at...), "helm", "valueFiles", i), Order: i, Entry: entry}
+			f.Path, f.Unreadable, f.Broken = argoValueFilePath(src, entry, refs)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func argoValueFilePath(src map[string]any, entry string, refs map[string]bool) (file, unreadable, broken string) {
+	switch {
+	case strings.HasPrefix(entry, "$"):
+		ref, rest, _ := strings.Cut(entry, "/")
+		if !refs[ref[1:]] {
+			return "", "", fmt.Sprintf("%s names no source with `ref: %s`, so Argo CD cannot render the Application: add `ref: %s` to the source that holds the file", ref, ref[1:], ref[1:])
+		}
+		file = slashpath.Clean("/" + rest)[1:]
+	case strings.Contains(entry, "://"):
+		return "", "a remote URL", ""
+	case src["chart"] != nil:
+		return "", "a file inside the chart package", ""
+	default:
+		// Relative to the source's path; an absolute entry is from the repository root
+		// (util/io/path/resolved.go).
+		p, _ := src["path"].(string)
+		if strings.HasPrefix(entry, "/") {
+			p = ""
+		}
+		file = slashpath.Clean("/" + slashpath.Join(p, entry))[1:]
+	}
+	if strings.ContainsAny(file, "*?[") {
+		return "", "a glob, which mtuguard does not expand", ""
+	}
+	if file == "" {
+		return "", "not a file", ""
+	}
+	return file, "", ""
 }
 
 func argoSourceIsCilium(src map[string]any) bool {
@@ -308,4 +395,19 @@ func FluxValuesFrom(obj map[string]any) []ValuesRef {
 // ValuesRef is one Flux valuesFrom entry.
 type ValuesRef struct {
 	Kind, Name, Key, TargetPath string
+}
+
+// yamlKindOf names what a decoded YAML value is, for messages.
+func yamlKindOf(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "a map"
+	case []any:
+		return "a list"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	}
+	return "a number"
 }

@@ -1,7 +1,9 @@
 package policies
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -105,5 +107,92 @@ func TestFluxHelmReleaseVersions(t *testing.T) {
 		if c := classifyYAML(t, tc.doc); c.Kind != tc.kind {
 			t.Errorf("%s: kind %q, want %q", tc.doc, c.Kind, tc.kind)
 		}
+	}
+}
+
+// helm.values is a string in Argo CD's CRD: anything else is refused by the API server,
+// so it is an input error on that field, never read as if Argo would use it.
+func TestArgoHelmValuesMustBeString(t *testing.T) {
+	for _, c := range []struct {
+		name, values string
+		wantErr      string // "" = accepted
+	}{
+		{"map", "{MTU: 8500}", "spec.sources[0].helm.values: Argo CD takes helm.values as a string, not a map"},
+		{"list", "[MTU]", "not a list"},
+		{"number", "8500", "not a number"},
+		{"block string", "|\n        MTU: 8500", ""},
+		{"null", "null", ""},
+		{"string that is not YAML values", `"a: ["`, "spec.sources[0].helm.values: the string is not YAML values"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			doc := "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n  - chart: cilium\n    helm:\n      values: " + c.values + "\n"
+			var obj map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Classify(obj)
+			var fe *FieldError
+			switch {
+			case c.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error %v", err)
+			case c.wantErr == "":
+			case err == nil || !strings.Contains(err.Error(), c.wantErr):
+				t.Fatalf("error %v, want one containing %q", err, c.wantErr)
+			case !errors.As(err, &fe) || pathString(fe.Path) != "spec.sources[0].helm.values":
+				t.Fatalf("error %#v must be a FieldError on helm.values, for its line", err)
+			}
+		})
+	}
+}
+
+func TestArgoValueFiles(t *testing.T) {
+	app := `apiVersion: argoproj.io/v1alpha1
+kind: Application
+spec:
+  sources:
+  - repoURL: https://helm.cilium.io
+    chart: cilium
+    helm:
+      valueFiles:
+      - $values/clusters/prod/values.yaml
+      - $values/../clusters/prod/./values-prod.yaml
+      - $other/x.yaml
+      - values-ipsec.yaml
+      - https://example.com/values.yaml
+      - $values/clusters/*/values.yaml
+      values: "MTU: 8500"
+  - repoURL: https://git.example.com/platform.git
+    ref: values
+  - repoURL: https://git.example.com/platform.git
+    path: charts/cilium
+    helm:
+      valueFiles: [values-prod.yaml, /common/values.yaml]
+`
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(app), &obj); err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ at, path, unreadable, broken string }
+	var got []row
+	for _, f := range ArgoValueFiles(obj) {
+		got = append(got, row{pathString(f.At), f.Path, f.Unreadable, f.Broken})
+	}
+	want := []row{
+		{"spec.sources[0].helm.valueFiles[0]", "clusters/prod/values.yaml", "", ""},
+		{"spec.sources[0].helm.valueFiles[1]", "clusters/prod/values-prod.yaml", "", ""},
+		{"spec.sources[0].helm.valueFiles[2]", "", "", "$other names no source with `ref: other`, so Argo CD cannot render the Application: add `ref: other` to the source that holds the file"},
+		{"spec.sources[0].helm.valueFiles[3]", "", "a file inside the chart package", ""},
+		{"spec.sources[0].helm.valueFiles[4]", "", "a remote URL", ""},
+		{"spec.sources[0].helm.valueFiles[5]", "", "a glob, which mtuguard does not expand", ""},
+		{"spec.sources[2].helm.valueFiles[0]", "charts/cilium/values-prod.yaml", "", ""},
+		{"spec.sources[2].helm.valueFiles[1]", "common/values.yaml", "", ""},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %v\nwant %v", got, want)
+	}
+	// valueFiles are the lowest layers: the source's values string comes after all six.
+	c := classifyYAML(t, app)
+	if c.Layers[0].Order != 6 || pathString(c.Layers[0].At) != "spec.sources[0].helm.values" {
+		t.Errorf("values layer %s order %d, want order 6", pathString(c.Layers[0].At), c.Layers[0].Order)
 	}
 }

@@ -264,7 +264,8 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	if err := cfg.Validate(); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	objects, errs := lint.Objects(lint.Load(ctx, files, lint.LoadOptions{Stdin: cmd.InOrStdin()}), lint.Options{})
+	objects, errs, notes := lint.Objects(lint.Load(ctx, files, lint.LoadOptions{Stdin: cmd.InOrStdin()}), lint.Options{})
+	printNotes(cmd, notes)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)

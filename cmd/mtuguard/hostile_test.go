@@ -38,7 +38,8 @@ func TestHostileInput(t *testing.T) {
 		{"icmps-number.yaml", policy("icmps: 3"), "icmps-number.yaml:7: ingressDeny[0].icmps must be a list"},
 		{"icmp-type-name.yaml", policy("icmps: [{fields: [{type: PacketTooLarge, family: IPv6}]}]"), "icmp-type-name.yaml:7: icmps type \"PacketTooLarge\" is neither"},
 		{"routing-mode.yaml", cm("  routing-mode: tunnle\n"), `routing-mode.yaml:6: routing-mode: "tunnle" is not one of native, tunnel`},
-		{"values-string.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n    helm:\n      values: \"a: [\"\n", "values-string.yaml:1: spec.source.helm.values: the helm.values string is not YAML"},
+		{"values-string.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n    helm:\n      values: \"a: [\"\n", "values-string.yaml:7: spec.source.helm.values: the string is not YAML values"},
+		{"values-map.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n  - chart: cilium\n    helm:\n      values:\n        MTU: 8500\n", "values-map.yaml:7: spec.sources[0].helm.values: Argo CD takes helm.values as a string, not a map, and refuses the Application: move the map to helm.valuesObject, or write it as a block string (values: |)"},
 		{"userdata.yaml", "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    Content-Type: multipart/mixed; boundary=\"B\"\n\n    --B\n    Content-Transfer-Encoding: base64\n\n    !!!\n    --B--\n", "userdata.yaml:8: spec.userData: MIME user data, part 1: invalid base64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

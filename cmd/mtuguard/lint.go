@@ -106,16 +106,24 @@ func runLint(cmd *cobra.Command, args []string, fl lintFlags) error {
 	return finish(cmd, rep, outputs, fl.failOn)
 }
 
-// finish reports a run: input errors to stderr, the formats to their outputs, and the
-// exit status.
+// finish reports a run: input errors and notes to stderr, the formats to their
+// outputs, and the exit status.
 func finish(cmd *cobra.Command, rep *lint.Report, outputs outputs, failOn string) error {
 	for _, e := range rep.InputErrors {
 		fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard:", e)
 	}
+	printNotes(cmd, rep.Notes)
 	if err := outputs.write(cmd.OutOrStdout(), rep); err != nil {
 		return &exitError{code: 2, err: err}
 	}
 	return lintExit(rep, failOn)
+}
+
+// printNotes says on stderr what the run could not see; notes never fail a run.
+func printNotes(cmd *cobra.Command, notes []error) {
+	for _, n := range notes {
+		fmt.Fprintln(cmd.ErrOrStderr(), "mtuguard: note:", n)
+	}
 }
 
 // lintExit maps a report to the exit status: input errors win over findings.

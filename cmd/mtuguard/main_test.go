@@ -95,6 +95,19 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// An input note (an Argo CD value file the run does not hold) is said on stderr in the
+// file:line form and leaves the exit status to the findings.
+func TestInputNoteDoesNotFail(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "app.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n"+
+		"  - chart: cilium\n    helm:\n      valueFiles: [$values/prod/values.yaml]\n  - repoURL: https://git.example.com/values.git\n    ref: values\n")
+	code, _, errOut := mtuguard(t, dir, "", "lint", ".")
+	want := "mtuguard: note: app.yaml:7: value file $values/prod/values.yaml is not among the linted files"
+	if code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("exit %d, want 0; stderr lacks %q:\n%s", code, want, errOut)
+	}
+}
+
 func TestUnknownLinkListsKnownOnes(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, ".mtuguard.yaml", "mesh:\n  links: [aws-tgw]\n")

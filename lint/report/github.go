@@ -13,7 +13,8 @@ import (
 // GitHub writes workflow commands, so GitHub Actions annotates the pull request's lines:
 // `::error file=…,line=…,title=RULE::message` (warnings as ::warning, info as ::notice).
 // Suppressed findings are left out: an annotation cannot say "suppressed". Input errors
-// are annotated too, since they fail the run.
+// are annotated too, since they fail the run, and input notes as warnings, since they
+// say what the run could not see.
 type GitHub struct{}
 
 // Format implements Formatter.
@@ -32,16 +33,23 @@ func (GitHub) Format(w io.Writer, r *lint.Report) error {
 		fmt.Fprintf(&b, "::%s file=%s,line=%d,title=%s::%s\n", cmd, escapeProperty(f.File), max(f.Line, 1),
 			escapeProperty(f.Rule), escapeData(f.Message+"\nFix: "+f.Remediation))
 	}
-	for _, e := range r.InputErrors {
-		var ye *yamldoc.Error
-		if errors.As(e, &ye) && ye.File != "" && ye.File != "-" && !strings.HasPrefix(ye.File, "<") {
-			fmt.Fprintf(&b, "::error file=%s,line=%d,title=input error::%s\n", escapeProperty(ye.File), max(ye.Line, 1), escapeData(ye.Msg))
-			continue
-		}
-		fmt.Fprintf(&b, "::error title=input error::%s\n", escapeData(e.Error()))
-	}
+	annotateInput(&b, "error", "input error", r.InputErrors)
+	annotateInput(&b, "warning", "input note", r.Notes)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// annotateInput writes input errors or notes as cmd annotations on their file and line
+// when they have one.
+func annotateInput(b *strings.Builder, cmd, title string, errs []error) {
+	for _, e := range errs {
+		var ye *yamldoc.Error
+		if errors.As(e, &ye) && ye.File != "" && ye.File != "-" && !strings.HasPrefix(ye.File, "<") {
+			fmt.Fprintf(b, "::%s file=%s,line=%d,title=%s::%s\n", cmd, escapeProperty(ye.File), max(ye.Line, 1), title, escapeData(ye.Msg))
+			continue
+		}
+		fmt.Fprintf(b, "::%s title=%s::%s\n", cmd, title, escapeData(e.Error()))
+	}
 }
 
 // GitHub's escaping rules for workflow commands (actions/toolkit, command.ts): data

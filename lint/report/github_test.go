@@ -17,6 +17,7 @@ func TestGitHub(t *testing.T) {
 		"::warning file=clusters/prod/my values.yaml,line=3,title=MTU004::members disagree on MTU%0AFix: set mtu: \"8500\"",
 		"::notice file=clusters/prod/my values.yaml,line=1,title=MTU006::mesh path undeclared%0AFix: set mtu: \"8500\"",
 		"::error file=bad.yaml,line=3,title=input error::mapping values are not allowed in this context",
+		"::warning file=argocd/cilium.yaml,line=11,title=input note::value file $values/prod.yaml is not among the linted files",
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d:\n%s", len(lines), len(want), out)
@@ -34,7 +35,7 @@ func TestGitHub(t *testing.T) {
 func TestGitHubEscapesProperties(t *testing.T) {
 	r := sample()
 	r.Findings = r.Findings[:1]
-	r.InputErrors = nil
+	r.InputErrors, r.Notes = nil, nil
 	r.Findings[0].File = "odd,name:50%.yaml"
 	out := format(t, "github", r)
 	if !strings.HasPrefix(out, "::error file=odd%2Cname%3A50%25.yaml,line=6,") {

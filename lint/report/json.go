@@ -14,6 +14,7 @@ type JSON struct{}
 type JSONReport struct {
 	Findings []JSONFinding `json:"findings"`
 	Errors   []string      `json:"inputErrors"`
+	Notes    []string      `json:"inputNotes"` // input the run could not see; never fails it
 	Summary  JSONSummary   `json:"summary"`
 }
 
@@ -39,11 +40,12 @@ type JSONSummary struct {
 	Infos       int `json:"infos"`
 	Suppressed  int `json:"suppressed"`
 	InputErrors int `json:"inputErrors"`
+	InputNotes  int `json:"inputNotes"`
 }
 
 // Format implements Formatter.
 func (JSON) Format(w io.Writer, r *lint.Report) error {
-	out := JSONReport{Findings: []JSONFinding{}, Errors: []string{}}
+	out := JSONReport{Findings: []JSONFinding{}, Errors: []string{}, Notes: []string{}}
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, JSONFinding{
 			Rule: f.Rule, Severity: f.Severity, Message: f.Message, Remediation: f.Remediation,
@@ -53,9 +55,12 @@ func (JSON) Format(w io.Writer, r *lint.Report) error {
 	for _, e := range r.InputErrors {
 		out.Errors = append(out.Errors, e.Error())
 	}
+	for _, n := range r.Notes {
+		out.Notes = append(out.Notes, n.Error())
+	}
 	c := r.Counts()
 	out.Summary = JSONSummary{Files: len(r.Files), Objects: r.Objects, Errors: c.Errors, Warnings: c.Warnings,
-		Infos: c.Infos, Suppressed: c.Suppressed, InputErrors: len(r.InputErrors)}
+		Infos: c.Infos, Suppressed: c.Suppressed, InputErrors: len(r.InputErrors), InputNotes: len(r.Notes)}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)

@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint"
@@ -12,7 +13,7 @@ import (
 
 // sample is a hand-built report with the awkward cases every format must carry: a rule
 // firing twice on one object, a suppressed finding, an info finding, Helm values (no
-// object name), characters that need escaping, a file name with a space, an input error.
+// object name), characters that need escaping, a file name with a space, an input error, an input note.
 func sample() *lint.Report {
 	cm := lint.ObjectRef{APIVersion: "v1", Kind: "ConfigMap", Namespace: "kube-system", Name: "cilium-config"}
 	cnp := lint.ObjectRef{APIVersion: "cilium.io/v2", Kind: "CiliumNetworkPolicy", Namespace: "payments", Name: "api"}
@@ -35,6 +36,7 @@ func sample() *lint.Report {
 			finding("MTU006", "info", "mesh path undeclared", "clusters/prod/my values.yaml", 1, lint.ObjectRef{Kind: "HelmValues"}, ""),
 		},
 		InputErrors: []error{&yamldoc.Error{File: "bad.yaml", Line: 3, Msg: "mapping values are not allowed in this context"}},
+		Notes:       []error{&yamldoc.Error{File: "argocd/cilium.yaml", Line: 11, Msg: "value file $values/prod.yaml is not among the linted files"}},
 	}
 }
 
@@ -61,5 +63,19 @@ func TestGetUnknownFormat(t *testing.T) {
 	}
 	if got := report.Names(); len(got) != 5 {
 		t.Errorf("formats: %v", got)
+	}
+}
+
+// Input notes are in the JSON contract beside input errors, counted, and never absent.
+func TestJSONInputNotes(t *testing.T) {
+	var got report.JSONReport
+	if err := json.Unmarshal([]byte(format(t, "json", sample())), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Notes) != 1 || got.Notes[0] != "argocd/cilium.yaml:11: value file $values/prod.yaml is not among the linted files" || got.Summary.InputNotes != 1 {
+		t.Errorf("notes %q, summary %+v", got.Notes, got.Summary)
+	}
+	if out := format(t, "json", clean()); !bytes.Contains([]byte(out), []byte(`"inputNotes": []`)) {
+		t.Errorf("a clean run lists no notes as [], not null:\n%s", out)
 	}
 }

@@ -48,6 +48,9 @@ func (t Text) Format(w io.Writer, r *lint.Report) error {
 	if len(r.InputErrors) > 0 {
 		summary += fmt.Sprintf(", %d input errors", len(r.InputErrors))
 	}
+	if len(r.Notes) > 0 {
+		summary += fmt.Sprintf(", %d input notes", len(r.Notes)) // printed on stderr, as input errors are
+	}
 	fmt.Fprintln(&b, t.paint(ansiDim, summary))
 	t.suppressed(&b, r.Findings)
 	_, err := io.WriteString(w, b.String())

@@ -14,7 +14,7 @@ func TestText(t *testing.T) {
 	for _, want := range []string{
 		"clusters/prod/cilium-config.yaml:6: MTU001 error: pods get MTU 8951: 100% of packets > 8450 bytes, a:b,c\r\n    are lost\n",
 		"    fix: set mtu: \"8500\"",
-		"4 files, 4 objects: 3 errors, 1 warnings, 1 info, 1 suppressed, 1 input errors",
+		"4 files, 4 objects: 3 errors, 1 warnings, 1 info, 1 suppressed, 1 input errors, 1 input notes",
 		"  suppressed ICMP003 at clusters/prod/policies.yaml:10: ignored by a mtuguard:ignore comment at clusters/prod/policies.yaml:9 (CHG-42 <ack>)",
 	} {
 		if !strings.Contains(out, want) {

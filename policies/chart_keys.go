@@ -1,0 +1,96 @@
+package policies
+
+// Cilium chart values files that carry no key only Cilium's chart uses (an overlay with
+// just `cluster:` or `ipam:`) are recognised by where they sit and by every top-level key
+// being one the chart declares; see ChartValuesShaped.
+
+// ciliumChartKeys are the top-level properties of the Cilium chart's values.schema.json
+// (install/kubernetes/cilium, v1.20.2), plus `tunnel`, which charts up to 1.14 read and
+// the rules still honour. TestChartKeysMatchUpstream keeps the list in step with the chart.
+var ciliumChartKeys = setOf(
+	"MTU", "affinity", "agent", "agentNotReadyTaintKey", "aksbyocni", "alibabacloud",
+	"annotateK8sNode", "annotations", "apiRateLimit", "authentication", "autoDirectNodeRoutes",
+	"azure", "bandwidthManager", "bgpControlPlane", "bpf", "bpfClockProbe", "certgen", "cgroup",
+	"ciliumEndpointSlice", "cleanBpfState", "cleanState", "cluster", "clustermesh", "cni",
+	"commonLabels", "configDriftDetection", "connectivityProbeFrequencyRatio",
+	"conntrackGCInterval", "conntrackGCMaxInterval", "crdWaitTimeout", "daemon", "dashboards",
+	"datapathPlugins", "debug", "defaultLBServiceIPAM", "devices", "directRoutingSkipUnreachable",
+	"disableEndpointCRD", "dnsPolicy", "dnsProxy", "egressGateway", "enableCriticalPriorityClass",
+	"enableIPv4BIGTCP", "enableIPv4Masquerade", "enableIPv6BIGTCP", "enableIPv6Masquerade",
+	"enableInternalTrafficPolicy", "enableLBIPAM", "enableMasqueradeRouteSource",
+	"enableNoServiceEndpointsRoutable", "enableNonDefaultDenyPolicies", "enableXTSocketFallback",
+	"encryption", "endpointHealthChecking", "endpointLockdownOnMapOverflow",
+	"endpointPolicyUpdateTimeoutDuration", "endpointRoutes", "eni", "envoy", "envoyConfig", "etcd",
+	"extraArgs", "extraConfig", "extraContainers", "extraEnv", "extraHostPathMounts",
+	"extraInitContainers", "extraVolumeMounts", "extraVolumes", "forceDeviceDetection",
+	"gatewayAPI", "gke", "global", "healthCheckICMPFailureThreshold", "healthChecking",
+	"healthPort", "hostFirewall", "hubble", "identityAllocationMode", "identityChangeGracePeriod",
+	"identityManagementMode", "image", "imagePullSecrets", "ingressController", "initResources",
+	"installNoConntrackIptablesRules", "ipMasqAgent", "ipam", "iptablesRandomFully", "ipv4",
+	"ipv4NativeRoutingCIDR", "ipv6", "ipv6NativeRoutingCIDR", "k8s", "k8sClientExponentialBackoff",
+	"k8sClientRateLimit", "k8sClusterNetworkPolicy", "k8sNetworkPolicy", "k8sServiceHost",
+	"k8sServiceHostRef", "k8sServiceLookupConfigMapName", "k8sServiceLookupNamespace",
+	"k8sServicePort", "keepDeprecatedLabels", "keepDeprecatedProbes", "kubeConfigPath",
+	"kubeProxyReplacement", "kubeProxyReplacementHealthzBindAddr", "l2NeighDiscovery",
+	"l2announcements", "l2podAnnouncements", "l7Proxy", "livenessProbe", "loadBalancer",
+	"localRedirectPolicies", "localRedirectPolicy", "logSystemLoad", "maglev", "minReadySeconds",
+	"monitor", "name", "namespaceOverride", "nat", "nat46x64Gateway",
+	"nativeRoutingCIDRFromClusterPool", "nodeIPAM", "nodePort", "nodeSelector",
+	"nodeSelectorLabels", "nodeinit", "operator", "pmtuDiscovery", "podAnnotations", "podLabels",
+	"podSecurityContext", "policyCIDRMatchMode", "policyDenyResponse", "policyEnforcementMode",
+	"pprof", "preferIpv6", "preflight", "priorityClassName", "prometheus", "rbac",
+	"readinessProbe", "resourceQuotas", "resources", "rollOutCiliumPods", "routingMode",
+	"scheduling", "sctp", "secretsNamespaceAnnotations", "secretsNamespaceLabels",
+	"securityContext", "serviceAccounts", "serviceNoBackendResponse", "sleepAfterInit", "socketLB",
+	"standaloneDnsProxy", "startupProbe", "synchronizeK8sNodes", "sysctlfix",
+	"terminationGracePeriodSeconds", "tls", "tmpVolume", "tolerations", "tunnelPort",
+	"tunnelProtocol", "tunnelSourcePortRange", "underlayProtocol", "updateStrategy",
+	"upgradeCompatibility", "vtep", "waitForKubeProxy", "wellKnownIdentities",
+	"tunnel",
+)
+
+// ruleReadKeys are the top-level chart keys the rules read settings from (the roots of
+// helm_paths in lib/cilium.rego, and extraConfig). An overlay without any of them
+// changes nothing a rule sees, so it need not be claimed as Cilium values.
+var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "encryption", "eni", "enableNonDefaultDenyPolicies",
+	"extraConfig", "gke", "hostFirewall", "ipam", "ipv4", "ipv6", "pmtuDiscovery", "routingMode", "tunnel",
+	"tunnelPort", "tunnelProtocol", "underlayProtocol")
+
+// HasCiliumSettings reports whether obj, a document without apiVersion/kind, has a
+// top-level key the rules read Cilium settings from: a value file an Argo CD
+// Application names may be any such document, whatever else it holds.
+func HasCiliumSettings(obj map[string]any) bool {
+	if apiVersion, kind := TypeMeta(obj); apiVersion != "" || kind != "" {
+		return false
+	}
+	for k := range obj {
+		if ruleReadKeys[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// ChartValuesShaped reports whether obj could be Cilium chart values although no key
+// names Cilium alone: HasCiliumSettings, and every top-level key is one the chart
+// declares. Other charts' values rarely pass (their own top-level keys are not
+// Cilium's); the caller adds where the file sits.
+func ChartValuesShaped(obj map[string]any) bool {
+	if !HasCiliumSettings(obj) {
+		return false
+	}
+	for k := range obj {
+		if !ciliumChartKeys[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func setOf(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}

@@ -106,26 +106,29 @@ func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*pol
 	return &policies.CiliumValues{Form: "helm", At: []any{"data", ref.Key}, Values: values, Order: order}, nil
 }
 
-// argoValueFileSet is what the run's Argo CD Applications read from value files.
-type argoValueFileSet struct {
+// valueFileSet is what the run's GitOps objects (Argo CD Applications, kustomize
+// Kustomizations) read from value files.
+type valueFileSet struct {
 	used   map[*yamldoc.Document]bool // documents read as value files
-	layers []argoLayer
+	layers []valueFileLayer
 }
 
-type argoLayer struct {
-	app    int // the Application's index in the ordered documents
+type valueFileLayer struct {
+	owner  int // the index of the object naming the file, in the ordered documents
 	doc    *yamldoc.Document
 	values *policies.CiliumValues
 }
 
-// argoValueFiles finds the value files of the Applications of the cilium chart among the
-// run's documents. Argo CD reads `$ref/path` from the root of the repository the ref
-// source names, which this run may or may not hold, so a file matches by path suffix
-// (clusters/prod/values.yaml is the run's x/clusters/prod/values.yaml); of several, the
-// one nearest the Application's file. A value file the run does not hold is a note, not
-// an error: it usually lives in another repository, and the cluster is linted without it.
-func (inv *inventory) argoValueFiles(ordered []*yamldoc.Document, classes []policies.Classified) argoValueFileSet {
-	set := argoValueFileSet{used: map[*yamldoc.Document]bool{}}
+// valueFiles finds, among the run's documents, the value files that the cilium charts of
+// Argo CD Applications and Kustomizations name. Argo CD reads `$ref/path` from the root of
+// the repository the ref source names, which this run may or may not hold, so a file
+// matches by path suffix (clusters/prod/values.yaml is the run's
+// x/clusters/prod/values.yaml); of several, the one nearest the Application's file.
+// kustomize reads its paths from the kustomization's directory: that file exactly. A
+// value file the run does not hold is a note, not an error: it usually lives in another
+// repository, or is left out of the run, and the cluster is linted without it.
+func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies.Classified) valueFileSet {
+	set := valueFileSet{used: map[*yamldoc.Document]bool{}}
 	byFile := map[string][]*yamldoc.Document{} // documents that may be value files
 	var files []string
 	for _, d := range ordered {
@@ -136,16 +139,12 @@ func (inv *inventory) argoValueFiles(ordered []*yamldoc.Document, classes []poli
 			byFile[d.File] = append(byFile[d.File], d)
 		}
 	}
-	for i, app := range ordered {
+	for i, owner := range ordered {
 		if classes[i].Kind != policies.KindCiliumConfig {
 			continue
 		}
-		obj := app.Object.(map[string]any)
-		if _, kind := policies.TypeMeta(obj); kind != "Application" {
-			continue
-		}
-		for _, vf := range policies.ArgoValueFiles(obj) {
-			at := &yamldoc.Error{File: app.File, Line: app.LineOf(vf.At)}
+		for _, vf := range namedValueFiles(owner.Object.(map[string]any)) {
+			at := &yamldoc.Error{File: owner.File, Line: owner.LineOf(vf.At)}
 			switch {
 			case vf.Broken != "":
 				at.Msg = vf.Broken
@@ -156,7 +155,15 @@ func (inv *inventory) argoValueFiles(ordered []*yamldoc.Document, classes []poli
 				inv.notes = append(inv.notes, at)
 				continue
 			}
-			file := nearestWithSuffix(files, vf.Path, app.File)
+			file := nearestWithSuffix(files, vf.Path, owner.File)
+			if vf.Beside {
+				file = path.Join(path.Dir(owner.File), vf.Path)
+				if _, ok := byFile[file]; !ok {
+					at.Msg = fmt.Sprintf("value file %s (%s) is not among the linted files or holds no Cilium settings, so the cluster is linted without it", vf.Entry, file)
+					inv.notes = append(inv.notes, at)
+					continue
+				}
+			}
 			if file == "" {
 				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
 				inv.notes = append(inv.notes, at)
@@ -164,12 +171,20 @@ func (inv *inventory) argoValueFiles(ordered []*yamldoc.Document, classes []poli
 			}
 			for _, d := range byFile[file] {
 				set.used[d] = true
-				set.layers = append(set.layers, argoLayer{app: i, doc: d,
+				set.layers = append(set.layers, valueFileLayer{owner: i, doc: d,
 					values: &policies.CiliumValues{Form: "helm", At: []any{}, Values: d.Object.(map[string]any), Order: vf.Order}})
 			}
 		}
 	}
 	return set
+}
+
+// namedValueFiles lists the value files an Application or a Kustomization names.
+func namedValueFiles(obj map[string]any) []policies.ValueFile {
+	if _, kind := policies.TypeMeta(obj); kind == "Application" {
+		return policies.ArgoValueFiles(obj)
+	}
+	return policies.KustomizeValueFiles(obj) // none unless obj is a Kustomization
 }
 
 // nearestWithSuffix picks, of the files that are p or end in /p, the one sharing the

@@ -169,7 +169,9 @@ spec:
 
 // Argo CD multi-source: value files in the run are layers in Argo's order (valueFiles
 // in order, then values, valuesObject, parameters); one the run does not hold is a note.
-func TestArgoValueFiles(t *testing.T) {
+// TestValueFiles: the value files Argo CD Applications and Kustomizations name are layers of
+// their cluster, in the tool's order.
+func TestValueFiles(t *testing.T) {
 	member := "routingMode: tunnel\ncluster:\n  name: prod\n  id: 1\nMTU: 9001\n"
 	for _, c := range []struct {
 		name     string
@@ -207,6 +209,18 @@ func TestArgoValueFiles(t *testing.T) {
 		{"value file inside the chart", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - values-ipsec.yaml\n", ""),
 		}, "", 0, "argocd/cilium.yaml:11: value file values-ipsec.yaml is a file inside the chart package"},
+		{"kustomize: valuesInline overrides valuesFile", map[string]string{
+			"cni/kustomization.yaml": "helmCharts:\n- name: cilium\n  valuesFile: values.yaml\n  valuesInline: {MTU: 8500}\n",
+			"cni/values.yaml":        member,
+		}, "", 0, ""},
+		{"kustomize: additionalValuesFiles win over valuesInline", map[string]string{
+			"cni/kustomization.yaml": "helmCharts:\n- name: cilium\n  valuesFile: ../base/cilium.yaml\n  additionalValuesFiles: [prod.yaml]\n  valuesInline: {MTU: 8500}\n",
+			"base/cilium.yaml":       member,
+			"cni/prod.yaml":          "MTU: 9001\n",
+		}, "cni/prod.yaml", 1, ""},
+		{"kustomize: a values file not in the run", map[string]string{
+			"cni/kustomization.yaml": "helmCharts:\n- name: cilium\n  valuesFile: values.yaml\n  valuesInline: {cluster: {name: prod, id: 1}, routingMode: tunnel}\n",
+		}, "cni/kustomization.yaml", 4, "cni/kustomization.yaml:3: value file values.yaml (cni/values.yaml) is not among the linted files"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rep := lintFiles(t, c.files)

@@ -255,7 +255,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 		classes[i] = c
 	}
-	valueFiles := inv.argoValueFiles(ordered, classes)
+	valueFiles := inv.valueFiles(ordered, classes)
 	valuesDirs := map[string]bool{}
 	for i, doc := range ordered {
 		if plainValues(classes[i]) && !valueFiles.used[doc] {
@@ -283,7 +283,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 	}
 	for _, l := range valueFiles.layers {
-		inv.addLayer(first[l.app], l.doc, l.values)
+		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
 	inv.addValuesFrom(docs)
 	for _, s := range assignClusters(inv.objects, inv.bundle) {

@@ -132,24 +132,27 @@ func argoCiliumSources(obj map[string]any) [][]any {
 	return sources
 }
 
-// ArgoValueFile is one helm.valueFiles entry of an Application's cilium source: a file
-// Argo CD passes to `helm template --values`, in order, before values/valuesObject
-// (reposerver/repository/repository.go and util/helm/cmd.go in argoproj/argo-cd).
-type ArgoValueFile struct {
-	At    []any  // the entry in the Application, for its line
-	Order int    // its layer order: the entry's index
+// ValueFile is a values file a GitOps object passes to Helm: an Argo CD Application's
+// helm.valueFiles entry (passed to `helm template --values`, in order, before
+// values/valuesObject: reposerver/repository/repository.go and util/helm/cmd.go in
+// argoproj/argo-cd), or a kustomize helmCharts valuesFile/additionalValuesFiles entry.
+type ValueFile struct {
+	At    []any  // the entry in the object, for its line
+	Order int    // its layer order among the object's layers
 	Entry string // as written, e.g. $values/clusters/prod/values.yaml
-	// Path is where the file is, relative to the root of a repository: after `$ref/` for
-	// a ref source (always from that repository's root), else the chart source's path
-	// joined with the entry. "" when Unreadable says why no file here can be it.
+	// Path is where the file is: relative to the root of a repository (Argo CD: after
+	// `$ref/` for a ref source, else the chart source's path joined with the entry), or,
+	// with Beside, to the directory of the object's own file (kustomize). "" when
+	// Unreadable says why no file here can be it.
 	Path, Unreadable string
-	// Broken says why Argo CD cannot render the Application at all: a $ref naming no
-	// source with that `ref`.
+	Beside           bool
+	// Broken says why the object cannot be rendered at all: a $ref naming no source with
+	// that `ref`.
 	Broken string
 }
 
 // ArgoValueFiles lists the valueFiles of an Application's cilium sources.
-func ArgoValueFiles(obj map[string]any) []ArgoValueFile {
+func ArgoValueFiles(obj map[string]any) []ValueFile {
 	refs := map[string]bool{}
 	for _, s := range sliceOf(dig(obj, "spec", "sources")) {
 		if m, ok := s.(map[string]any); ok {
@@ -158,12 +161,12 @@ func ArgoValueFiles(obj map[string]any) []ArgoValueFile {
 			}
 		}
 	}
-	var out []ArgoValueFile
+	var out []ValueFile
 	for _, at := range argoCiliumSources(obj) {
 		src, _ := dig(obj, at...).(map[string]any)
 		for i, e := range sliceOf(dig(src, "helm", "valueFiles")) {
 			entry, _ := e.(string)
-			f := ArgoValueFile{At: append(append([]any{}, at...), "helm", "valueFiles", i), Order: i, Entry: entry}
+			f := ValueFile{At: append(append([]any{}, at...), "helm", "valueFiles", i), Order: i, Entry: entry}
 			f.Path, f.Unreadable, f.Broken = argoValueFilePath(src, entry, refs)
 			out = append(out, f)
 		}

@@ -76,27 +76,20 @@ func kustomizeCiliumCharts(obj map[string]any) []kustomizeChart {
 	return out
 }
 
-// KustomizeValueFile is a values file a Kustomization's cilium chart reads.
-type KustomizeValueFile struct {
-	Path  string // as written: relative to the kustomization's directory
-	At    []any  // where it is named, for messages
-	Order int
-}
-
 // KustomizeValueFiles lists the values files of a Kustomization's cilium charts, with the
 // orders of their layers among the entry's valuesInline (see classifyKustomization).
-func KustomizeValueFiles(obj map[string]any) []KustomizeValueFile {
+func KustomizeValueFiles(obj map[string]any) []ValueFile {
 	if !isKustomization(obj) {
 		return nil
 	}
-	var out []KustomizeValueFile
+	var out []ValueFile
 	for _, chart := range kustomizeCiliumCharts(obj) {
 		if chart.valuesFile != "" && chart.merge != "replace" {
-			out = append(out, KustomizeValueFile{Path: chart.valuesFile, At: []any{"helmCharts", chart.index, "valuesFile"}, Order: kustomizeFileOrder})
+			out = append(out, ValueFile{At: []any{"helmCharts", chart.index, "valuesFile"}, Order: kustomizeFileOrder, Entry: chart.valuesFile, Path: chart.valuesFile, Beside: true})
 		}
 		for j, f := range sliceOf(chart.entry["additionalValuesFiles"]) {
 			if s, ok := f.(string); ok && s != "" {
-				out = append(out, KustomizeValueFile{Path: s, At: []any{"helmCharts", chart.index, "additionalValuesFiles", j}, Order: kustomizeAdditionalOrder + j})
+				out = append(out, ValueFile{At: []any{"helmCharts", chart.index, "additionalValuesFiles", j}, Order: kustomizeAdditionalOrder + j, Entry: s, Path: s, Beside: true})
 			}
 		}
 	}

@@ -12,7 +12,7 @@ func TestKustomizationLayers(t *testing.T) {
 	for _, tc := range []struct {
 		name, doc string
 		want      []*CiliumValues // nil: not Cilium's
-		files     []KustomizeValueFile
+		files     []ValueFile
 	}{
 		{name: "valuesInline overrides valuesFile; additional files win over both",
 			doc: `apiVersion: kustomize.config.k8s.io/v1beta1
@@ -26,15 +26,15 @@ helmCharts:
   additionalValuesFiles: [values-prod.yaml, values-eu.yaml]
   valuesInline: {MTU: 8500}`,
 			want: []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 1, "valuesInline"}, Values: inline, Order: 1}},
-			files: []KustomizeValueFile{
-				{Path: "values.yaml", At: []any{"helmCharts", 1, "valuesFile"}, Order: 0},
-				{Path: "values-prod.yaml", At: []any{"helmCharts", 1, "additionalValuesFiles", 0}, Order: 2},
-				{Path: "values-eu.yaml", At: []any{"helmCharts", 1, "additionalValuesFiles", 1}, Order: 3},
+			files: []ValueFile{
+				{At: []any{"helmCharts", 1, "valuesFile"}, Order: 0, Entry: "values.yaml", Path: "values.yaml", Beside: true},
+				{At: []any{"helmCharts", 1, "additionalValuesFiles", 0}, Order: 2, Entry: "values-prod.yaml", Path: "values-prod.yaml", Beside: true},
+				{At: []any{"helmCharts", 1, "additionalValuesFiles", 1}, Order: 3, Entry: "values-eu.yaml", Path: "values-eu.yaml", Beside: true},
 			}},
 		{name: "a kustomization.yaml without apiVersion and kind; valuesMerge merge: the file wins",
 			doc:   "helmCharts:\n- {name: cilium, valuesFile: base.yaml, valuesMerge: merge, valuesInline: {MTU: 8500}}\n",
 			want:  []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 0, "valuesInline"}, Values: inline, Order: -1}},
-			files: []KustomizeValueFile{{Path: "base.yaml", At: []any{"helmCharts", 0, "valuesFile"}, Order: 0}}},
+			files: []ValueFile{{At: []any{"helmCharts", 0, "valuesFile"}, Order: 0, Entry: "base.yaml", Path: "base.yaml", Beside: true}}},
 		{name: "merge without valuesFile: the chart's defaults win over every inline setting",
 			doc:  "helmCharts:\n- {name: cilium, valuesMerge: merge, valuesInline: {MTU: 8500}}\n",
 			want: []*CiliumValues{{Form: "helm", At: []any{"helmCharts", 0}, Values: map[string]any{}, Order: 1}}},

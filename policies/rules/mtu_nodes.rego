@@ -14,8 +14,9 @@ import data.mtuguard.lib.objects
 # description: |
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
-#   ClusterMesh member in tunnel mode that auto-detects the MTU: Cilium sizes tunnel packets
-#   to it and the path drops the larger ones. Only settings the pool's OS reads count: a
+#   ClusterMesh member in tunnel mode (or encrypting with WireGuard or IPsec in native
+#   routing) that auto-detects the MTU: Cilium sizes encapsulated packets to it and the path
+#   drops the larger ones. Only settings the pool's OS reads count: a
 #   dhclient or ifcfg file on AL2023, networkd or netplan on AL2, or a clamp of an interface
 #   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at the DHCP MTU.
 # related_resources:
@@ -33,7 +34,7 @@ MTU002 contains f if {
 	o.kind == "NodePool"
 	s := cilium.settings[o.cluster]
 	s.clustermesh
-	s.routing_mode == "tunnel"
+	mesh.encapsulated(s)
 	s.mtu == 0
 	mesh.path_known
 	some p in o.nodepools
@@ -43,8 +44,8 @@ MTU002 contains f if {
 	name := nodes.pool_name({"pool": p, "users": nodes.users(o.cluster, o, p)})
 	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
 		"message": sprintf(
-			"node pool %s sets %s to MTU %d (%s), and cluster %q's Cilium auto-detects it: pods get %d and tunnel packets reach %d bytes, but %s carries at most %d and drops the rest.",
-			[name, iface(set), set.mtu, set.method, s.cluster_name, budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
+			"node pool %s sets %s to MTU %d (%s), and cluster %q, a ClusterMesh member %s, auto-detects it: pods get %d and encapsulated packets reach %d bytes, but %s carries at most %d and drops the rest.",
+			[name, iface(set), set.mtu, set.method, s.cluster_name, mesh.mode_text(s), budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
 		),
 		"remediation": sprintf("Set the MTU to %d in this pool (persistently: a systemd-networkd drop-in with MTUBytes=%d), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
 	})

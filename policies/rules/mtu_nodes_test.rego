@@ -254,3 +254,17 @@ test_mtu003_passes_cluster_already_reported_by_mtu001 if {
 	count(mtu.MTU003) == 0 with input as fixtures.run(objs)
 	count(mtu.MTU001) == 1 with input as fixtures.run(objs)
 }
+
+# --- MTU002 judges every encapsulated member: tunnel mode, or native routing with encryption --
+
+test_mtu002_fires_native_routing_wireguard if {
+	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"routing-mode": "native", "enable-wireguard": "true"}))
+	some f in mtu.MTU002 with input as fixtures.run([cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])])
+	contains(f.message, "a ClusterMesh member in native routing with WireGuard encryption")
+	contains(f.message, "encapsulated packets reach 9001 bytes")
+}
+
+test_mtu002_passes_native_routing_unencrypted if {
+	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"routing-mode": "native"}))
+	count(mtu.MTU002) == 0 with input as fixtures.run([cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])])
+}

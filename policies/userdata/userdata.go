@@ -432,7 +432,7 @@ var (
 	// interface may be a variable, or the path a variable's ("$i/mtu" in a loop).
 	sysfs      = regexp.MustCompile(`\b(?:echo|printf)(?:\s+-\S+)*\s+["']?(\d+)(?:\\n)?["']?\s*(?:>{1,2}|\|\s*(?:sudo\s+)?tee(?:\s+-a)?)\s*["']?(?:/sys/class/net/(\$\([^)]*\)|[^/\s"']+)|(\$\{?\w+\}?))/mtu\b`)
 	ifconfig   = regexp.MustCompile(`\bifconfig\s+` + ifaceArg + `\s+(?:.*\s)?mtu\s+(\d+)`)
-	mtuBytes   = regexp.MustCompile(`^\s*MTUBytes\s*=\s*(\d+)`)
+	mtuBytes   = regexp.MustCompile(`^\s*MTUBytes\s*=(.*)$`) // a size: parseMTUBytes
 	ifcfgMTU   = regexp.MustCompile(`^\s*MTU\s*=\s*["']?(\d+)`)
 	dhclient   = regexp.MustCompile(`supersede\s+interface-mtu\s+(\d+)`)
 	netplanMTU = regexp.MustCompile(`^\s*mtu:\s*(\d+)`)
@@ -683,12 +683,13 @@ func commandSetting(cmd string) (Setting, bool) {
 var configFiles = []struct {
 	path   string
 	mtu    *regexp.Regexp
+	value  func(string) (int, bool) // reads the regexp's match as its reader does
 	method string
 }{
-	{"/systemd/network/", mtuBytes, "systemd-networkd MTUBytes"},
-	{"/netplan/", netplanMTU, "netplan mtu"},
-	{"ifcfg-", ifcfgMTU, "ifcfg MTU"},
-	{"dhclient", dhclient, "dhclient supersede interface-mtu"},
+	{"/systemd/network/", mtuBytes, parseMTUBytes, "systemd-networkd MTUBytes"},
+	{"/netplan/", netplanMTU, decimal, "netplan mtu"},
+	{"ifcfg-", ifcfgMTU, decimal, "ifcfg MTU"},
+	{"dhclient", dhclient, decimal, "dhclient supersede interface-mtu"},
 }
 
 // fileSetting recognises persistent network configuration written to path: the first kind
@@ -702,7 +703,9 @@ func fileSetting(path, line, iface string) (Setting, bool) {
 			continue
 		}
 		if m := f.mtu.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: f.method}, true
+			if mtu, ok := f.value(m[1]); ok {
+				return Setting{Interface: iface, MTU: mtu, Persistent: true, Method: f.method}, true
+			}
 		}
 		return Setting{}, false
 	}
@@ -723,6 +726,12 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// decimal reads a value its reader takes as a plain decimal number.
+func decimal(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 func atoi(s string) int {

@@ -60,6 +60,10 @@ func TestParse(t *testing.T) {
 		{"sysfs loop", "for i in /sys/class/net/en*; do echo 8500 > \"$i/mtu\"; done\necho 8400 > /sys/class/net/${IF}/mtu\necho 8300 > /sys/class/net/$(basename $i)/mtu\n",
 			[]Setting{{Interface: VariableInterface, MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}, {Interface: VariableInterface, MTU: 8400, Method: "/sys/class/net/*/mtu", Line: 2}, {Interface: VariableInterface, MTU: 8300, Method: "/sys/class/net/*/mtu", Line: 3}}},
 		{"ifcfg of a variable", "cat > /etc/sysconfig/network-scripts/ifcfg-$IFACE <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: VariableInterface, MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2}}},
+		// networkd reads MTUBytes= as a size (base 1024) and ignores what it cannot parse.
+		{"networkd size suffix", "cat > /etc/systemd/network/10-ens5.network <<'EOF'\n[Match]\nName=ens5\n[Link]\nMTUBytes=8.3K\nEOF\n",
+			[]Setting{{Interface: "ens5", MTU: 8499, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 5}}},
+		{"networkd value it refuses", "printf '[Match]\\nName=ens5\\n[Link]\\nMTUBytes=8.3k\\n' > /etc/systemd/network/10-ens5.network\n", nil},
 		{"one-liner among commands", "mkdir -p /etc/systemd/network/70-ens5.network.d && printf '[Link]\\nMTUBytes=8500\\n' > /etc/systemd/network/70-ens5.network.d/mtu.conf && ip link set dev ens5 mtu 8500\n",
 			[]Setting{{MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 1}, {Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 1}}},
 	} {
@@ -217,6 +221,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("ip link set dev ens5 mtu 9001\n")
 	f.Add("#cloud-config\nruncmd: [x]\n")
 	f.Add("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n")
+	f.Add("cat > /etc/systemd/network/10-ens5.network <<EOF\n[Link]\nMTUBytes=8.3K 1.5B\nEOF\n")
 	for _, seed := range upstream.Seeds("../..", "FuzzUserData") {
 		f.Add(string(seed))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,12 +28,19 @@ type NodePool struct {
 	// NodeClass, on a Karpenter NodePool, names the EC2NodeClass whose boot configuration
 	// its nodes get; such a pool has no settings of its own.
 	NodeClass string `json:"nodeclass,omitempty"`
+	// Reloads are the network managers the pool's boot commands tell to re-read their
+	// files (userdata.Result.Reloads).
+	Reloads []string `json:"reloads,omitempty"`
 }
 
 // PoolSetting is one MTU a pool applies, with where it is written.
 type PoolSetting struct {
 	userdata.Setting
 	At []any `json:"at"` // path of the field within the pool; a final "#L<n>" is the line inside a block string
+	// Early: the file is in place before the network manager first configures the
+	// interface (written by Ignition in the initramfs), so it applies at boot without a
+	// reload. cloud-init writes files and runs commands after the network is up.
+	Early bool `json:"early,omitempty"`
 }
 
 // FieldError is a field of an object that cannot be read, with the field's path so the
@@ -269,22 +277,47 @@ func capiPools(obj map[string]any, kind string, base []any) ([]NodePool, error) 
 			return nil, err
 		}
 	}
+	// With `format: ignition` Ignition writes the files in the initramfs, before the
+	// network manager starts; cloud-init (the default) writes them once the network is up.
+	ignition := spec["format"] == "ignition"
 	for k, f := range sliceOf(spec["files"]) {
+		from := len(p.Settings)
 		if err := p.addFile(f, abs("files", k)); err != nil {
 			return nil, err
 		}
+		p.markEarly(from, ignition)
 	}
 	// Flatcar: a Container Linux Config whose storage.files and networkd.units may hold
-	// networkd configuration; read as text, which keeps its lines.
+	// networkd configuration (Ignition writes them before networkd starts); read as text,
+	// which keeps its lines.
 	if clc, ok := dig(spec, "ignition", "containerLinuxConfig", "additionalConfig").(string); ok {
+		from := len(p.Settings)
 		if err := p.addScript(clc, abs("ignition", "containerLinuxConfig", "additionalConfig")); err != nil {
 			return nil, err
 		}
+		p.markEarly(from, true)
 	}
 	for k := range p.Settings {
 		p.Settings[k].At = p.Settings[k].At[len(base):]
 	}
 	return []NodePool{p}, nil
+}
+
+// markEarly marks the persistent settings added since index from as in place before the
+// network manager first configures the interface, when early.
+func (p *NodePool) markEarly(from int, early bool) {
+	for k := from; early && k < len(p.Settings); k++ {
+		p.Settings[k].Early = p.Settings[k].Persistent
+	}
+}
+
+// addReloads records network managers the pool's commands reload, once each.
+func (p *NodePool) addReloads(managers []string) {
+	for _, m := range managers {
+		if !slices.Contains(p.Reloads, m) {
+			p.Reloads = append(p.Reloads, m)
+		}
+	}
 }
 
 // capiNodeLabels reads node-labels from the kubelet arguments of a kubeadm join (v1beta1:
@@ -345,6 +378,7 @@ func (p *NodePool) addFile(f any, at []any) error {
 	r := userdata.ParseFile(path, content)
 	// A script file (a systemd unit, rc.local) may run commands.
 	sh, _ := userdata.Parse(content)
+	p.addReloads(sh.Reloads)
 	for _, s := range sh.Settings {
 		if !s.Persistent {
 			r.Settings = append(r.Settings, s)
@@ -373,6 +407,7 @@ func (p *NodePool) addUserData(data string, at []any) error {
 		}
 	}
 	p.addSettings(r.Settings, at)
+	p.addReloads(r.Reloads)
 	return nil
 }
 
@@ -384,6 +419,7 @@ func (p *NodePool) addScript(data string, at []any) error {
 		return userDataError(at, err)
 	}
 	p.addSettings(r.Settings, at)
+	p.addReloads(r.Reloads)
 	return nil
 }
 

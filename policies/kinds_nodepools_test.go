@@ -149,6 +149,33 @@ spec:
 	if !reflect.DeepEqual(flatcar.Labels, map[string]string{"pool": "flatcar", "tier": "2"}) {
 		t.Errorf("node-labels: %v", flatcar.Labels)
 	}
+	// Ignition writes its files before networkd starts; cloud-init once the network is up.
+	if !flatcar.Settings[0].Early {
+		t.Errorf("a Container Linux Config's file is in place at boot: %+v", flatcar.Settings[0])
+	}
+}
+
+func TestClusterAPIFilesWhen(t *testing.T) {
+	doc := func(format string) string {
+		return "apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfig\nmetadata: {name: w}\nspec:\n" + format +
+			"  files:\n  - path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n    content: |\n      [Link]\n      MTUBytes=8500\n" +
+			"  preKubeadmCommands:\n  - networkctl reload\n"
+	}
+	for _, tc := range []struct {
+		name, format string
+		early        bool
+	}{
+		{"cloud-init", "", false},
+		{"ignition", "  format: ignition\n", true},
+	} {
+		p := poolsOf(t, doc(tc.format))[0]
+		if len(p.Settings) != 1 || p.Settings[0].Early != tc.early || p.Settings[0].File != "/etc/systemd/network/70-ens5.network.d/mtu.conf" {
+			t.Errorf("%s: settings %+v, want early=%v", tc.name, p.Settings, tc.early)
+		}
+		if !reflect.DeepEqual(p.Reloads, []string{"systemd-networkd"}) {
+			t.Errorf("%s: reloads %v", tc.name, p.Reloads)
+		}
+	}
 }
 
 func TestPoolErrorsNameTheField(t *testing.T) {

@@ -66,7 +66,11 @@ iface(set) := "an interface named by a shell variable" if set.interface == "$"
 #   systemd-networkd re-applies the MTU it has configured (9001) when it reconfigures the
 #   link, and AL2's dhclient does so on lease renewal: the clamp silently disappears hours
 #   after boot. A persistent setting counts only if the family's network manager reads it
-#   (AL2023: systemd-networkd; AL2: dhclient/ifcfg; Ubuntu: netplan).
+#   (AL2023: systemd-networkd; AL2: dhclient/ifcfg; Ubuntu: netplan) and it wins networkd's
+#   first match. Or the pool writes the clamp to a file but nothing applies it at boot:
+#   cloud-init writes files once the network is up, so without `networkctl reload`
+#   (`netplan apply`) the nodes come up at the old MTU, and a `.link` file only reaches
+#   devices that appear later.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu007
 # custom:
@@ -75,9 +79,10 @@ iface(set) := "an interface named by a shell variable" if set.interface == "$"
 #   applies_to: node pool (Karpenter EC2NodeClass, eksctl node group, Cluster API bootstrap config)
 #   kinds: [NodePool]
 #   remediation: |
-#     Make the clamp persistent: a systemd-networkd drop-in (`[Link] MTUBytes=`) on AL2023,
-#     `MTU=` in ifcfg or `supersede interface-mtu` for dhclient on AL2, netplan `mtu:` on Ubuntu.
-#     AL2023 has no eth0: name ens5.
+#     Make the clamp persistent and apply it: a systemd-networkd drop-in (`[Link] MTUBytes=`)
+#     and `networkctl reload` on AL2023, `MTU=` in ifcfg or `supersede interface-mtu` for
+#     dhclient on AL2, netplan `mtu:` and `netplan apply` on Ubuntu. AL2023 has no eth0:
+#     name ens5.
 MTU007 contains f if {
 	some o in objects.focus
 	o.kind == "NodePool"
@@ -94,6 +99,23 @@ MTU007 contains f if {
 	})
 }
 
+# A clamp written to a file that is not in effect when the nodes come up, and that no
+# bare command applies meanwhile.
+MTU007 contains f if {
+	some o in objects.focus
+	o.kind == "NodePool"
+	some p in o.nodepools
+	some set in nodes.settings(p)
+	set.mtu < input.config.nodes.mtu
+	why := nodes.pending(p, set)
+	not applied_by_command(p, set)
+	name := nodes.pool_name({"pool": p, "users": nodes.users(o.cluster, o, p)})
+	f := finding.new({"object": o.id, "path": array.concat(p.path, set.at)}, {
+		"message": sprintf("node pool %s clamps %s to MTU %d, but %s: its nodes come up at MTU %d, Cilium sizes its packets to that, and the clamp arrives only when something reloads the network manager, if ever.", [name, iface(set), set.mtu, why, nodes.pool_mtu(p)]),
+		"remediation": apply_snippet(p.family, set),
+	})
+}
+
 # persisted: the same MTU is also written where the pool's network manager reads it (a
 # file for another manager, or for an interface the nodes lack, persists nothing). An
 # interface named by a shell variable may be any.
@@ -102,6 +124,15 @@ persisted(p, set) if {
 	other.persistent
 	other.mtu == set.mtu
 	same_interface(other.interface, set.interface)
+}
+
+# applied_by_command: a bare command sets the same MTU at boot on an interface the file
+# covers, which the file then keeps.
+applied_by_command(p, set) if {
+	some other in nodes.boot_settings(p)
+	not other.persistent
+	other.mtu == set.mtu
+	same_interface(set.interface, other.interface)
 }
 
 same_interface(a, b) if a in {b, "", "$"}
@@ -119,6 +150,13 @@ persist_snippet("al2", set) := sprintf("Also write MTU=%d to /etc/sysconfig/netw
 persist_snippet("ubuntu", set) := sprintf("Set `mtu: %d` for %s in the netplan configuration and run `netplan apply`.", [set.mtu, if_or(set, "the interface")])
 
 persist_snippet(f, set) := sprintf("Write a systemd-networkd drop-in instead:\nmkdir -p /etc/systemd/network/70-%s.network.d\nprintf '[Link]\\nMTUBytes=%d\\n' > /etc/systemd/network/70-%s.network.d/mtu.conf\nnetworkctl reload", [if_or(set, "ens5"), set.mtu, if_or(set, "ens5")]) if not f in {"al2", "ubuntu"}
+
+# apply_snippet(family, set) says how to put a written clamp into effect at boot.
+apply_snippet(family, set) := sprintf("Run `networkctl reload` after writing the file (it reconfigures the interfaces whose files changed), or apply the MTU at once too: `ip link set dev %s mtu %d`.", [if_or(set, "ens5"), set.mtu]) if {
+	set.method == "systemd-networkd MTUBytes"
+} else := "Run `netplan apply` after writing the file." if {
+	set.method == "netplan mtu"
+} else := persist_snippet(family, set)
 
 if_or(set, _) := set.interface if not set.interface in {"", "$"}
 

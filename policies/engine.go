@@ -281,6 +281,9 @@ func settingValue(s PoolSetting) map[string]any {
 	if s.Early {
 		v["early"] = true
 	}
+	if s.Ignored != "" {
+		v["ignored"] = s.Ignored
+	}
 	return v
 }
 

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/mtuguard/mtuguard/policies/userdata"
 )
 
@@ -41,6 +43,9 @@ type PoolSetting struct {
 	// interface (written by Ignition in the initramfs), so it applies at boot without a
 	// reload. cloud-init writes files and runs commands after the network is up.
 	Early bool `json:"early,omitempty"`
+	// Ignored says why the setting never reaches the nodes although the pool's OS would
+	// read it, when the way the pool hands it over loses it (Karpenter's wrapping).
+	Ignored string `json:"ignored,omitempty"`
 }
 
 // FieldError is a field of an object that cannot be read, with the field's path so the
@@ -121,8 +126,45 @@ func karpenterNodeClass(obj map[string]any, version string) ([]NodePool, error) 
 		if err := p.addUserData(data, []any{"spec", "userData"}); err != nil {
 			return nil, err
 		}
+		if lost := karpenterWrapLoses(p.Family, data); lost != "" {
+			for k := range p.Settings {
+				p.Settings[k].Ignored = fmt.Sprintf("%s MTU %d has no effect: %s", p.Settings[k].Method, p.Settings[k].MTU, lost)
+			}
+			p.Reloads = nil
+		}
 	}
 	return []NodePool{p}, nil
+}
+
+// karpenterWrapLoses says why the way Karpenter hands an EC2NodeClass's userData to the
+// node keeps cloud-init from running what mtuguard reads in it, or "". Karpenter passes
+// MIME user data (starting with "MIME-Version:" or "Content-Type:") on part by part and
+// wraps anything else in a part of its own (karpenter-provider-aws
+// pkg/providers/amifamily/bootstrap): for AL2023 (nodeadm.go parseUserData) YAML becomes
+// an application/node.eks.aws part, read by nodeadm only, and the rest a shell script; for
+// AL2 (eksbootstrap.go mimeify) everything becomes a shell script, so a cloud-config is
+// run as a script, not read as cloud-config.
+func karpenterWrapLoses(family, data string) string {
+	head := strings.TrimSpace(data)
+	if strings.HasPrefix(head, "MIME-Version:") || strings.HasPrefix(head, "Content-Type:") {
+		return ""
+	}
+	switch family {
+	case "al2023":
+		if yaml.Unmarshal([]byte(data), &map[string]any{}) != nil {
+			return "" // a shell script part
+		}
+		lost := "Karpenter hands AL2023 user data that is YAML but not MIME to nodeadm as a NodeConfig part, which cloud-init does not run"
+		if !strings.Contains(data, "node.eks.aws/") {
+			lost += ", and nodeadm refuses it (it is no NodeConfig), so the nodes never join the cluster"
+		}
+		return lost + "; wrap it in MIME multipart with its own Content-Type (text/cloud-config, text/x-shellscript)"
+	case "al2":
+		if strings.HasPrefix(head, "#cloud-config") {
+			return "Karpenter wraps AL2 user data that is not MIME in a text/x-shellscript part, so cloud-init runs this cloud-config as a script and never reads it as cloud-config; wrap it in MIME multipart with Content-Type: text/cloud-config"
+		}
+	}
+	return ""
 }
 
 // karpenterNodePool reads a Karpenter NodePool: its nodes boot with its EC2NodeClass's

@@ -178,6 +178,51 @@ func TestClusterAPIFilesWhen(t *testing.T) {
 	}
 }
 
+// Karpenter wraps userData that is not MIME in a part of its own, by AMI family
+// (karpenter-provider-aws pkg/providers/amifamily/bootstrap).
+func TestKarpenterWrapsUserData(t *testing.T) {
+	class := func(alias, userData string) NodePool {
+		t.Helper()
+		indented := "    " + strings.ReplaceAll(strings.TrimSuffix(userData, "\n"), "\n", "\n    ") + "\n"
+		return poolsOf(t, "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n  amiSelectorTerms: [{alias: "+alias+"}]\n  userData: |\n"+indented)[0]
+	}
+	cloudConfig := "#cloud-config\nruncmd:\n- ip link set dev ens5 mtu 8500\n- networkctl reload\n"
+	mime := "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/cloud-config\n\n" + cloudConfig + "--B--\n"
+	for _, tc := range []struct {
+		name, alias, data string
+		lost              string // in the settings' Ignored, "" when they run
+	}{
+		{"AL2023 cloud-config becomes a NodeConfig part", "al2023@latest", cloudConfig, "nodeadm refuses it"},
+		{"AL2023 shell script stays a script", "al2023@latest", "#!/bin/bash\nip link set dev ens5 mtu 8500\n", ""},
+		{"AL2023 MIME passes as it is", "al2023@latest", mime, ""},
+		{"AL2 cloud-config becomes a shell script", "al2@latest", "#cloud-config\nruncmd:\n- ip link set dev eth0 mtu 8500\n", "runs this cloud-config as a script"},
+		{"AL2 shell script", "al2@latest", "#!/bin/bash\nip link set dev eth0 mtu 8500\n", ""},
+		{"Custom family passes as it is", "", cloudConfig, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alias := tc.alias
+			if alias == "" {
+				alias = "al2023@latest"
+			}
+			p := class(alias, tc.data)
+			if tc.alias == "" {
+				p = poolsOf(t, "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n  amiFamily: Custom\n  userData: |\n    "+strings.ReplaceAll(strings.TrimSuffix(tc.data, "\n"), "\n", "\n    ")+"\n")[0]
+			}
+			if len(p.Settings) == 0 {
+				t.Fatalf("no settings read: %+v", p)
+			}
+			for _, s := range p.Settings {
+				if !strings.Contains(s.Ignored, tc.lost) || (tc.lost == "") != (s.Ignored == "") {
+					t.Errorf("setting %+v: ignored %q, want %q", s.Setting, s.Ignored, tc.lost)
+				}
+			}
+			if tc.lost != "" && p.Reloads != nil {
+				t.Errorf("commands that never run reload nothing: %v", p.Reloads)
+			}
+		})
+	}
+}
+
 func TestPoolErrorsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ doc, path, msg string }{
 		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData", "not TOML"},

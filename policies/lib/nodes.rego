@@ -99,10 +99,13 @@ generated_units := {
 	"ubuntu": {"tool": "netplan", "name": "10-netplan-%s.network", "pattern": `^10-netplan-.+\.network$`},
 }
 
-# ignored(p, s) says why a setting never reaches the pool's nodes, when it does not: no
-# network manager of the family reads the file, another file wins networkd's or udev's first match, or the interface does not
+# ignored(p, s) says why a setting never reaches the pool's nodes, when it does not: the
+# way the pool hands its user data over loses it, no network manager of the family reads
+# the file, another file wins networkd's or udev's first match, or the interface does not
 # exist (a typical AL2 leftover on AL2023).
-ignored(p, s) := sprintf("%s MTU %d has no effect: %s runs %s, not %s", [s.method, s.mtu, family_names[p.family], concat(" and ", sort(runs)), m]) if {
+ignored(p, s) := s.ignored if {
+	s.ignored
+} else := sprintf("%s MTU %d has no effect: %s runs %s, not %s", [s.method, s.mtu, family_names[p.family], concat(" and ", sort(runs)), m]) if {
 	runs := managers[p.family]
 	m := manager_of[s.method]
 	not m in runs

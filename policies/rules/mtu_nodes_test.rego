@@ -348,3 +348,11 @@ test_mtu007_fires_file_written_but_never_applied if {
 	some g in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "ubuntu", [np])])
 	contains(g.remediation, "netplan apply")
 }
+
+# --- what the linter cannot see, or the node never gets -------------------------------------
+
+test_mtu001_karpenter_wrapping_is_no_clamp if {
+	set := object.union(fixtures.networkd(8500), {"ignored": "systemd-networkd MTUBytes MTU 8500 has no effect: Karpenter hands AL2023 user data that is YAML but not MIME to nodeadm"})
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [set])])
+	contains(f.message, "Karpenter hands AL2023 user data")
+}

@@ -302,6 +302,9 @@ func poolsValue(pools []NodePool) []any {
 			}
 			pool["reloads"] = reloads
 		}
+		if p.Unknown != "" {
+			pool["unknown"] = p.Unknown
+		}
 		if p.Labels != nil {
 			labels := make(map[string]any, len(p.Labels))
 			for k, v := range p.Labels {

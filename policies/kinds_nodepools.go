@@ -33,6 +33,9 @@ type NodePool struct {
 	// Reloads are the network managers the pool's boot commands tell to re-read their
 	// files (userdata.Result.Reloads).
 	Reloads []string `json:"reloads,omitempty"`
+	// Unknown says why the pool's boot configuration is out of the linter's sight (an
+	// eksctl launch template), when it is.
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // PoolSetting is one MTU a pool applies, with where it is written.
@@ -213,6 +216,9 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 				labels[labelEKSNodeGroup] = name
 			}
 			p := NodePool{Name: name, Path: []any{list, i}, Family: normaliseFamily(family), Labels: labels}
+			if lt, ok := gm["launchTemplate"].(map[string]any); ok && list == "managedNodeGroups" {
+				p.Unknown = launchTemplateNote(lt)
+			}
 			for j, c := range sliceOf(gm["preBootstrapCommands"]) {
 				if s, ok := c.(string); ok {
 					if err := p.addScript(s, []any{list, i, "preBootstrapCommands", j}); err != nil {
@@ -238,6 +244,19 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 		}
 	}
 	return pools, nil
+}
+
+// launchTemplateNote says why a managed node group with a launchTemplate has an unknown
+// MTU: eksctl then takes the AMI and user data from that EC2 launch template and refuses
+// ami, preBootstrapCommands and overrideBootstrapCommand beside it
+// (pkg/apis/eksctl.io/v1alpha5/validation.go), so what sets the MTU is outside the file.
+func launchTemplateNote(lt map[string]any) string {
+	id, _ := lt["id"].(string)
+	version := "its default version"
+	if v := lt["version"]; v != nil && v != "" {
+		version = fmt.Sprintf("version %v", v)
+	}
+	return fmt.Sprintf("it boots from launch template %s (%s), whose AMI and user data are outside this file", id, version)
 }
 
 // eksctlDefaultFamily is eksctl's default AMI family (pkg/apis/eksctl.io/v1alpha5

@@ -255,3 +255,12 @@ func gzipBomb(t *testing.T) string {
 	}
 	return base64.StdEncoding.EncodeToString(b.Bytes())
 }
+
+// A managed node group with a launch template boots with the template's AMI and user
+// data, which eksctl does not show.
+func TestEksctlLaunchTemplate(t *testing.T) {
+	p := poolsOf(t, "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: r}\nmanagedNodeGroups:\n- name: lt\n  launchTemplate: {id: lt-0123456789abcdef0, version: \"3\"}\n- name: plain\n")
+	if !strings.Contains(p[0].Unknown, "launch template lt-0123456789abcdef0 (version 3)") || p[1].Unknown != "" {
+		t.Errorf("unknown: %q, %q", p[0].Unknown, p[1].Unknown)
+	}
+}

@@ -247,12 +247,23 @@ source(c) := sprintf("%s %s it with %s%s", [pool_phrase(setters), verb(setters, 
 	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) > 0])
 	count(setters) > 0
 	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in boot_settings(x.pool)}))
-} else := sprintf("%s %s not change it%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c)]) if {
-	defaults := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c)])
+} else := sprintf("%s %s not change it%s%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c), unknown_note(c)]) if {
+	defaults := sort([pool_name(x) | some x in at_default(c); not x.pool.unknown])
 	count(defaults) > 0
+} else := sprintf("%s%s", [trim_prefix(unknown_note(c), "; "), ignored_note(c)]) if {
+	count(at_default(c)) > 0
 } else := "nodes.mtu in the mtuguard config" if {
 	input.config.nodes.declared
 } else := "the AWS default for ENA interfaces; set nodes.mtu in .mtuguard.yaml if yours differ"
+
+# at_default(c) are the pools of a cluster whose nodes come up at mtu(c) without setting it.
+at_default(c) := [x | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) == 0]
+
+# unknown_note(c) names the pools at the default MTU whose boot configuration is out of
+# sight (an eksctl launch template): their MTU is unknown, not unchanged.
+unknown_note(c) := concat("", [sprintf("; the MTU of %s is unknown: %s", [pool_phrase([pool_name(x)]), x.pool.unknown]) | some x in at_default(c); x.pool.unknown]) if {
+	input.config.nodes.declared
+} else := concat("", [sprintf("; the MTU of %s is unknown: %s (mtuguard assumes %d, the AWS default for ENA interfaces)", [pool_phrase([pool_name(x)]), x.pool.unknown, input.config.nodes.mtu]) | some x in at_default(c); x.pool.unknown])
 
 # pool_name(x) names a pool, quoted, for messages: an EC2NodeClass with the Karpenter
 # NodePools using it.

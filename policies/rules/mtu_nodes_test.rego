@@ -356,3 +356,12 @@ test_mtu001_karpenter_wrapping_is_no_clamp if {
 	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [set])])
 	contains(f.message, "Karpenter hands AL2023 user data")
 }
+
+test_mtu001_says_launch_template_mtu_is_unknown if {
+	lt := object.union(fixtures.pool(1, "a", "al2023", []), {"nodepools": [object.union(fixtures.pool(1, "a", "al2023", []).nodepools[0], {"unknown": "it boots from launch template lt-1 (version 3), whose AMI and user data are outside this file"})]})
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, lt])
+	contains(f.message, "auto-detects the node MTU 9001 (the MTU of node pool \"default\" is unknown: it boots from launch template lt-1")
+	not contains(f.message, "does not change it")
+	some g in mtu.MTU001 with input as fixtures.run([member_cm, lt, object.union(fixtures.pool(2, "a", "al2023", []), {"object": {"kind": "EC2NodeClass", "metadata": {"name": "b"}}})])
+	contains(g.message, "does not change it; the MTU of node pool \"default\" is unknown")
+}

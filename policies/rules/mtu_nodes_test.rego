@@ -349,6 +349,19 @@ test_mtu007_fires_file_written_but_never_applied if {
 	contains(g.remediation, "netplan apply")
 }
 
+test_mtu007_says_what_undoes_the_clamp_per_family if {
+	some a in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500)])])
+	contains(a.message, "AL2023's 80-ec2.network, linked as /run/systemd/network/70-ens5.network, sets MTUBytes=9001")
+	not contains(a.message, "DHCP")
+	some b in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2", [on(fixtures.ip_link(8500), "eth0")])])
+	contains(b.message, "AL2 runs no systemd-networkd")
+	some u in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "ubuntu", [fixtures.ip_link(8500)])])
+	contains(u.message, "/run/systemd/network/10-netplan-ens5.network with UseMTU=true")
+	contains(u.remediation, "/etc/netplan/60-mtu.yaml")
+	some x in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "", [fixtures.ip_link(8500)])])
+	not contains(x.message, "AL2023")
+}
+
 # --- what the linter cannot see, or the node never gets -------------------------------------
 
 test_mtu001_karpenter_wrapping_is_no_clamp if {

@@ -272,14 +272,39 @@ func (o *Object) plain() map[string]any {
 	return m
 }
 
+// settingValue is one setting as the rules read it; optional keys only when set.
+func settingValue(s PoolSetting) map[string]any {
+	v := map[string]any{"interface": s.Interface, "mtu": s.MTU, "persistent": s.Persistent, "method": s.Method, "at": s.At}
+	if s.File != "" {
+		v["file"] = s.File
+	}
+	if s.Early {
+		v["early"] = true
+	}
+	if s.Ignored != "" {
+		v["ignored"] = s.Ignored
+	}
+	return v
+}
+
 func poolsValue(pools []NodePool) []any {
 	out := make([]any, len(pools))
 	for i, p := range pools {
 		settings := make([]any, len(p.Settings))
 		for j, s := range p.Settings {
-			settings[j] = map[string]any{"interface": s.Interface, "mtu": s.MTU, "persistent": s.Persistent, "method": s.Method, "at": s.At}
+			settings[j] = settingValue(s)
 		}
 		pool := map[string]any{"name": p.Name, "path": p.Path, "family": p.Family, "settings": settings}
+		if len(p.Reloads) > 0 {
+			reloads := make([]any, len(p.Reloads))
+			for k, m := range p.Reloads {
+				reloads[k] = m
+			}
+			pool["reloads"] = reloads
+		}
+		if p.Unknown != "" {
+			pool["unknown"] = p.Unknown
+		}
 		if p.Labels != nil {
 			labels := make(map[string]any, len(p.Labels))
 			for k, v := range p.Labels {

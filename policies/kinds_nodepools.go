@@ -4,9 +4,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/mtuguard/mtuguard/policies/userdata"
 )
@@ -27,12 +30,25 @@ type NodePool struct {
 	// NodeClass, on a Karpenter NodePool, names the EC2NodeClass whose boot configuration
 	// its nodes get; such a pool has no settings of its own.
 	NodeClass string `json:"nodeclass,omitempty"`
+	// Reloads are the network managers the pool's boot commands tell to re-read their
+	// files (userdata.Result.Reloads).
+	Reloads []string `json:"reloads,omitempty"`
+	// Unknown says why the pool's boot configuration is out of the linter's sight (an
+	// eksctl launch template), when it is.
+	Unknown string `json:"unknown,omitempty"`
 }
 
 // PoolSetting is one MTU a pool applies, with where it is written.
 type PoolSetting struct {
 	userdata.Setting
 	At []any `json:"at"` // path of the field within the pool; a final "#L<n>" is the line inside a block string
+	// Early: the file is in place before the network manager first configures the
+	// interface (written by Ignition in the initramfs), so it applies at boot without a
+	// reload. cloud-init writes files and runs commands after the network is up.
+	Early bool `json:"early,omitempty"`
+	// Ignored says why the setting never reaches the nodes although the pool's OS would
+	// read it, when the way the pool hands it over loses it (Karpenter's wrapping).
+	Ignored string `json:"ignored,omitempty"`
 }
 
 // FieldError is a field of an object that cannot be read, with the field's path so the
@@ -113,8 +129,45 @@ func karpenterNodeClass(obj map[string]any, version string) ([]NodePool, error) 
 		if err := p.addUserData(data, []any{"spec", "userData"}); err != nil {
 			return nil, err
 		}
+		if lost := karpenterWrapLoses(p.Family, data); lost != "" {
+			for k := range p.Settings {
+				p.Settings[k].Ignored = fmt.Sprintf("%s MTU %d has no effect: %s", p.Settings[k].Method, p.Settings[k].MTU, lost)
+			}
+			p.Reloads = nil
+		}
 	}
 	return []NodePool{p}, nil
+}
+
+// karpenterWrapLoses says why the way Karpenter hands an EC2NodeClass's userData to the
+// node keeps cloud-init from running what mtuguard reads in it, or "". Karpenter passes
+// MIME user data (starting with "MIME-Version:" or "Content-Type:") on part by part and
+// wraps anything else in a part of its own (karpenter-provider-aws
+// pkg/providers/amifamily/bootstrap): for AL2023 (nodeadm.go parseUserData) YAML becomes
+// an application/node.eks.aws part, read by nodeadm only, and the rest a shell script; for
+// AL2 (eksbootstrap.go mimeify) everything becomes a shell script, so a cloud-config is
+// run as a script, not read as cloud-config.
+func karpenterWrapLoses(family, data string) string {
+	head := strings.TrimSpace(data)
+	if strings.HasPrefix(head, "MIME-Version:") || strings.HasPrefix(head, "Content-Type:") {
+		return ""
+	}
+	switch family {
+	case "al2023":
+		if yaml.Unmarshal([]byte(data), &map[string]any{}) != nil {
+			return "" // a shell script part
+		}
+		lost := "Karpenter hands AL2023 user data that is YAML but not MIME to nodeadm as a NodeConfig part, which cloud-init does not run"
+		if !strings.Contains(data, "node.eks.aws/") {
+			lost += ", and nodeadm refuses it (it is no NodeConfig), so the nodes never join the cluster"
+		}
+		return lost + "; wrap it in MIME multipart with its own Content-Type (text/cloud-config, text/x-shellscript)"
+	case "al2":
+		if strings.HasPrefix(head, "#cloud-config") {
+			return "Karpenter wraps AL2 user data that is not MIME in a text/x-shellscript part, so cloud-init runs this cloud-config as a script and never reads it as cloud-config; wrap it in MIME multipart with Content-Type: text/cloud-config"
+		}
+	}
+	return ""
 }
 
 // karpenterNodePool reads a Karpenter NodePool: its nodes boot with its EC2NodeClass's
@@ -163,6 +216,9 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 				labels[labelEKSNodeGroup] = name
 			}
 			p := NodePool{Name: name, Path: []any{list, i}, Family: normaliseFamily(family), Labels: labels}
+			if lt, ok := gm["launchTemplate"].(map[string]any); ok && list == "managedNodeGroups" {
+				p.Unknown = launchTemplateNote(lt)
+			}
 			for j, c := range sliceOf(gm["preBootstrapCommands"]) {
 				if s, ok := c.(string); ok {
 					if err := p.addScript(s, []any{list, i, "preBootstrapCommands", j}); err != nil {
@@ -188,6 +244,19 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 		}
 	}
 	return pools, nil
+}
+
+// launchTemplateNote says why a managed node group with a launchTemplate has an unknown
+// MTU: eksctl then takes the AMI and user data from that EC2 launch template and refuses
+// ami, preBootstrapCommands and overrideBootstrapCommand beside it
+// (pkg/apis/eksctl.io/v1alpha5/validation.go), so what sets the MTU is outside the file.
+func launchTemplateNote(lt map[string]any) string {
+	id, _ := lt["id"].(string)
+	version := "its default version"
+	if v := lt["version"]; v != nil && v != "" {
+		version = fmt.Sprintf("version %v", v)
+	}
+	return fmt.Sprintf("it boots from launch template %s (%s), whose AMI and user data are outside this file", id, version)
 }
 
 // eksctlDefaultFamily is eksctl's default AMI family (pkg/apis/eksctl.io/v1alpha5
@@ -269,22 +338,47 @@ func capiPools(obj map[string]any, kind string, base []any) ([]NodePool, error) 
 			return nil, err
 		}
 	}
+	// With `format: ignition` Ignition writes the files in the initramfs, before the
+	// network manager starts; cloud-init (the default) writes them once the network is up.
+	ignition := spec["format"] == "ignition"
 	for k, f := range sliceOf(spec["files"]) {
+		from := len(p.Settings)
 		if err := p.addFile(f, abs("files", k)); err != nil {
 			return nil, err
 		}
+		p.markEarly(from, ignition)
 	}
 	// Flatcar: a Container Linux Config whose storage.files and networkd.units may hold
-	// networkd configuration; read as text, which keeps its lines.
+	// networkd configuration (Ignition writes them before networkd starts); read as text,
+	// which keeps its lines.
 	if clc, ok := dig(spec, "ignition", "containerLinuxConfig", "additionalConfig").(string); ok {
+		from := len(p.Settings)
 		if err := p.addScript(clc, abs("ignition", "containerLinuxConfig", "additionalConfig")); err != nil {
 			return nil, err
 		}
+		p.markEarly(from, true)
 	}
 	for k := range p.Settings {
 		p.Settings[k].At = p.Settings[k].At[len(base):]
 	}
 	return []NodePool{p}, nil
+}
+
+// markEarly marks the persistent settings added since index from as in place before the
+// network manager first configures the interface, when early.
+func (p *NodePool) markEarly(from int, early bool) {
+	for k := from; early && k < len(p.Settings); k++ {
+		p.Settings[k].Early = p.Settings[k].Persistent
+	}
+}
+
+// addReloads records network managers the pool's commands reload, once each.
+func (p *NodePool) addReloads(managers []string) {
+	for _, m := range managers {
+		if !slices.Contains(p.Reloads, m) {
+			p.Reloads = append(p.Reloads, m)
+		}
+	}
 }
 
 // capiNodeLabels reads node-labels from the kubelet arguments of a kubeadm join (v1beta1:
@@ -345,6 +439,7 @@ func (p *NodePool) addFile(f any, at []any) error {
 	r := userdata.ParseFile(path, content)
 	// A script file (a systemd unit, rc.local) may run commands.
 	sh, _ := userdata.Parse(content)
+	p.addReloads(sh.Reloads)
 	for _, s := range sh.Settings {
 		if !s.Persistent {
 			r.Settings = append(r.Settings, s)
@@ -373,6 +468,7 @@ func (p *NodePool) addUserData(data string, at []any) error {
 		}
 	}
 	p.addSettings(r.Settings, at)
+	p.addReloads(r.Reloads)
 	return nil
 }
 
@@ -384,6 +480,7 @@ func (p *NodePool) addScript(data string, at []any) error {
 		return userDataError(at, err)
 	}
 	p.addSettings(r.Settings, at)
+	p.addReloads(r.Reloads)
 	return nil
 }
 

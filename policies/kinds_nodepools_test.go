@@ -149,6 +149,78 @@ spec:
 	if !reflect.DeepEqual(flatcar.Labels, map[string]string{"pool": "flatcar", "tier": "2"}) {
 		t.Errorf("node-labels: %v", flatcar.Labels)
 	}
+	// Ignition writes its files before networkd starts; cloud-init once the network is up.
+	if !flatcar.Settings[0].Early {
+		t.Errorf("a Container Linux Config's file is in place at boot: %+v", flatcar.Settings[0])
+	}
+}
+
+func TestClusterAPIFilesWhen(t *testing.T) {
+	doc := func(format string) string {
+		return "apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfig\nmetadata: {name: w}\nspec:\n" + format +
+			"  files:\n  - path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n    content: |\n      [Link]\n      MTUBytes=8500\n" +
+			"  preKubeadmCommands:\n  - networkctl reload\n"
+	}
+	for _, tc := range []struct {
+		name, format string
+		early        bool
+	}{
+		{"cloud-init", "", false},
+		{"ignition", "  format: ignition\n", true},
+	} {
+		p := poolsOf(t, doc(tc.format))[0]
+		if len(p.Settings) != 1 || p.Settings[0].Early != tc.early || p.Settings[0].File != "/etc/systemd/network/70-ens5.network.d/mtu.conf" {
+			t.Errorf("%s: settings %+v, want early=%v", tc.name, p.Settings, tc.early)
+		}
+		if !reflect.DeepEqual(p.Reloads, []string{"systemd-networkd"}) {
+			t.Errorf("%s: reloads %v", tc.name, p.Reloads)
+		}
+	}
+}
+
+// Karpenter wraps userData that is not MIME in a part of its own, by AMI family
+// (karpenter-provider-aws pkg/providers/amifamily/bootstrap).
+func TestKarpenterWrapsUserData(t *testing.T) {
+	class := func(alias, userData string) NodePool {
+		t.Helper()
+		indented := "    " + strings.ReplaceAll(strings.TrimSuffix(userData, "\n"), "\n", "\n    ") + "\n"
+		return poolsOf(t, "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n  amiSelectorTerms: [{alias: "+alias+"}]\n  userData: |\n"+indented)[0]
+	}
+	cloudConfig := "#cloud-config\nruncmd:\n- ip link set dev ens5 mtu 8500\n- networkctl reload\n"
+	mime := "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/cloud-config\n\n" + cloudConfig + "--B--\n"
+	for _, tc := range []struct {
+		name, alias, data string
+		lost              string // in the settings' Ignored, "" when they run
+	}{
+		{"AL2023 cloud-config becomes a NodeConfig part", "al2023@latest", cloudConfig, "nodeadm refuses it"},
+		{"AL2023 shell script stays a script", "al2023@latest", "#!/bin/bash\nip link set dev ens5 mtu 8500\n", ""},
+		{"AL2023 MIME passes as it is", "al2023@latest", mime, ""},
+		{"AL2 cloud-config becomes a shell script", "al2@latest", "#cloud-config\nruncmd:\n- ip link set dev eth0 mtu 8500\n", "runs this cloud-config as a script"},
+		{"AL2 shell script", "al2@latest", "#!/bin/bash\nip link set dev eth0 mtu 8500\n", ""},
+		{"Custom family passes as it is", "", cloudConfig, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alias := tc.alias
+			if alias == "" {
+				alias = "al2023@latest"
+			}
+			p := class(alias, tc.data)
+			if tc.alias == "" {
+				p = poolsOf(t, "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: c}\nspec:\n  amiFamily: Custom\n  userData: |\n    "+strings.ReplaceAll(strings.TrimSuffix(tc.data, "\n"), "\n", "\n    ")+"\n")[0]
+			}
+			if len(p.Settings) == 0 {
+				t.Fatalf("no settings read: %+v", p)
+			}
+			for _, s := range p.Settings {
+				if !strings.Contains(s.Ignored, tc.lost) || (tc.lost == "") != (s.Ignored == "") {
+					t.Errorf("setting %+v: ignored %q, want %q", s.Setting, s.Ignored, tc.lost)
+				}
+			}
+			if tc.lost != "" && p.Reloads != nil {
+				t.Errorf("commands that never run reload nothing: %v", p.Reloads)
+			}
+		})
+	}
 }
 
 func TestPoolErrorsNameTheField(t *testing.T) {
@@ -182,4 +254,13 @@ func gzipBomb(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(b.Bytes())
+}
+
+// A managed node group with a launch template boots with the template's AMI and user
+// data, which eksctl does not show.
+func TestEksctlLaunchTemplate(t *testing.T) {
+	p := poolsOf(t, "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: r}\nmanagedNodeGroups:\n- name: lt\n  launchTemplate: {id: lt-0123456789abcdef0, version: \"3\"}\n- name: plain\n")
+	if !strings.Contains(p[0].Unknown, "launch template lt-0123456789abcdef0 (version 3)") || p[1].Unknown != "" {
+		t.Errorf("unknown: %q, %q", p[0].Unknown, p[1].Unknown)
+	}
 }

@@ -54,13 +54,16 @@ settings(p) := [s | some s in p.settings; native(s); not ignored(p, s)]
 # managers[family] are the network managers a family runs; a file written for another is
 # never read. AL2023: systemd-networkd, configured by amazon-ec2-net-utils 2.x (no
 # dhclient, initscripts or netplan); AL2: dhclient and initscripts ifcfg (no networkd, no
-# netplan); Ubuntu: netplan, which renders systemd-networkd units. Other families
-# (unknown, Bottlerocket) accept every setting.
+# netplan); Ubuntu: netplan, which renders systemd-networkd units. udev, which applies
+# .link files (link_method), runs on all of them. Other families (unknown, Bottlerocket)
+# accept every setting.
 managers := {
 	"al2023": {"systemd-networkd"},
 	"al2": {"dhclient", "ifcfg"},
 	"ubuntu": {"netplan", "systemd-networkd"},
 }
+
+link_method := "systemd .link MTUBytes"
 
 # manager_of[method] is the network manager that reads a persistent setting (the methods
 # userdata.configFiles and commandSetting name).
@@ -82,22 +85,102 @@ primary := {"al2023": "ens5", "al2": "eth0"}
 
 family_names := {"al2023": "AL2023", "al2": "AL2", "ubuntu": "Ubuntu"}
 
-# ignored(p, s) says why a setting does not reach the pool's nodes, when it does not: a
-# file no network manager of the family reads, or an interface its nodes do not have
-# (a typical AL2 leftover on AL2023).
-ignored(p, s) := sprintf("%s MTU %d has no effect: %s runs %s, not %s", [s.method, s.mtu, family_names[p.family], concat(" and ", sort(runs)), m]) if {
+# generated_units[family] is the .network file the family's own tooling writes for each
+# interface, at boot. systemd-networkd sorts every .network file by name, whatever its
+# directory, and applies the first that matches an interface; a file of the same name in
+# /etc replaces it (systemd.network(5)). So a user file sorting after it never applies,
+# and a drop-in counts only under its name (drop-ins are found by the name a unit is
+# listed under, not by the file a symlink points to). AL2023: amazon-ec2-net-utils links
+# /run/systemd/network/70-<if>.network to /usr/lib/systemd/network/80-ec2.network and
+# writes drop-ins in 70-<if>.network.d (lib/lib.sh create_interface_config); Ubuntu:
+# netplan renders /run/systemd/network/10-netplan-<id>.network (src/util.c).
+generated_units := {
+	"al2023": {"tool": "amazon-ec2-net-utils", "name": "70-%s.network", "pattern": `^70-.+\.network$`},
+	"ubuntu": {"tool": "netplan", "name": "10-netplan-%s.network", "pattern": `^10-netplan-.+\.network$`},
+}
+
+# ignored(p, s) says why a setting never reaches the pool's nodes, when it does not: the
+# way the pool hands its user data over loses it, no network manager of the family reads
+# the file, another file wins networkd's or udev's first match, or the interface does not
+# exist (a typical AL2 leftover on AL2023).
+ignored(p, s) := s.ignored if {
+	s.ignored
+} else := sprintf("%s MTU %d has no effect: %s runs %s, not %s", [s.method, s.mtu, family_names[p.family], concat(" and ", sort(runs)), m]) if {
 	runs := managers[p.family]
 	m := manager_of[s.method]
 	not m in runs
+} else := shadowed(p, s) if {
+	shadowed(p, s)
+} else := sprintf("%s MTU %d in %s has no effect: udev applies the first .link file that matches a device, and 99-default.link matches every device", [s.method, s.mtu, s.file]) if {
+	s.method == link_method
+	basename(s.file) > "99-default.link"
+} else := sprintf("%s MTU %d in %s has no effect: AL2023's systemd-networkd sets MTUBytes=9001 from 80-ec2.network whenever it configures the interface, after udev applied the .link file", [s.method, s.mtu, s.file]) if {
+	s.method == link_method
+	p.family == "al2023"
 } else := sprintf("%s MTU %d on %s has no effect: %s nodes have no %s (their first interface is %s)", [s.method, s.mtu, s.interface, family_names[p.family], s.interface, primary[p.family]]) if {
 	regex.match(absent_names[p.family], s.interface)
 }
 
+# shadowed(p, s) says why a networkd setting loses the first match to the unit the
+# family's tooling generates for the interface.
+shadowed(p, s) := sprintf("%s MTU %d in %s has no effect: systemd-networkd applies the first .network file that matches an interface, and %s's /run/systemd/network/%s sorts before %s (put the [Link] section in a drop-in, %s.d/*.conf, instead)", [s.method, s.mtu, s.file, g.tool, gen, unit, gen]) if {
+	s.method == "systemd-networkd MTUBytes"
+	g := generated_units[p.family]
+	unit := network_unit(s.file)
+	not regex.match(g.pattern, unit)
+	gen := sprintf(g.name, [interface_or_primary(p, s)])
+	unit > gen
+}
+
+# network_unit(file) is the .network file a networkd setting belongs to: the file itself,
+# or the one a drop-in (<name>.network.d/*.conf) extends.
+network_unit(file) := basename(file) if endswith(file, ".network")
+
+network_unit(file) := m[1] if {
+	some m in regex.find_all_string_submatch_n(`([^/]+\.network)\.d/[^/]+\.conf$`, file, 1)
+}
+
+basename(file) := regex.replace(file, `^.*/`, "")
+
+interface_or_primary(_, s) := s.interface if not s.interface in {"", "$"}
+
+interface_or_primary(p, s) := object.get(primary, p.family, "") if s.interface in {"", "$"}
+
+# reread[method] is the network manager that must re-read a file written after it
+# configured the interface, and the command that makes it (networkctl(1) reload
+# reconfigures the interfaces whose files changed; netplan apply renders and reloads).
+reread := {
+	"systemd-networkd MTUBytes": {"manager": "systemd-networkd", "command": "networkctl reload"},
+	"netplan mtu": {"manager": "netplan", "command": "netplan apply"},
+}
+
+# pending(p, s) says why a file the pool writes is not in effect when its nodes come up,
+# when it is not. cloud-init writes files and runs user scripts once the network is up:
+# networkd (or netplan) has configured the interface and udev has applied its .link file.
+# Such a file takes effect only when the manager re-reads it: a command of the pool's, or
+# whatever reloads it later (on AL2023, amazon-ec2-net-utils runs networkctl reload when it
+# rewrites an interface's drop-ins, e.g. when the ENI's addresses change), at an unknown
+# time after Cilium sized its packets to the MTU the nodes came up with. Ignition writes
+# its files before networkd starts (s.early).
+pending(p, s) := sprintf("%s MTU %d in %s is written once the network is up, after udev set up the interface, and udev applies .link files only to devices that appear later", [s.method, s.mtu, s.file]) if {
+	s.method == link_method
+	s.file
+	not object.get(s, "early", false)
+} else := sprintf("%s MTU %d in %s is written once the network is up, after %s configured the interface, and nothing in the pool makes it re-read its files (`%s`)", [s.method, s.mtu, s.file, r.manager, r.command]) if {
+	r := reread[s.method]
+	s.file
+	not object.get(s, "early", false)
+	not r.manager in object.get(p, "reloads", [])
+}
+
+# boot_settings(p) are the pool's settings in effect when its nodes come up.
+boot_settings(p) := [s | some s in settings(p); not pending(p, s)]
+
 # pool_mtu(p) is the MTU a pool's nodes come up with: the smallest it sets (Cilium takes
 # the smallest device), else the config's nodes.mtu.
-pool_mtu(p) := min({s.mtu | some s in settings(p)}) if count(settings(p)) > 0
+pool_mtu(p) := min({s.mtu | some s in boot_settings(p)}) if count(boot_settings(p)) > 0
 
-pool_mtu(p) := input.config.nodes.mtu if count(settings(p)) == 0
+pool_mtu(p) := input.config.nodes.mtu if count(boot_settings(p)) == 0
 
 known(c) if count(object.get(pools, c, set())) > 0
 
@@ -161,15 +244,26 @@ expression(e, labels) if {
 # source(cluster) says where mtu(cluster) comes from, for messages. Several pools may
 # give the same MTU: they are all named, in order, so the text is one value.
 source(c) := sprintf("%s %s it with %s%s", [pool_phrase(setters), verb(setters, "sets", "set"), methods, ignored_note(c)]) if {
-	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(settings(x.pool)) > 0])
+	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) > 0])
 	count(setters) > 0
-	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in settings(x.pool)}))
-} else := sprintf("%s %s not change it%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c)]) if {
-	defaults := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c)])
+	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in boot_settings(x.pool)}))
+} else := sprintf("%s %s not change it%s%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c), unknown_note(c)]) if {
+	defaults := sort([pool_name(x) | some x in at_default(c); not x.pool.unknown])
 	count(defaults) > 0
+} else := sprintf("%s%s", [trim_prefix(unknown_note(c), "; "), ignored_note(c)]) if {
+	count(at_default(c)) > 0
 } else := "nodes.mtu in the mtuguard config" if {
 	input.config.nodes.declared
 } else := "the AWS default for ENA interfaces; set nodes.mtu in .mtuguard.yaml if yours differ"
+
+# at_default(c) are the pools of a cluster whose nodes come up at mtu(c) without setting it.
+at_default(c) := [x | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) == 0]
+
+# unknown_note(c) names the pools at the default MTU whose boot configuration is out of
+# sight (an eksctl launch template): their MTU is unknown, not unchanged.
+unknown_note(c) := concat("", [sprintf("; the MTU of %s is unknown: %s", [pool_phrase([pool_name(x)]), x.pool.unknown]) | some x in at_default(c); x.pool.unknown]) if {
+	input.config.nodes.declared
+} else := concat("", [sprintf("; the MTU of %s is unknown: %s (mtuguard assumes %d, the AWS default for ENA interfaces)", [pool_phrase([pool_name(x)]), x.pool.unknown, input.config.nodes.mtu]) | some x in at_default(c); x.pool.unknown])
 
 # pool_name(x) names a pool, quoted, for messages: an EC2NodeClass with the Karpenter
 # NodePools using it.
@@ -192,14 +286,21 @@ bottlerocket_note(c) := "; Bottlerocket has no interface MTU setting, so only Ci
 } else := ""
 
 # ignored_note(c) names the settings of the pools at mtu(c) that do not reach their nodes,
-# which their authors may take for clamps.
+# or not by the time they come up, which their authors may take for clamps.
 ignored_note(c) := concat("", [sprintf("; in %s, %s", [name, why]) | some [name, why] in notes]) if {
 	notes := sort({[pool_name(x), why] |
 		some x in pools[c]
 		pool_mtu(x.pool) == mtu(c)
 		some s in x.pool.settings
 		native(s)
-		why := ignored(x.pool, s)
+		why := unapplied(x.pool, s)
 	})
 	count(notes) > 0
 } else := ""
+
+# unapplied(p, s) says why a setting is not in effect when the pool's nodes come up.
+unapplied(p, s) := ignored(p, s) if {
+	ignored(p, s)
+} else := pending(p, s) if {
+	pending(p, s)
+}

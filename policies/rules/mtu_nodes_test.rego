@@ -254,3 +254,127 @@ test_mtu003_passes_cluster_already_reported_by_mtu001 if {
 	count(mtu.MTU003) == 0 with input as fixtures.run(objs)
 	count(mtu.MTU001) == 1 with input as fixtures.run(objs)
 }
+
+# --- MTU002 judges every encapsulated member: tunnel mode, or native routing with encryption --
+
+test_mtu002_fires_native_routing_wireguard if {
+	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"routing-mode": "native", "enable-wireguard": "true"}))
+	some f in mtu.MTU002 with input as fixtures.run([cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])])
+	contains(f.message, "a ClusterMesh member in native routing with WireGuard encryption")
+	contains(f.message, "encapsulated packets reach 9001 bytes")
+}
+
+test_mtu002_passes_native_routing_unencrypted if {
+	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"routing-mode": "native"}))
+	count(mtu.MTU002) == 0 with input as fixtures.run([cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])])
+}
+
+# --- networkd's first match, .link files, files nothing applies at boot ------------------
+
+# written(mtu, name, file) is MTUBytes= written to file; reloaded pools run networkctl reload.
+written(mtu, name, file) := object.union(on(fixtures.networkd(mtu), name), {"file": file})
+
+reloaded(family, settings) := object.union(fixtures.pool(1, "a", family, settings), {"nodepools": [object.union(fixtures.pool(1, "a", family, settings).nodepools[0], {"reloads": ["systemd-networkd", "netplan"]})]})
+
+link(mtu, name, file) := object.union(written(mtu, name, file), {"method": "systemd .link MTUBytes"})
+
+test_mtu001_fires_al2023_network_file_after_the_generated_one if {
+	# 70-ens5.network (amazon-ec2-net-utils) matches ens5 first: 99-mtu.network never applies.
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, reloaded("al2023", [written(8500, "ens5", "/etc/systemd/network/99-mtu.network")])])
+	contains(f.message, "has no effect: systemd-networkd applies the first .network file that matches an interface, and amazon-ec2-net-utils's /run/systemd/network/70-ens5.network sorts before 99-mtu.network")
+}
+
+test_mtu001_first_match_by_name if {
+	applies := [
+		"/etc/systemd/network/10-mtu.network", # before 70-ens5.network
+		"/etc/systemd/network/70-ens5.network", # replaces the generated file of that name
+		"/etc/systemd/network/70-ens5.network.d/mtu.conf", # a drop-in of the generated file
+		"/run/systemd/network/70-ens5.network.d/mtu.conf",
+	]
+	every file in applies {
+		count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, reloaded("al2023", [written(8500, "ens5", file)])])
+	}
+	shadowed := [
+		"/etc/systemd/network/80-ec2.network.d/mtu.conf", # 70-ens5.network links to it, but drop-ins go by name
+		"/etc/systemd/network/75-mtu.network",
+		"/etc/systemd/network/99-mtu.network.d/mtu.conf",
+	]
+	every file in shadowed {
+		count(mtu.MTU001) == 1 with input as fixtures.run([member_cm, reloaded("al2023", [written(8500, "ens5", file)])])
+	}
+
+	# A file naming no interface is measured against the primary one's unit.
+	count(mtu.MTU001) == 1 with input as fixtures.run([member_cm, reloaded("al2023", [written(8500, "", "/etc/systemd/network/90-all.network")])])
+}
+
+test_mtu001_first_match_ubuntu_netplan if {
+	count(mtu.MTU001) == 1 with input as fixtures.run([member_cm, reloaded("ubuntu", [written(8500, "ens5", "/etc/systemd/network/20-mtu.network")])])
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, reloaded("ubuntu", [written(8500, "ens5", "/etc/systemd/network/10-netplan-ens5.network.d/mtu.conf")])])
+}
+
+test_mtu001_fires_al2023_link_file if {
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, reloaded("al2023", [link(8500, "ens5", "/etc/systemd/network/10-mtu.link")])])
+	contains(f.message, "AL2023's systemd-networkd sets MTUBytes=9001 from 80-ec2.network whenever it configures the interface")
+}
+
+test_mtu001_link_file_order_and_timing if {
+	# After 99-default.link: never applies; before it: only to devices that appear later,
+	# unless Ignition wrote it before boot.
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, reloaded("ubuntu", [link(8500, "ens5", "/etc/systemd/network/99-z.link")])])
+	contains(f.message, "99-default.link matches every device")
+	some g in mtu.MTU001 with input as fixtures.run([member_cm, reloaded("ubuntu", [link(8500, "ens5", "/etc/systemd/network/10-mtu.link")])])
+	contains(g.message, "udev applies .link files only to devices that appear later")
+	early := object.union(link(8500, "ens5", "/etc/systemd/network/10-mtu.link"), {"early": true})
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "", [early])])
+}
+
+test_mtu001_fires_file_written_but_never_applied if {
+	set := written(8500, "ens5", "/etc/systemd/network/70-ens5.network.d/mtu.conf")
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [set])])
+	contains(f.message, "node pool \"default\" does not change it; in \"default\", systemd-networkd MTUBytes MTU 8500 in /etc/systemd/network/70-ens5.network.d/mtu.conf is written once the network is up")
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, reloaded("al2023", [set])])
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [object.union(set, {"early": true})])])
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [set, fixtures.ip_link(8500)])])
+}
+
+test_mtu007_fires_file_written_but_never_applied if {
+	set := written(8500, "ens5", "/etc/systemd/network/70-ens5.network.d/mtu.conf")
+	some f in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [set])])
+	contains(f.message, "its nodes come up at MTU 9001")
+	contains(f.remediation, "networkctl reload")
+	count(mtu.MTU007) == 0 with input as fixtures.run([reloaded("al2023", [set])])
+	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [set, fixtures.ip_link(8500)])])
+	np := object.union(netplan(8500), {"file": "/etc/netplan/60-mtu.yaml"})
+	some g in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "ubuntu", [np])])
+	contains(g.remediation, "netplan apply")
+}
+
+test_mtu007_says_what_undoes_the_clamp_per_family if {
+	some a in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500)])])
+	contains(a.message, "AL2023's 80-ec2.network, linked as /run/systemd/network/70-ens5.network, sets MTUBytes=9001")
+	not contains(a.message, "DHCP")
+	some b in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "al2", [on(fixtures.ip_link(8500), "eth0")])])
+	contains(b.message, "AL2 runs no systemd-networkd")
+	some u in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "ubuntu", [fixtures.ip_link(8500)])])
+	contains(u.message, "/run/systemd/network/10-netplan-ens5.network with UseMTU=true")
+	contains(u.remediation, "/etc/netplan/60-mtu.yaml")
+	some x in mtu.MTU007 with input as fixtures.run([fixtures.pool(1, "a", "", [fixtures.ip_link(8500)])])
+	not contains(x.message, "AL2023")
+}
+
+# --- what the linter cannot see, or the node never gets -------------------------------------
+
+test_mtu001_karpenter_wrapping_is_no_clamp if {
+	set := object.union(fixtures.networkd(8500), {"ignored": "systemd-networkd MTUBytes MTU 8500 has no effect: Karpenter hands AL2023 user data that is YAML but not MIME to nodeadm"})
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [set])])
+	contains(f.message, "Karpenter hands AL2023 user data")
+}
+
+test_mtu001_says_launch_template_mtu_is_unknown if {
+	lt := object.union(fixtures.pool(1, "a", "al2023", []), {"nodepools": [object.union(fixtures.pool(1, "a", "al2023", []).nodepools[0], {"unknown": "it boots from launch template lt-1 (version 3), whose AMI and user data are outside this file"})]})
+	some f in mtu.MTU001 with input as fixtures.run([member_cm, lt])
+	contains(f.message, "auto-detects the node MTU 9001 (the MTU of node pool \"default\" is unknown: it boots from launch template lt-1")
+	not contains(f.message, "does not change it")
+	some g in mtu.MTU001 with input as fixtures.run([member_cm, lt, object.union(fixtures.pool(2, "a", "al2023", []), {"object": {"kind": "EC2NodeClass", "metadata": {"name": "b"}}})])
+	contains(g.message, "does not change it; the MTU of node pool \"default\" is unknown")
+}

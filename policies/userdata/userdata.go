@@ -18,6 +18,7 @@ import (
 	"net/mail"
 	"net/textproto"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,12 +32,19 @@ type Setting struct {
 	Persistent bool   `json:"persistent"` // survives DHCP renewal and networkd reconfiguration
 	Method     string `json:"method"`     // e.g. "ip link set", "systemd-networkd MTUBytes"
 	Line       int    `json:"line"`       // 1-based line in the user data as written; 0 inside encoded parts
+	// File is the file a persistent setting is written to: which of a network manager's
+	// files wins, and whether the manager reads it at all, depends on its name.
+	File string `json:"file,omitempty"`
 }
 
 // Result is what a piece of user data does to interface MTUs.
 type Result struct {
 	Settings []Setting `json:"settings"`
 	Formats  []string  `json:"formats"` // what was read: shell, mime, cloud-config, nodeconfig, toml
+	// Reloads are the network managers the commands tell to re-read their files
+	// ("systemd-networkd", "netplan"): a file written after the manager configured the
+	// interface takes effect only then.
+	Reloads []string `json:"reloads,omitempty"`
 }
 
 // Error is user data that cannot be read; Line is 1-based within the user data, 0 when
@@ -239,6 +247,7 @@ func (r *Result) parseMIME(data string, firstLine, depth int) error {
 		}
 		r.Settings = append(r.Settings, sub.Settings...)
 		r.Formats = append(r.Formats, sub.Formats...)
+		r.addReloads(sub.Reloads...)
 	}
 }
 
@@ -320,6 +329,7 @@ func (r *Result) parseCloudConfig(data string, firstLine int) error {
 		var sh Result
 		sh.scanShell(string(b), 0)
 		sub.Settings = append(sub.Settings, sh.Settings...)
+		r.addReloads(sh.Reloads...)
 		for _, s := range sub.Settings {
 			s.Line = 0
 			r.Settings = append(r.Settings, s)
@@ -432,7 +442,7 @@ var (
 	// interface may be a variable, or the path a variable's ("$i/mtu" in a loop).
 	sysfs      = regexp.MustCompile(`\b(?:echo|printf)(?:\s+-\S+)*\s+["']?(\d+)(?:\\n)?["']?\s*(?:>{1,2}|\|\s*(?:sudo\s+)?tee(?:\s+-a)?)\s*["']?(?:/sys/class/net/(\$\([^)]*\)|[^/\s"']+)|(\$\{?\w+\}?))/mtu\b`)
 	ifconfig   = regexp.MustCompile(`\bifconfig\s+` + ifaceArg + `\s+(?:.*\s)?mtu\s+(\d+)`)
-	mtuBytes   = regexp.MustCompile(`^\s*MTUBytes\s*=\s*(\d+)`)
+	mtuBytes   = regexp.MustCompile(`^\s*MTUBytes\s*=(.*)$`) // a size: parseMTUBytes
 	ifcfgMTU   = regexp.MustCompile(`^\s*MTU\s*=\s*["']?(\d+)`)
 	dhclient   = regexp.MustCompile(`supersede\s+interface-mtu\s+(\d+)`)
 	netplanMTU = regexp.MustCompile(`^\s*mtu:\s*(\d+)`)
@@ -548,11 +558,16 @@ func (r *Result) fileTargetCommand(cmd string, m []string, n int) (file, iface, 
 	return "", "", "", false
 }
 
-// addCommands adds the settings of the commands in text, at line n; it says whether
-// there were any.
+// addCommands adds the settings of the commands in text, at line n, and the network
+// managers they reload; it says whether there were settings.
 func (r *Result) addCommands(text string, n int) bool {
 	found := false
 	for _, cmd := range commandSeparator.Split(stripComment(text), -1) {
+		for _, rl := range reloaders {
+			if rl.command.MatchString(cmd) {
+				r.addReloads(rl.managers...)
+			}
+		}
 		if s, ok := commandSetting(cmd); ok {
 			s.Line = n
 			r.Settings = append(r.Settings, s)
@@ -560,6 +575,27 @@ func (r *Result) addCommands(text string, n int) bool {
 		}
 	}
 	return found
+}
+
+// reloaders are commands that make a network manager re-read its files and reconfigure
+// the interfaces whose files changed (networkctl(1) reload, reconfigure; netplan apply
+// renders its YAML to networkd units and reloads networkd). Words may be separated as in
+// a cloud-config list, `[networkctl, reload]`.
+var reloaders = []struct {
+	command  *regexp.Regexp
+	managers []string
+}{
+	{regexp.MustCompile(`\bnetworkctl\b[\s"',]+(?:--?\S+[\s"',]+)*(?:reload|reconfigure)\b`), []string{"systemd-networkd"}},
+	{regexp.MustCompile(`\bsystemctl\b[\s"',]+(?:--?\S+[\s"',]+)*(?:restart|try-restart|reload-or-restart)[\s"',]+(?:\S+[\s"',]+)*systemd-networkd(?:\.service)?\b`), []string{"systemd-networkd"}},
+	{regexp.MustCompile(`\bnetplan\b[\s"',]+apply\b`), []string{"netplan", "systemd-networkd"}},
+}
+
+func (r *Result) addReloads(managers ...string) {
+	for _, m := range managers {
+		if !slices.Contains(r.Reloads, m) {
+			r.Reloads = append(r.Reloads, m)
+		}
+	}
 }
 
 func anyTarget(segments []string) bool {
@@ -683,12 +719,23 @@ func commandSetting(cmd string) (Setting, bool) {
 var configFiles = []struct {
 	path   string
 	mtu    *regexp.Regexp
+	value  func(string) (int, bool) // reads the regexp's match as its reader does
 	method string
 }{
-	{"/systemd/network/", mtuBytes, "systemd-networkd MTUBytes"},
-	{"/netplan/", netplanMTU, "netplan mtu"},
-	{"ifcfg-", ifcfgMTU, "ifcfg MTU"},
-	{"dhclient", dhclient, "dhclient supersede interface-mtu"},
+	// udev applies a .link file when the device appears, before networkd configures it.
+	{".link", mtuBytes, parseMTUBytes, LinkFileMethod},
+	{"/systemd/network/", mtuBytes, parseMTUBytes, "systemd-networkd MTUBytes"},
+	{"/netplan/", netplanMTU, decimal, "netplan mtu"},
+	{"ifcfg-", ifcfgMTU, decimal, "ifcfg MTU"},
+	{"dhclient", dhclient, decimal, "dhclient supersede interface-mtu"},
+}
+
+// LinkFileMethod is the Method of MTUBytes= in a systemd .link file, which udev applies
+// when the device appears (systemd.link(5)), not networkd.
+const LinkFileMethod = "systemd .link MTUBytes"
+
+func isLinkFile(path string) bool {
+	return strings.HasSuffix(path, ".link") && strings.Contains(path, "/systemd/network/")
 }
 
 // fileSetting recognises persistent network configuration written to path: the first kind
@@ -698,11 +745,13 @@ func fileSetting(path, line, iface string) (Setting, bool) {
 		return Setting{}, false
 	}
 	for _, f := range configFiles {
-		if !strings.Contains(path, f.path) {
+		if !strings.Contains(path, f.path) || f.path == ".link" && !isLinkFile(path) {
 			continue
 		}
 		if m := f.mtu.FindStringSubmatch(line); m != nil {
-			return Setting{Interface: iface, MTU: atoi(m[1]), Persistent: true, Method: f.method}, true
+			if mtu, ok := f.value(m[1]); ok {
+				return Setting{Interface: iface, MTU: mtu, Persistent: true, Method: f.method, File: path}, true
+			}
 		}
 		return Setting{}, false
 	}
@@ -723,6 +772,12 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// decimal reads a value its reader takes as a plain decimal number.
+func decimal(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil
 }
 
 func atoi(s string) int {

@@ -23,21 +23,21 @@ func TestParse(t *testing.T) {
 		{"sysfs", "echo 8500 > /sys/class/net/ens5/mtu\n", []Setting{{Interface: "ens5", MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}}},
 		{"commented out", "# ip link set dev ens5 mtu 9001\n", nil},
 		{"networkd heredoc", "#!/bin/bash\ncat > /etc/systemd/network/10-ens5.network <<'EOF'\n" + networkd + "EOF\nnetworkctl reload\n",
-			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 6}}},
-		{"ifcfg", "cat >> /etc/sysconfig/network-scripts/ifcfg-eth0 <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: "eth0", MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2}}},
-		{"dhclient", "echo 'supersede interface-mtu 8500;' >> /etc/dhcp/dhclient.conf\n", []Setting{{MTU: 8500, Persistent: true, Method: "dhclient supersede interface-mtu", Line: 1}}},
+			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 6, File: "/etc/systemd/network/10-ens5.network"}}},
+		{"ifcfg", "cat >> /etc/sysconfig/network-scripts/ifcfg-eth0 <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: "eth0", MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2, File: "/etc/sysconfig/network-scripts/ifcfg-eth0"}}},
+		{"dhclient", "echo 'supersede interface-mtu 8500;' >> /etc/dhcp/dhclient.conf\n", []Setting{{MTU: 8500, Persistent: true, Method: "dhclient supersede interface-mtu", Line: 1, File: "/etc/dhcp/dhclient.conf"}}},
 		{"cloud-config", "#cloud-config\nruncmd:\n  - ip link set dev ens5 mtu 8500\nwrite_files:\n  - path: /etc/systemd/network/10-ens5.network\n    content: |\n      [Match]\n      Name=ens5\n      [Link]\n      MTUBytes=8500\n",
-			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 3}, {Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 10}}},
+			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 3}, {Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 10, File: "/etc/systemd/network/10-ens5.network"}}},
 		{"bottlerocket", "[settings.kubernetes]\ncluster-name = \"prod\"\n", nil},
 		{"bottlerocket bootstrap container", "[settings.kubernetes]\ncluster-name = \"prod\"\n\n[settings.bootstrap-containers.mtu]\nsource = \"example.com/mtu:1\"\nmode = \"always\"\nuser-data = \"" + base64.StdEncoding.EncodeToString([]byte("ip link set dev eth0 mtu 8500\n")) + "\"\n",
 			[]Setting{{Interface: "eth0", MTU: 8500, Method: "bootstrap container: ip link set", Line: 7}}},
 		{"bottlerocket multi-line values", "[settings.kubernetes]\nnode-taints = [\n  \"a\",\n]\nmotd = \"\"\"\nhello\n\"\"\"\n", nil},
-		{"echo into ifcfg", "echo 'MTU=\"8500\"' >> /etc/sysconfig/network-scripts/ifcfg-eth0\n", []Setting{{Interface: "eth0", MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 1}}},
+		{"echo into ifcfg", "echo 'MTU=\"8500\"' >> /etc/sysconfig/network-scripts/ifcfg-eth0\n", []Setting{{Interface: "eth0", MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 1, File: "/etc/sysconfig/network-scripts/ifcfg-eth0"}}},
 		{"command into rc.local", "echo 'ip link set dev eth0 mtu 8500' >> /etc/rc.local\n", []Setting{{Interface: "eth0", MTU: 8500, Method: "ip link set", Line: 1}}},
 		{"heredoc ends", "cat > /etc/netplan/60-mtu.yaml <<EOF\nnetwork:\n  version: 2\n  ethernets:\n    ens5:\n      mtu: 8500\nEOF\necho 'mtu: 9001' > /tmp/x\n",
-			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: "netplan mtu", Line: 6}}},
+			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: "netplan mtu", Line: 6, File: "/etc/netplan/60-mtu.yaml"}}},
 		{"container linux networkd unit", "networkd:\n  units:\n  - name: 10-eth0.network\n    contents: |\n      [Match]\n      Name=eth0\n      [Link]\n      MTUBytes=9001\nsystemd:\n  units: []\n",
-			[]Setting{{Interface: "eth0", MTU: 9001, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 8}}},
+			[]Setting{{Interface: "eth0", MTU: 9001, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 8, File: "/etc/systemd/network/10-eth0.network"}}},
 		{"systemd unit running ip link", "cat > /etc/systemd/system/mtu.service <<'EOF'\n[Service]\nType=oneshot\nExecStart=/sbin/ip link set dev ens5 mtu 8500\nEOF\n",
 			[]Setting{{Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 4}}},
 		{"nodeconfig", "apiVersion: node.eks.aws/v1alpha1\nkind: NodeConfig\nspec:\n  cluster:\n    name: prod\n", nil},
@@ -59,9 +59,16 @@ func TestParse(t *testing.T) {
 			[]Setting{{Interface: VariableInterface, MTU: 8500, Method: "ip link set", Line: 1}}},
 		{"sysfs loop", "for i in /sys/class/net/en*; do echo 8500 > \"$i/mtu\"; done\necho 8400 > /sys/class/net/${IF}/mtu\necho 8300 > /sys/class/net/$(basename $i)/mtu\n",
 			[]Setting{{Interface: VariableInterface, MTU: 8500, Method: "/sys/class/net/*/mtu", Line: 1}, {Interface: VariableInterface, MTU: 8400, Method: "/sys/class/net/*/mtu", Line: 2}, {Interface: VariableInterface, MTU: 8300, Method: "/sys/class/net/*/mtu", Line: 3}}},
-		{"ifcfg of a variable", "cat > /etc/sysconfig/network-scripts/ifcfg-$IFACE <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: VariableInterface, MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2}}},
+		{"ifcfg of a variable", "cat > /etc/sysconfig/network-scripts/ifcfg-$IFACE <<EOF\nMTU=8500\nEOF\n", []Setting{{Interface: VariableInterface, MTU: 8500, Persistent: true, Method: "ifcfg MTU", Line: 2, File: "/etc/sysconfig/network-scripts/ifcfg-$IFACE"}}},
+		// networkd reads MTUBytes= as a size (base 1024) and ignores what it cannot parse.
+		{"networkd size suffix", "cat > /etc/systemd/network/10-ens5.network <<'EOF'\n[Match]\nName=ens5\n[Link]\nMTUBytes=8.3K\nEOF\n",
+			[]Setting{{Interface: "ens5", MTU: 8499, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 5, File: "/etc/systemd/network/10-ens5.network"}}},
+		{"networkd value it refuses", "printf '[Match]\\nName=ens5\\n[Link]\\nMTUBytes=8.3k\\n' > /etc/systemd/network/10-ens5.network\n", nil},
+		// udev reads MTUBytes= in .link files, networkd in .network files and their drop-ins.
+		{"link file", "cat > /etc/systemd/network/10-mtu.link <<'EOF'\n[Match]\nOriginalName=ens5\n[Link]\nMTUBytes=8500\nEOF\n",
+			[]Setting{{Interface: "ens5", MTU: 8500, Persistent: true, Method: LinkFileMethod, Line: 5, File: "/etc/systemd/network/10-mtu.link"}}},
 		{"one-liner among commands", "mkdir -p /etc/systemd/network/70-ens5.network.d && printf '[Link]\\nMTUBytes=8500\\n' > /etc/systemd/network/70-ens5.network.d/mtu.conf && ip link set dev ens5 mtu 8500\n",
-			[]Setting{{MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 1}, {Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 1}}},
+			[]Setting{{MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", Line: 1, File: "/etc/systemd/network/70-ens5.network.d/mtu.conf"}, {Interface: "ens5", MTU: 8500, Method: "ip link set", Line: 1}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse(tc.data)
@@ -75,6 +82,36 @@ func TestParse(t *testing.T) {
 				if got.Settings[i] != tc.want[i] {
 					t.Errorf("setting %d: %+v, want %+v", i, got.Settings[i], tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+// A file written after the network manager configured the interface takes effect when
+// the commands make it re-read its files.
+func TestParseReloads(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		want       []string
+	}{
+		{"none", "printf '[Link]\\nMTUBytes=8500\\n' > /etc/systemd/network/70-ens5.network.d/mtu.conf\n", nil},
+		{"networkctl reload", "mkdir -p /etc/systemd/network/70-ens5.network.d && printf '[Link]\\nMTUBytes=8500\\n' > /etc/systemd/network/70-ens5.network.d/mtu.conf && networkctl reload\n", []string{"systemd-networkd"}},
+		{"networkctl reconfigure", "networkctl --no-pager reconfigure ens5\n", []string{"systemd-networkd"}},
+		{"systemctl restart", "sudo systemctl restart systemd-networkd.service\n", []string{"systemd-networkd"}},
+		{"systemctl status is no reload", "systemctl status systemd-networkd\n", nil},
+		{"netplan apply", "netplan apply\n", []string{"netplan", "systemd-networkd"}},
+		{"netplan generate is no reload", "netplan generate\n", nil},
+		{"cloud-config list", "#cloud-config\nruncmd:\n- [networkctl, reload]\n", []string{"systemd-networkd"}},
+		{"commented out", "# networkctl reload\n", nil},
+		{"in a MIME part", "Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/x-shellscript\n\nnetworkctl reload\n--B--\n", []string{"systemd-networkd"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Parse(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got.Reloads, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("reloads %q, want %q", got.Reloads, tc.want)
 			}
 		})
 	}
@@ -153,8 +190,8 @@ func TestParseGzip(t *testing.T) {
 		{"content-encoding gzip", part("Content-Type: text/x-shellscript\nContent-Encoding: gzip\nContent-Transfer-Encoding: base64", script), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
 		{"gzip told by its magic", part("Content-Type: text/x-shellscript\nContent-Transfer-Encoding: base64", script), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
 		{"gzip cloud-config part", part("Content-Type: application/gzip\nContent-Transfer-Encoding: base64", gzipBase64(t, []byte("#cloud-config\nbootcmd:\n- ip link set dev ens5 mtu 8500\n"))), Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
-		{"write_files gz+b64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gz+b64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes"}},
-		{"write_files gzip+base64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gzip+base64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes"}},
+		{"write_files gz+b64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gz+b64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", File: "/etc/systemd/network/70-ens5.network.d/mtu.conf"}},
+		{"write_files gzip+base64", "#cloud-config\nwrite_files:\n- path: /etc/systemd/network/70-ens5.network.d/mtu.conf\n  encoding: gzip+base64\n  content: " + networkd + "\n", Setting{Interface: "ens5", MTU: 8500, Persistent: true, Method: "systemd-networkd MTUBytes", File: "/etc/systemd/network/70-ens5.network.d/mtu.conf"}},
 		{"write_files gz+b64 script", "#cloud-config\nwrite_files:\n- path: /etc/rc.d/rc.local\n  encoding: gz+b64\n  content: " + script + "\n", Setting{Interface: "ens5", MTU: 8500, Method: "ip link set"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,6 +254,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("ip link set dev ens5 mtu 9001\n")
 	f.Add("#cloud-config\nruncmd: [x]\n")
 	f.Add("Content-Type: multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n")
+	f.Add("cat > /etc/systemd/network/10-ens5.network <<EOF\n[Link]\nMTUBytes=8.3K 1.5B\nEOF\n")
 	for _, seed := range upstream.Seeds("../..", "FuzzUserData") {
 		f.Add(string(seed))
 	}

@@ -101,7 +101,7 @@ func valuesContent(spec map[string]any) (map[string]any, error) {
 	}
 	s, ok := raw.(string)
 	if !ok {
-		return nil, fmt.Errorf("spec.valuesContent: want a YAML string (valuesContent: |-), got %s; helm-controller refuses anything else", describe(raw))
+		return nil, fmt.Errorf("spec.valuesContent: want a YAML string (valuesContent: |-), got %s; helm-controller refuses anything else", yamlKindOf(raw))
 	}
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
@@ -140,19 +140,4 @@ func hasCiliumOnlyKey(values map[string]any) bool {
 		}
 	}
 	return false
-}
-
-// describe names a YAML value's type for messages.
-func describe(v any) string {
-	switch v.(type) {
-	case map[string]any:
-		return "a map"
-	case []any:
-		return "a list"
-	case bool:
-		return "a boolean"
-	case int64, float64, int:
-		return "a number"
-	}
-	return fmt.Sprintf("%T", v)
 }

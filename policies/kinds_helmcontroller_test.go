@@ -54,31 +54,39 @@ spec:
 			err: "spec.valuesContent is not a YAML map"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == "" {
+				checkLayers(t, tc.doc, tc.want)
+				return
+			}
 			var obj map[string]any
 			if err := yaml.Unmarshal([]byte(tc.doc), &obj); err != nil {
 				t.Fatal(err)
 			}
-			c, err := Classify(obj)
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.want == nil {
-				if c.Kind != "" {
-					t.Fatalf("classified as %s, want nothing", c.Kind)
-				}
-				return
-			}
-			if c.Kind != KindCiliumConfig || !reflect.DeepEqual(c.Layers, tc.want) {
-				t.Errorf("got %s %s\nwant %s", c.Kind, layersString(c.Layers), layersString(tc.want))
+			if _, err := Classify(obj); err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want %q", err, tc.err)
 			}
 		})
 	}
+}
+
+// checkLayers classifies doc and compares its Cilium settings layers with want (nil: no
+// Cilium config); it returns the decoded document.
+func checkLayers(t *testing.T, doc string, want []*CiliumValues) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Classify(obj)
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case want == nil && c.Kind != "":
+		t.Fatalf("classified as %s, want nothing", c.Kind)
+	case want != nil && (c.Kind != KindCiliumConfig || !reflect.DeepEqual(c.Layers, want)):
+		t.Errorf("got %s %s\nwant %s", c.Kind, layersString(c.Layers), layersString(want))
+	}
+	return obj
 }
 
 func layersString(ls []*CiliumValues) string {

@@ -3,8 +3,6 @@ package policies
 import (
 	"reflect"
 	"testing"
-
-	"sigs.k8s.io/yaml"
 )
 
 func TestKustomizationLayers(t *testing.T) {
@@ -45,23 +43,7 @@ helmCharts:
 		{name: "a Kustomization without charts", doc: "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [cilium-config.yaml]\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var obj map[string]any
-			if err := yaml.Unmarshal([]byte(tc.doc), &obj); err != nil {
-				t.Fatal(err)
-			}
-			c, err := Classify(obj)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if tc.want == nil {
-				if c.Kind != "" {
-					t.Fatalf("classified as %s, want nothing", c.Kind)
-				}
-				return
-			}
-			if c.Kind != KindCiliumConfig || !reflect.DeepEqual(c.Layers, tc.want) {
-				t.Errorf("got %s %s\nwant %s", c.Kind, layersString(c.Layers), layersString(tc.want))
-			}
+			obj := checkLayers(t, tc.doc, tc.want)
 			if files := KustomizeValueFiles(obj); !reflect.DeepEqual(files, tc.files) {
 				t.Errorf("value files %+v, want %+v", files, tc.files)
 			}

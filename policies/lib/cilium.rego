@@ -44,6 +44,11 @@ helm_paths := {
 	"helm:clustermesh.useAPIServer": ["clustermesh", "useAPIServer"],
 	"helm:clustermesh.config.enabled": ["clustermesh", "config", "enabled"],
 	"helm:clustermesh.config.clusters": ["clustermesh", "config", "clusters"],
+	# Where the agent runs and which config sources it reads (lib/nodeconfig.rego).
+	"helm:namespaceOverride": ["namespaceOverride"],
+	"helm:daemon.configSources": ["daemon", "configSources"],
+	"helm:daemon.allowedConfigOverrides": ["daemon", "allowedConfigOverrides"],
+	"helm:daemon.blockedConfigOverrides": ["daemon", "blockedConfigOverrides"],
 }
 
 configs := objects.kind("CiliumConfig")

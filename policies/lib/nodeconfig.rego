@@ -281,6 +281,17 @@ base(v, c, selector) := nodes.selected_mtu(c, selector) if v.mtu == 0
 # name(o) is a CiliumNodeConfig's name, for messages.
 name(o) := object.get(o.object, ["metadata", "name"], "")
 
+# read_namespaces(c) are the namespaces whose CiliumNodeConfigs the agent lists ("" when
+# Cilium's own is unknown).
+read_namespaces(c) := {source_namespace(c, s) | some s in sources[c]; s.kind == "cilium-node-config"}
+
+default reads_any_namespace(_) := false
+
+reads_any_namespace(c) if {
+	some s in sources[c]
+	s.kind == "cilium-node-config"
+}
+
 # selector_text describes a nodeSelector for messages; an empty one selects every node
 # (cnc_types.go; the CRD requires one).
 selector_text(spec) := "every node" if {

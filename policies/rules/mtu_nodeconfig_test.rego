@@ -56,3 +56,53 @@ test_mtu003_passes_ignored_override if {
 	objs := [in_kube_system(clamped_member), fixtures.cnc(1, "a", "jumbo", "default", {}, {"mtu": "9001"})]
 	count(mtu.MTU003) == 0 with input as fixtures.run(objs)
 }
+
+test_mtu008_fires_other_namespace if {
+	objs := [in_kube_system(clamped_member), fixtures.cnc(1, "a", "clamp", "default", {}, {"mtu": "8500"})]
+	some f in mtu.MTU008 with input as fixtures.run(objs)
+	f.path == ["metadata", "namespace"]
+	contains(f.message, `is in namespace "default", but cluster "a"'s Cilium runs in "kube-system"`)
+}
+
+test_mtu008_fires_no_node_config_source if {
+	objs := [fixtures.helm(0, "a", {"daemon": {"configSources": "config-map:cilium-config"}}), fixtures.cnc(1, "a", "clamp", "kube-system", {}, {"mtu": "8500"})]
+	some f in mtu.MTU008 with input as fixtures.run(objs)
+	contains(f.message, "reads no CiliumNodeConfig")
+}
+
+test_mtu008_fires_not_allowed if {
+	objs := [fixtures.helm(0, "a", {"daemon": {"allowedConfigOverrides": "enable-bandwidth-manager"}}), fixtures.cnc(1, "a", "clamp", "kube-system", {}, {"mtu": "8500"})]
+	some f in mtu.MTU008 with input as fixtures.run(objs)
+	f.path == ["spec", "defaults", "mtu"]
+	contains(f.message, "the agent ignores mtu of CiliumNodeConfig \"clamp\"")
+}
+
+test_mtu008_fires_blocked if {
+	objs := [fixtures.helm(0, "a", {"daemon": {"blockedConfigOverrides": "mtu"}}), fixtures.cnc(1, "a", "clamp", "kube-system", {}, {"mtu": "8500"})]
+	some f in mtu.MTU008 with input as fixtures.run(objs)
+	contains(f.message, "daemon.blockedConfigOverrides \"mtu\"")
+}
+
+test_mtu008_fires_config_map_read_last if {
+	objs := [fixtures.helm(0, "a", {"MTU": 9001, "daemon": {"configSources": "cilium-node-config,config-map:cilium-config"}}), fixtures.cnc(1, "a", "clamp", "kube-system", {}, {"mtu": "8500"})]
+	some f in mtu.MTU008 with input as fixtures.run(objs)
+	contains(f.message, "reads the cilium-config ConfigMap after it")
+}
+
+test_mtu008_fires_shadowed_by_later_name if {
+	objs := [auto_member, fixtures.cnc(1, "a", "z-mesh-clamp", "kube-system", {}, {"mtu": "8500"}), fixtures.cnc(2, "a", "a-gpu", "kube-system", fixtures.gpu, {"mtu": "9001"})]
+	fs := mtu.MTU008 with input as fixtures.run(objs)
+	count(fs) == 1
+	some f in fs
+	f.object == 2
+	contains(f.message, `but CiliumNodeConfig "z-mesh-clamp" (every node), later in name order, sets "8500"`)
+}
+
+test_mtu008_passes_applied if {
+	objs := [in_kube_system(auto_member), fixtures.cnc(1, "a", "a-mesh-clamp", "kube-system", {}, {"mtu": "8500"}), fixtures.cnc(2, "a", "z-gpu", "kube-system", fixtures.gpu, {"mtu": "8500", "enable-bandwidth-manager": "true"})]
+	count(mtu.MTU008) == 0 with input as fixtures.run(objs)
+}
+
+test_mtu008_passes_without_cilium_config if {
+	count(mtu.MTU008) == 0 with input as fixtures.run([fixtures.cnc(1, "a", "clamp", "default", {}, {"mtu": "8500"})])
+}

@@ -38,6 +38,8 @@ func TestHostileInput(t *testing.T) {
 		{"icmps-number.yaml", policy("icmps: 3"), "icmps-number.yaml:7: ingressDeny[0].icmps must be a list"},
 		{"icmp-type-name.yaml", policy("icmps: [{fields: [{type: PacketTooLarge, family: IPv6}]}]"), "icmp-type-name.yaml:7: icmps type \"PacketTooLarge\" is neither"},
 		{"routing-mode.yaml", cm("  routing-mode: tunnle\n"), `routing-mode.yaml:6: routing-mode: "tunnle" is not one of native, tunnel`},
+		{"underlay-ipv6.yaml", "routingMode: tunnel\nunderlayProtocol: ipv6\n", `underlay-ipv6.yaml:2: underlayProtocol: "ipv6" while IPv6 is disabled (ipv6.enabled defaults to false in Cilium's chart): the Cilium agent refuses to start`},
+		{"cnc-underlay-ipv6.yaml", "apiVersion: cilium.io/v2\nkind: CiliumNodeConfig\nmetadata: {name: v6, namespace: kube-system}\nspec:\n  nodeSelector: {}\n  defaults:\n    enable-ipv6: \"false\"\n    underlay-protocol: ipv6\n", `cnc-underlay-ipv6.yaml:8: CiliumNodeConfig "v6" sets underlay-protocol, enable-ipv6: with it, the nodes it selects (every node) run underlay-protocol "ipv6" while IPv6 is disabled`},
 		{"values-string.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    chart: cilium\n    helm:\n      values: \"a: [\"\n", "values-string.yaml:1: spec.source.helm.values: the helm.values string is not YAML"},
 		{"userdata.yaml", "apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    Content-Type: multipart/mixed; boundary=\"B\"\n\n    --B\n    Content-Transfer-Encoding: base64\n\n    !!!\n    --B--\n", "userdata.yaml:8: spec.userData: MIME user data, part 1: invalid base64"},
 	} {

@@ -228,6 +228,44 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	msg := sprintf("%s: %q is a string; Cilium's chart wants a %s (values.schema.json): write %s without quotes", [display_key(id, key), e.value, want, e.value])
 }
 
+# The agent refuses to start when the underlay's family is disabled
+# (pkg/datapath/tunnel/tunnel.go newConfig, since 1.20: "underlay protocol set to IPv6, but
+# IPv6 is disabled"), in native routing too: the check runs before tunneling is considered.
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	"CiliumConfig" in objects.focused_kinds
+	some c, s in settings
+	[family, key] := refused_underlay(s)
+	e := merged[c]["underlay-protocol"]
+	objects.focused(e.object)
+	msg := sprintf(
+		"%s: %q while %s is disabled (%s): the Cilium agent refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s (%s) or set %s to %s.",
+		[display_key(e.object, "underlay-protocol"), e.value, family, disabled_by(c, e.object, key), family, family, family, enable_snippet(e.object, key), display_key(e.object, "underlay-protocol"), other_underlay(family)],
+	)
+}
+
+# refused_underlay(s) is the family and enabling key of an underlay the agent refuses.
+refused_underlay(s) := ["IPv6", "enable-ipv6"] if {
+	s.underlay == "ipv6"
+	not s.ipv6
+} else := ["IPv4", "enable-ipv4"] if {
+	s.underlay == "ipv4"
+	not s.ipv4
+}
+
+other_underlay("IPv6") := "ipv4 or auto (IPv4 when it is enabled)"
+
+other_underlay("IPv4") := "ipv6 or auto (IPv6 when IPv4 is off)"
+
+# disabled_by says which setting turns the family off: the key as written, else the
+# chart's default (ipv6.enabled: false).
+disabled_by(c, _, key) := sprintf("%s is %v", [display_key(merged[c][key].object, key), merged[c][key].value]) if {
+	merged[c][key]
+} else := sprintf("%s defaults to false in Cilium's chart", [concat(".", helm_paths[key])])
+
+enable_snippet(id, key) := sprintf("`%s: true`", [concat(".", helm_paths[key])]) if {
+	objects.by_id(id).cilium.form == "helm"
+} else := sprintf("`%s: \"true\"`", [key])
+
 readable("number", s) if regex.match(`^[0-9]+$`, s)
 
 readable("boolean", s) if s in {"true", "false"}

@@ -297,3 +297,20 @@ reads_any_namespace(c) if {
 selector_text(spec) := "every node" if {
 	objects.selects_all(spec.nodeSelector)
 } else := json.marshal(spec.nodeSelector)
+
+# --- problems: overrides that make the agent on their nodes refuse to start -------------
+
+problems contains {"object": o.id, "path": ["spec", "defaults", keys[0]], "message": msg} if {
+	some o in objects.focus
+	o.kind == "CiliumNodeConfig"
+	cilium.settings[o.cluster]
+	m := group_entries(o)
+	keys := [k | some k in ["underlay-protocol", "enable-ipv6", "enable-ipv4"]; m[k].object == o.id]
+	count(keys) > 0
+	[family, _] := cilium.refused_underlay(group_settings(o))
+	not cilium.refused_underlay(baseline_settings(o)) # reported where it comes from
+	msg := sprintf(
+		"CiliumNodeConfig %q sets %s: with it, the nodes it selects (%s) run underlay-protocol %q while %s is disabled, and the Cilium agent on them refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s or pick the other underlay in this CiliumNodeConfig.",
+		[name(o), concat(", ", keys), selector_text(o.object.spec), group_settings(o).underlay, family, family, family, family],
+	)
+}

@@ -99,3 +99,15 @@ test_config_map_read_last_wins if {
 	mesh.settings.a.mtu == 9001 with input as fixtures.run(objs)
 	mesh.settings.a.routing_mode == "tunnel" with input as fixtures.run(objs) # the chart always renders routing-mode
 }
+
+test_problem_underlay_ipv6_on_ipv4_only_nodes if {
+	objs := [cm, fixtures.cnc(1, "a", "v6", "kube-system", fixtures.gpu, {"underlay-protocol": "ipv6", "enable-ipv6": "false"})]
+	some p in nodeconfig.problems with input as fixtures.run(objs)
+	p.path == ["spec", "defaults", "underlay-protocol"]
+	contains(p.message, "refuses to start")
+}
+
+test_no_problem_underlay_ipv6_with_ipv6 if {
+	objs := [cm, fixtures.cnc(1, "a", "v6", "kube-system", fixtures.gpu, {"underlay-protocol": "ipv6"})]
+	count(nodeconfig.problems) == 0 with input as fixtures.run(objs)
+}

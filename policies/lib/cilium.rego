@@ -232,11 +232,12 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 # (pkg/datapath/tunnel/tunnel.go newConfig, since 1.20: "underlay protocol set to IPv6, but
 # IPv6 is disabled"), in native routing too: the check runs before tunneling is considered.
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
-	"CiliumConfig" in objects.focused_kinds
-	some c, s in settings
-	[family, key] := refused_underlay(s)
+	some id, entries in checked
+	entries["underlay-protocol"] # only a focused config that names the underlay is read
+	c := objects.by_id(id).cluster
+	[family, key] := refused_underlay(settings[c])
 	e := merged[c]["underlay-protocol"]
-	objects.focused(e.object)
+	e.object == id
 	msg := sprintf(
 		"%s: %q while %s is disabled (%s): the Cilium agent refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s (%s) or set %s to %s.",
 		[display_key(e.object, "underlay-protocol"), e.value, family, disabled_by(c, e.object, key), family, family, family, enable_snippet(e.object, key), display_key(e.object, "underlay-protocol"), other_underlay(family)],

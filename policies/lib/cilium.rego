@@ -239,7 +239,7 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	e := merged[c]["underlay-protocol"]
 	e.object == id
 	msg := sprintf(
-		"%s: %q while %s is disabled (%s): the Cilium agent refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s (%s) or set %s to %s.",
+		"%s: %q while %s is disabled (%s): the Cilium agent (1.20 and later) refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s (%s) or set %s to %s.",
 		[display_key(e.object, "underlay-protocol"), e.value, family, disabled_by(c, e.object, key), family, family, family, enable_snippet(e.object, key), display_key(e.object, "underlay-protocol"), other_underlay(family)],
 	)
 }

@@ -6,7 +6,7 @@ import data.mtuguard.test.fixtures
 test_problem_helm_ipv6_underlay_without_ipv6 if {
 	some p in cilium.problems with input as fixtures.run([fixtures.helm(0, "a", {"underlayProtocol": "ipv6"})])
 	p.path == ["underlayProtocol"]
-	contains(p.message, "underlayProtocol: \"ipv6\" while IPv6 is disabled (ipv6.enabled defaults to false in Cilium's chart): the Cilium agent refuses to start")
+	contains(p.message, "underlayProtocol: \"ipv6\" while IPv6 is disabled (ipv6.enabled defaults to false in Cilium's chart): the Cilium agent (1.20 and later) refuses to start")
 	contains(p.message, "Enable IPv6 (`ipv6.enabled: true`)")
 }
 

@@ -310,7 +310,7 @@ problems contains {"object": o.id, "path": ["spec", "defaults", keys[0]], "messa
 	[family, _] := cilium.refused_underlay(group_settings(o))
 	not cilium.refused_underlay(baseline_settings(o)) # reported where it comes from
 	msg := sprintf(
-		"CiliumNodeConfig %q sets %s: with it, the nodes it selects (%s) run underlay-protocol %q while %s is disabled, and the Cilium agent on them refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s or pick the other underlay in this CiliumNodeConfig.",
+		"CiliumNodeConfig %q sets %s: with it, the nodes it selects (%s) run underlay-protocol %q while %s is disabled, and the Cilium agent (1.20 and later) on them refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s or pick the other underlay in this CiliumNodeConfig.",
 		[name(o), concat(", ", keys), selector_text(o.object.spec), group_settings(o).underlay, family, family, family, family],
 	)
 }

@@ -35,7 +35,9 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 		// EC2NodeClass by the Karpenter NodePools using it, the other pools.
 		return other.Kind == KindNodePool
 	case admitted == KindCiliumNodeConfig:
-		return other.Kind == KindNodePool // the node MTU behind an override without mtu
+		// The node MTU behind an override without mtu, and the other CiliumNodeConfigs the
+		// agent applies on the same nodes, in name order.
+		return other.Kind == KindNodePool || other.Kind == KindCiliumNodeConfig
 	}
 	return true // a Cilium config: the mesh, node pools and ICMP004's policies all matter
 }

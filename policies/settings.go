@@ -6,8 +6,9 @@ import (
 )
 
 // settingsQuery reads each cluster's effective Cilium settings and base MTU, as the rules
-// see them (for `mtuguard explain FILE` and the Helm differential test).
-const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c]}) | some c, s in data.mtuguard.lib.cilium.settings}`
+// see them (for `mtuguard explain FILE` and the Helm differential test): what every node
+// runs with, CiliumNodeConfigs selecting every node included.
+const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c]}) | some c, s in data.mtuguard.lib.mesh.settings}`
 
 // ClusterSettings is one cluster's normalised Cilium configuration.
 type ClusterSettings struct {

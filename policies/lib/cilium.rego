@@ -44,6 +44,11 @@ helm_paths := {
 	"helm:clustermesh.useAPIServer": ["clustermesh", "useAPIServer"],
 	"helm:clustermesh.config.enabled": ["clustermesh", "config", "enabled"],
 	"helm:clustermesh.config.clusters": ["clustermesh", "config", "clusters"],
+	# Where the agent runs and which config sources it reads (lib/nodeconfig.rego).
+	"helm:namespaceOverride": ["namespaceOverride"],
+	"helm:daemon.configSources": ["daemon", "configSources"],
+	"helm:daemon.allowedConfigOverrides": ["daemon", "allowedConfigOverrides"],
+	"helm:daemon.blockedConfigOverrides": ["daemon", "blockedConfigOverrides"],
 }
 
 configs := objects.kind("CiliumConfig")
@@ -222,6 +227,45 @@ problems contains {"object": e.object, "path": e.path, "message": msg} if {
 	readable(want, lower(trim_space(e.value))) # other strings are reported above
 	msg := sprintf("%s: %q is a string; Cilium's chart wants a %s (values.schema.json): write %s without quotes", [display_key(id, key), e.value, want, e.value])
 }
+
+# The agent refuses to start when the underlay's family is disabled
+# (pkg/datapath/tunnel/tunnel.go newConfig, since 1.20: "underlay protocol set to IPv6, but
+# IPv6 is disabled"), in native routing too: the check runs before tunneling is considered.
+problems contains {"object": e.object, "path": e.path, "message": msg} if {
+	some id, entries in checked
+	entries["underlay-protocol"] # only a focused config that names the underlay is read
+	c := objects.by_id(id).cluster
+	[family, key] := refused_underlay(settings[c])
+	e := merged[c]["underlay-protocol"]
+	e.object == id
+	msg := sprintf(
+		"%s: %q while %s is disabled (%s): the Cilium agent (1.20 and later) refuses to start (\"underlay protocol set to %s, but %s is disabled\"). Enable %s (%s) or set %s to %s.",
+		[display_key(e.object, "underlay-protocol"), e.value, family, disabled_by(c, e.object, key), family, family, family, enable_snippet(e.object, key), display_key(e.object, "underlay-protocol"), other_underlay(family)],
+	)
+}
+
+# refused_underlay(s) is the family and enabling key of an underlay the agent refuses.
+refused_underlay(s) := ["IPv6", "enable-ipv6"] if {
+	s.underlay == "ipv6"
+	not s.ipv6
+} else := ["IPv4", "enable-ipv4"] if {
+	s.underlay == "ipv4"
+	not s.ipv4
+}
+
+other_underlay("IPv6") := "ipv4 or auto (IPv4 when it is enabled)"
+
+other_underlay("IPv4") := "ipv6 or auto (IPv6 when IPv4 is off)"
+
+# disabled_by says which setting turns the family off: the key as written, else the
+# chart's default (ipv6.enabled: false).
+disabled_by(c, _, key) := sprintf("%s is %v", [display_key(merged[c][key].object, key), merged[c][key].value]) if {
+	merged[c][key]
+} else := sprintf("%s defaults to false in Cilium's chart", [concat(".", helm_paths[key])])
+
+enable_snippet(id, key) := sprintf("`%s: true`", [concat(".", helm_paths[key])]) if {
+	objects.by_id(id).cilium.form == "helm"
+} else := sprintf("`%s: \"true\"`", [key])
 
 readable("number", s) if regex.match(`^[0-9]+$`, s)
 

@@ -70,3 +70,15 @@ nodeconfig(id, cluster, d) := {
 		"spec": {"nodeSelector": {"matchLabels": {"pool": "gpu"}}, "defaults": d},
 	},
 }
+
+# cnc is a CiliumNodeConfig called name in namespace ns with nodeSelector sel and defaults d.
+cnc(id, cluster, name, ns, sel, d) := {
+	"id": id, "cluster": cluster, "kind": "CiliumNodeConfig",
+	"object": {
+		"apiVersion": "cilium.io/v2", "kind": "CiliumNodeConfig", "metadata": {"name": name, "namespace": ns},
+		"spec": {"nodeSelector": sel, "defaults": d},
+	},
+}
+
+# gpu selects the nodes of pool "gpu".
+gpu := {"matchLabels": {"pool": "gpu"}}

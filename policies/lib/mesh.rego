@@ -2,7 +2,7 @@
 package mtuguard.lib.mesh
 
 import data.mtuguard.lib.budget
-import data.mtuguard.lib.cilium
+import data.mtuguard.lib.nodeconfig
 import data.mtuguard.lib.nodes
 
 path_known if input.config.mesh.pathMTU
@@ -12,22 +12,30 @@ path_mtu := input.config.mesh.pathMTU
 # path_text names the path for messages, e.g. "aws-transit-gateway 8500".
 path_text := sprintf("the mesh path (%s)", [input.config.mesh.pathSource]) if path_known
 
+# settings[cluster] are what every node of a cluster runs with: its Cilium settings and the
+# CiliumNodeConfigs selecting every node, which the agent applies over them. An every-node
+# `mtu` override is the cluster's MTU.
+settings := nodeconfig.everywhere
+
 # base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
-base_mtu := {c: base_of(c, s) | some c, s in cilium.settings}
+base_mtu := {c: base_of(c, s) | some c, s in settings}
 
 base_of(_, s) := s.mtu if s.mtu > 0
 
 base_of(c, s) := nodes.mtu(c) if s.mtu == 0
 
 # pod_mtu[cluster]: the route MTU Cilium gives pods.
-pod_mtu := {c: budget.pod_mtu(base_mtu[c], s) | some c, s in cilium.settings}
+pod_mtu := {c: budget.pod_mtu(base_mtu[c], s) | some c, s in settings}
 
 budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
 
 # base_source[cluster] explains base_mtu in a message.
-base_source := {c: source_of(c, s) | some c, s in cilium.settings}
+base_source := {c: source_of(c, s) | some c, s in settings}
 
-source_of(_, s) := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
+source_of(c, s) := sprintf("mtu: %d is set by CiliumNodeConfig %q for every node", [s.mtu, nodeconfig.mtu_from[c]]) if {
+	s.mtu > 0
+	nodeconfig.mtu_from[c]
+} else := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
 
 source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if s.mtu == 0
 

@@ -5,10 +5,13 @@ package mtuguard.lib.problems
 
 import data.mtuguard.lib.cilium
 import data.mtuguard.lib.netpol
+import data.mtuguard.lib.nodeconfig
 
 # on[kind] are the problems of the focused objects of one normalised kind: an admission
 # asks only for its object's kind.
 on.CiliumConfig contains p if some p in cilium.problems
+
+on.CiliumNodeConfig contains p if some p in nodeconfig.problems
 
 on.CiliumNetworkPolicy contains p if some p in netpol.problems
 

@@ -5,6 +5,7 @@ import data.mtuguard.lib.budget
 import data.mtuguard.lib.cilium
 import data.mtuguard.lib.finding
 import data.mtuguard.lib.mesh
+import data.mtuguard.lib.nodeconfig
 import data.mtuguard.lib.objects
 
 # METADATA
@@ -17,8 +18,10 @@ import data.mtuguard.lib.objects
 #   the full MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
 #   ICMP it sends reaches the node, not the pod, and its TCP MSS clamping cannot see inside.
 #   Small requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
-#   selecting every node (an empty `nodeSelector`) whose overrides make the packets fit
-#   count as the fix; ones selecting some nodes do not (MTU003 judges those nodes).
+#   the agent reads (in Cilium's namespace, allowed by `daemon.*ConfigOverrides`) that
+#   select every node (an empty `nodeSelector`) are the cluster's settings, applied in name
+#   order: when they make the packets fit, that is the fix; ones selecting some nodes are
+#   not (MTU003 judges those nodes).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu001
 # custom:
@@ -33,12 +36,14 @@ import data.mtuguard.lib.objects
 MTU001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
-	s := cilium.settings[c]
-	mesh.encapsulated(s)
 	mesh.path_known
+	own := cilium.settings[c]
+	mesh.encapsulated(own)
+	mesh.base_of(c, own) > mesh.path_mtu # the cluster's own config opens it; MTU003 judges overrides that do
+	s := mesh.settings[c]
+	mesh.encapsulated(s) # and no CiliumNodeConfig selecting every node closes it
 	base := mesh.base_mtu[c]
 	base > mesh.path_mtu
-	not c in clamped_everywhere
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
 	f := finding.new(at, mtu001_text(c, s, base))
@@ -55,17 +60,21 @@ mtu001_text(c, s, base) := {
 	),
 }
 
-# set_mtu_snippet is the line to paste, in the form the user wrote the settings in.
-set_mtu_snippet(c, mtu) := sprintf("Set `MTU: %d` in the Cilium Helm values", [mtu]) if {
+# set_mtu_snippet is the line to paste, in the form the user wrote the settings in; where
+# a CiliumNodeConfig sets mtu for every node, only that override changes it.
+set_mtu_snippet(c, mtu) := sprintf("Set `mtu: \"%d\"` in CiliumNodeConfig %q (its mtu overrides the cluster's on every node)", [mtu, nodeconfig.mtu_from[c]]) if {
+	nodeconfig.mtu_from[c]
+} else := sprintf("Set `MTU: %d` in the Cilium Helm values", [mtu]) if {
 	cilium.form[c] == "helm"
 } else := sprintf("Set `mtu: \"%d\"` in the cilium-config ConfigMap", [mtu])
 
 # METADATA
 # title: ClusterMesh members disagree on MTU
 # description: |
-#   Mesh members size their tunnel packets differently. Packets from the member with the
-#   larger MTU can be dropped on their way to, or at, the smaller one: traffic breaks in one
-#   direction only, which is hard to diagnose.
+#   Mesh members size their tunnel packets differently (a CiliumNodeConfig setting `mtu`
+#   for every node counts as the member's). Packets from the member with the larger MTU can
+#   be dropped on their way to, or at, the smaller one: traffic breaks in one direction
+#   only, which is hard to diagnose.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu004
 # custom:
@@ -83,11 +92,11 @@ MTU004 contains f if {
 	mesh.base_mtu[c] > smallest
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	smaller := sort([sprintf("%q (%d)", [cilium.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.meshmates[c]; mesh.base_mtu[m] < mesh.base_mtu[c]])
+	smaller := sort([sprintf("%q (%d)", [mesh.settings[m].cluster_name, mesh.base_mtu[m]]) | some m in cilium.meshmates[c]; mesh.base_mtu[m] < mesh.base_mtu[c]])
 	f := finding.new(at, {
 		"message": sprintf(
 			"cluster %q sends packets of up to %d bytes (%s), but mesh member(s) %s use less: packets from %q that are larger than the other side accepts are dropped one way only.",
-			[cilium.settings[c].cluster_name, mesh.base_mtu[c], mesh.base_source[c], concat(", ", smaller), cilium.settings[c].cluster_name],
+			[mesh.settings[c].cluster_name, mesh.base_mtu[c], mesh.base_source[c], concat(", ", smaller), mesh.settings[c].cluster_name],
 		),
 		"remediation": sprintf("%s on every member (the smallest member's value), or lower them all to the mesh path MTU.", [set_mtu_snippet(c, smallest)]),
 	})
@@ -97,7 +106,8 @@ MTU004 contains f if {
 # title: Pod MTU too small for IP
 # description: |
 #   After tunnel and encryption overhead, the pod MTU falls below 1280 while IPv6 is enabled
-#   (IPv6 requires 1280: it stops working) or below 576 for IPv4.
+#   (IPv6 requires 1280: it stops working) or below 576 for IPv4, with the CiliumNodeConfigs
+#   selecting every node applied.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu005
 # custom:
@@ -109,7 +119,7 @@ MTU004 contains f if {
 #     Raise `mtu` (Helm `MTU`) or the node MTU so the pod MTU stays at or above 1280 (IPv6) or 576 (IPv4).
 MTU005 contains f if {
 	"CiliumConfig" in objects.focused_kinds
-	some c, s in cilium.settings
+	some c, s in mesh.settings
 	pod := mesh.pod_mtu[c]
 	[family, floor] := ip_floor(s)
 	pod < floor
@@ -132,7 +142,7 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 # title: Jumbo MTU in a ClusterMesh with an undeclared path
 # description: |
 #   A ClusterMesh member in tunnel mode (or encrypting in native routing) uses a jumbo MTU
-#   (above 1500) but the mtuguard config
+#   (above 1500, its own or one a CiliumNodeConfig sets for every node) but the mtuguard config
 #   does not say what connects the clusters, so MTU001 cannot tell whether packets fit.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu006
@@ -147,7 +157,7 @@ MTU006 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	not mesh.path_known
 	some c in cilium.members
-	s := cilium.settings[c]
+	s := mesh.settings[c]
 	mesh.encapsulated(s)
 	mesh.base_mtu[c] > 1500
 	at := cilium.at(c, "mtu")

@@ -146,3 +146,37 @@ test_mtu001_fires_native_routing_with_encryption if {
 	plain := object.remove(wg, ["enable-wireguard"])
 	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", plain)]}
 }
+
+# --- CiliumNodeConfigs selecting every node are the cluster's settings -------------------
+
+every_node(id, cluster, d) := fixtures.cnc(id, cluster, "mesh", "", {}, d)
+
+test_mtu001_passes_every_node_clamp if {
+	count(mtu.MTU001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", fixtures.member("a", 1)), every_node(1, "a", {"mtu": "8500"})])
+}
+
+test_mtu001_fires_every_node_clamp_too_large if {
+	some f in mtu.MTU001 with input as fixtures.run([fixtures.configmap(0, "a", fixtures.member("a", 1)), every_node(1, "a", {"mtu": "8800"})])
+	contains(f.message, `mtu: 8800 is set by CiliumNodeConfig "mesh" for every node`)
+	contains(f.remediation, "Set `mtu: \"8500\"` in CiliumNodeConfig \"mesh\"")
+}
+
+test_mtu004_reads_every_node_override if {
+	a := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"mtu": "8500"}))
+	b := fixtures.configmap(1, "b", object.union(fixtures.member("b", 2), {"mtu": "8500"}))
+	some f in mtu.MTU004 with input as fixtures.run([a, b, every_node(2, "b", {"mtu": "8400"})])
+	f.object == 0
+	contains(f.message, `"b" (8400)`)
+}
+
+test_mtu005_reads_every_node_override if {
+	cm := fixtures.configmap(0, "a", {"enable-ipv6": "true"})
+	some f in mtu.MTU005 with input as fixtures.run([cm, every_node(1, "a", {"mtu": "1300"})])
+	contains(f.message, "pods get MTU 1250")
+}
+
+test_mtu006_reads_every_node_override if {
+	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"mtu": "1500"}))
+	count(mtu.MTU006) == 0 with input as {"config": fixtures.undeclared, "objects": [cm]}
+	some _ in mtu.MTU006 with input as {"config": fixtures.undeclared, "objects": [cm, every_node(1, "a", {"mtu": "9001"})]}
+}

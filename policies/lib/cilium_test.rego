@@ -1,0 +1,27 @@
+package mtuguard.lib.cilium_test
+
+import data.mtuguard.lib.cilium
+import data.mtuguard.test.fixtures
+
+test_problem_helm_ipv6_underlay_without_ipv6 if {
+	some p in cilium.problems with input as fixtures.run([fixtures.helm(0, "a", {"underlayProtocol": "ipv6"})])
+	p.path == ["underlayProtocol"]
+	contains(p.message, "underlayProtocol: \"ipv6\" while IPv6 is disabled (ipv6.enabled defaults to false in Cilium's chart): the Cilium agent (1.20 and later) refuses to start")
+	contains(p.message, "Enable IPv6 (`ipv6.enabled: true`)")
+}
+
+test_problem_configmap_ipv6_underlay_ipv6_off if {
+	some p in cilium.problems with input as fixtures.run([fixtures.configmap(0, "a", {"underlay-protocol": "ipv6", "enable-ipv6": "false"})])
+	p.path == ["data", "underlay-protocol"]
+	contains(p.message, `enable-ipv6 is false`)
+}
+
+test_problem_ipv4_underlay_ipv4_off if {
+	some p in cilium.problems with input as fixtures.run([fixtures.helm(0, "a", {"underlayProtocol": "ipv4", "ipv4": {"enabled": false}, "ipv6": {"enabled": true}})])
+	contains(p.message, "while IPv4 is disabled (ipv4.enabled is false)")
+}
+
+test_no_problem_ipv6_underlay_with_ipv6 if {
+	count(cilium.problems) == 0 with input as fixtures.run([fixtures.helm(0, "a", {"underlayProtocol": "ipv6", "ipv6": {"enabled": true}})])
+	count(cilium.problems) == 0 with input as fixtures.run([fixtures.configmap(0, "a", {"underlay-protocol": "ipv6"})])
+}

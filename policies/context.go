@@ -31,9 +31,10 @@ func NeededFor(admitted string, other Classified, otherObj map[string]any) bool 
 		}
 		return false
 	case admitted == KindNodePool:
-		// MTU002 and MTU007 read the pool, the Cilium settings and, to name an
-		// EC2NodeClass by the Karpenter NodePools using it, the other pools.
-		return other.Kind == KindNodePool
+		// MTU002 and MTU007 read the pool, the Cilium settings with the CiliumNodeConfigs
+		// the agent applies over them and, to name an EC2NodeClass by the Karpenter
+		// NodePools using it, the other pools.
+		return other.Kind == KindNodePool || other.Kind == KindCiliumNodeConfig
 	case admitted == KindCiliumNodeConfig:
 		// The node MTU behind an override without mtu, and the other CiliumNodeConfigs the
 		// agent applies on the same nodes, in name order.

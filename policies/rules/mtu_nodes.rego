@@ -3,7 +3,6 @@
 package mtuguard.rules.mtu
 
 import data.mtuguard.lib.budget
-import data.mtuguard.lib.cilium
 import data.mtuguard.lib.finding
 import data.mtuguard.lib.mesh
 import data.mtuguard.lib.nodes
@@ -15,8 +14,9 @@ import data.mtuguard.lib.objects
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
 #   ClusterMesh member in tunnel mode (or encrypting with WireGuard or IPsec in native
-#   routing) that auto-detects the MTU: Cilium sizes encapsulated packets to it and the path
-#   drops the larger ones. Only settings the pool's OS reads count: a dhclient or ifcfg
+#   routing) that auto-detects the MTU (no `mtu` in its config or in a CiliumNodeConfig
+#   selecting every node): Cilium sizes encapsulated packets to it and the path drops the
+#   larger ones. Only settings the pool's OS reads count: a dhclient or ifcfg
 #   file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one
 #   the family's tooling generates (AL2023's 70-ens5.network), or a clamp of an interface
 #   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at their default MTU.
@@ -33,7 +33,7 @@ import data.mtuguard.lib.objects
 MTU002 contains f if {
 	some o in objects.focus
 	o.kind == "NodePool"
-	s := cilium.settings[o.cluster]
+	s := mesh.settings[o.cluster] # with CiliumNodeConfigs selecting every node: their mtu counts
 	s.clustermesh
 	mesh.encapsulated(s)
 	s.mtu == 0

@@ -269,6 +269,15 @@ test_mtu002_passes_native_routing_unencrypted if {
 	count(mtu.MTU002) == 0 with input as fixtures.run([cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])])
 }
 
+test_mtu002_passes_every_node_config_sets_mtu if {
+	# The agent applies a CiliumNodeConfig selecting every node over cilium-config: Cilium
+	# sizes packets to its mtu, whatever the pool's interface MTU.
+	cm := fixtures.configmap(0, "a", fixtures.member("a", 1))
+	pool := fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])
+	count(mtu.MTU002) == 1 with input as fixtures.run([cm, pool])
+	count(mtu.MTU002) == 0 with input as fixtures.run([cm, pool, fixtures.cnc(2, "a", "mesh-mtu", "kube-system", {}, {"mtu": "8500"})])
+}
+
 # --- networkd's first match, .link files, files nothing applies at boot ------------------
 
 # written(mtu, name, file) is MTUBytes= written to file; reloaded pools run networkctl reload.

@@ -3,7 +3,9 @@ package policies
 import (
 	"context"
 	"reflect"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -49,7 +51,8 @@ func TestEvalPreparedMatchesEval(t *testing.T) {
 			}
 			focuses = append(focuses, focus)
 		}
-		for _, focus := range focuses {
+		// Every focus is an evaluation of its own: check them on every core.
+		check := func(focus []int) {
 			want := whole.only(focus)
 			// As the webhook derives: from the context only, the focused objects last.
 			var context, focused []*Prepared
@@ -62,7 +65,8 @@ func TestEvalPreparedMatchesEval(t *testing.T) {
 			}
 			derivedContext, err := e.Derive(ctx, in.Config, context)
 			if err != nil {
-				t.Fatal(err)
+				t.Error(err)
+				return
 			}
 			reordered, refocus := append(context, focused...), make([]int, len(focused))
 			for i := range focused {
@@ -83,7 +87,8 @@ func TestEvalPreparedMatchesEval(t *testing.T) {
 				}
 				got, err := e.EvalPrepared(ctx, in.Config, c.objects, c.focus, c.derived)
 				if err != nil {
-					t.Fatal(err)
+					t.Error(err)
+					return
 				}
 				if c.derived == derivedContext {
 					got = renumbered(got, context, focus)
@@ -93,6 +98,22 @@ func TestEvalPreparedMatchesEval(t *testing.T) {
 				}
 			}
 		}
+		jobs := make(chan []int)
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for focus := range jobs {
+					check(focus)
+				}
+			}()
+		}
+		for _, focus := range focuses {
+			jobs <- focus
+		}
+		close(jobs)
+		wg.Wait()
 		if judged == 0 {
 			t.Fatalf("%s: no findings to compare", root)
 		}

@@ -82,9 +82,10 @@ has_extra_config(o, key) if o.cilium.values.extraConfig[key]
 # layers[cluster] lists the CiliumConfig object ids of a cluster, lowest precedence first:
 # by cilium.order (Flux valuesFrom before values; Argo values, valuesObject, parameters),
 # then by object order (values.yaml before values-prod.yaml).
-layers := {c: [p[1] | some p in sort([[object.get(o.cilium, "order", 0), o.id] | some o in configs; o.cluster == c])] |
-	some c in {x.cluster | some x in configs}
-}
+layers := {c: [k[1] | some k in sort(keys)] | some c, keys in layer_keys}
+
+# layer_keys[cluster] holds [order, id] of each of its layers, in one pass over the configs.
+layer_keys[o.cluster] contains [object.get(o.cilium, "order", 0), o.id] if some o in configs
 
 # merged[cluster][key]: the entry of the highest layer that sets key.
 merged := {c: merged_of(ids) | some c, ids in layers}
@@ -459,21 +460,28 @@ declares_peers(c) if count(settings[c].peers) > 0
 # the members they list or that list them; members that do not (a cilium-config ConfigMap
 # cannot say) are taken to share one mesh with each other, as without lists. A mesh is
 # whatever those links connect.
-meshmates[c] := graph.reachable(mesh_links, {c}) - {c} if some c in members
+meshmates[c] := graph.reachable(mesh_links, {c}) - {c, undeclared_hub} if some c in members
 
-mesh_links[c] := {o |
-	some o in members
-	o != c
-	linked(c, o)
-} if some c in members
+# mesh_links is the graph of those links, built in time linear in members and peers: a
+# member links to the members its peers name and to those naming it; the members that
+# list no peers all link to one hub node instead of to each other (n² links otherwise).
+mesh_links := object.union({c: links_of(c) | some c in members}, {undeclared_hub: undeclared})
 
-default linked(_, _) := false
+links_of(c) := ((named_by_peers(c) | object.get(listed_by, settings[c].cluster_name, set())) - {c}) | hub_of(c)
 
-linked(c, o) if settings[o].cluster_name in settings[c].peers
+# The hub's name cannot be a cluster's: cluster names are DNS labels.
+undeclared_hub := "*members that list no peers*"
 
-linked(c, o) if settings[c].cluster_name in settings[o].peers
+hub_of(c) := {undeclared_hub} if not declares_peers(c)
 
-linked(c, o) if {
-	not declares_peers(c)
-	not declares_peers(o)
-}
+hub_of(c) := set() if declares_peers(c)
+
+undeclared := {c | some c in members; not declares_peers(c)}
+
+# named[name] are the members called name (several when names clash, MESH002).
+named := {name: {c | some c in members; settings[c].cluster_name == name} | some name in {settings[c].cluster_name | some c in members}}
+
+# listed_by[name] are the members whose peers include name.
+listed_by := {name: {c | some c in members; name in settings[c].peers} | some o in members; some name in settings[o].peers}
+
+named_by_peers(c) := {o | some name in settings[c].peers; some o in named[name]}

@@ -151,6 +151,27 @@ func TestHelmOverlayMakesMember(t *testing.T) {
 	}
 }
 
+// Another chart's overlay whose keys all pass for Cilium's (grafana k8s-monitoring has a
+// top-level `cluster.name`) belongs to the values file its name extends, which loading
+// drops for having no Cilium settings: it must not become a second Cilium cluster.
+func TestOtherChartsOverlayByName(t *testing.T) {
+	files := map[string]string{
+		"prod/cilium-values.yaml":              "routingMode: tunnel\nclustermesh:\n  useAPIServer: true\n",
+		"prod/cilium-values-prod.yaml":         "cluster:\n  name: prod\n  id: 1\n",
+		"prod/k8s-monitoring-values.yaml":      "destinations:\n- name: prom\n  type: prometheus\nclusterMetrics:\n  enabled: true\n",
+		"prod/k8s-monitoring-values-prod.yaml": "cluster:\n  name: prod-eks\n",
+	}
+	rep := lintFiles(t, files)
+	for _, f := range rep.Findings {
+		if f.Cluster != "prod" {
+			t.Errorf("k8s-monitoring's overlay read as Cilium values: %s on cluster %q", f.Rule, f.Cluster)
+		}
+	}
+	if got := findings(rep, "MTU001"); len(got) != 1 {
+		t.Errorf("want MTU001 on cluster prod: %+v", got)
+	}
+}
+
 func argoMultiSource(valueFiles, helmExtra string) string {
 	return `apiVersion: argoproj.io/v1alpha1
 kind: Application

@@ -162,6 +162,10 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 type classifier struct {
 	forced map[string]bool // files given with --values
 	seen   sync.Map        // kept *yamldoc.Document -> classification
+	// otherValues holds the files named as Helm values files that have a dropped
+	// document of plain values without Cilium settings (another chart's values): their
+	// names tell which overlays are theirs (overlays.go).
+	otherValues sync.Map // file -> true
 }
 
 type classification struct {
@@ -200,7 +204,13 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep {
 		cl.seen.Store(d, classification{c, err})
 	}
-	return keep || policies.HasCiliumSettings(obj)
+	if keep || policies.HasCiliumSettings(obj) {
+		return true
+	}
+	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" && valuesFileName(d.File) {
+		cl.otherValues.Store(d.File, true)
+	}
+	return false
 }
 
 func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
@@ -262,6 +272,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 			valuesDirs[path.Dir(doc.File)] = true
 		}
 	}
+	bases := valuesBases(ordered, classes, valuesDirs, cl)
 	first := make([]int, len(ordered)) // each document's first object
 	for i, doc := range ordered {
 		c := classes[i]
@@ -269,7 +280,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		if valueFiles.used[doc] {
 			continue // a layer of the Applications that name it, not a cluster of its own
 		}
-		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs) {
+		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs, bases) {
 			c = policies.HelmValues(obj)
 		}
 		if c.Kind == "" {

@@ -20,7 +20,11 @@ import (
 //     cilium-values.prod.yml), as Helm values files are named;
 //   - policies.ChartValuesShaped: no apiVersion/kind, every top-level key is one Cilium's
 //     chart declares, and one of them is a key the rules read.
-// Another chart's values beside Cilium's fail the last test on their own keys.
+// Another chart's values beside Cilium's fail the last test on their own keys, and its
+// overlays are told by name: an overlay whose name extends another chart's values file
+// (k8s-monitoring-values-prod.yaml beside k8s-monitoring-values.yaml, which is not Cilium
+// values) layers that chart, even when its keys alone (grafana's k8s-monitoring chart has
+// `cluster.name`) would pass for Cilium's.
 
 // valuesFileName reports whether a file is named as a Helm values file: "values" is a
 // word of its name without extension, words split at - _ and dots.
@@ -56,7 +60,50 @@ func plainLayer(l *policies.CiliumValues) bool {
 }
 
 // overlay reports whether doc, which nothing else claimed, is a Helm overlay of the
-// Cilium values in its directory (valuesDirs).
-func overlay(doc *yamldoc.Document, obj map[string]any, valuesDirs map[string]bool) bool {
-	return valuesDirs[path.Dir(doc.File)] && valuesFileName(doc.File) && policies.ChartValuesShaped(obj)
+// Cilium values in its directory (valuesDirs), and not of another chart's values file
+// its name extends. bases maps the values files in those directories to whether they
+// are another chart's (foreign).
+func overlay(doc *yamldoc.Document, obj map[string]any, valuesDirs, bases map[string]bool) bool {
+	return valuesDirs[path.Dir(doc.File)] && valuesFileName(doc.File) && policies.ChartValuesShaped(obj) &&
+		!bases[baseFile(doc.File, bases)]
+}
+
+// baseFile is the sibling values file whose name file's name extends the most
+// (cilium-values.yaml for cilium-values-prod.yaml), among bases, or "".
+func baseFile(file string, bases map[string]bool) string {
+	stem, dir := layerStem(file), path.Dir(file)
+	best, bestLen := "", 0
+	for b := range bases {
+		s := layerStem(b)
+		if path.Dir(b) != dir || b == file || len(s) <= bestLen || len(s) >= len(stem) ||
+			!strings.HasPrefix(stem, s) || !strings.ContainsRune("-_.", rune(stem[len(s)])) {
+			continue
+		}
+		best, bestLen = b, len(s)
+	}
+	return best
+}
+
+// valuesBases maps each values-named file in valuesDirs to whether it holds another
+// chart's values: no document of it is Cilium values or shaped like them (loading drops
+// documents without Cilium settings; the classifier remembers their values files).
+func valuesBases(ordered []*yamldoc.Document, classes []policies.Classified, valuesDirs map[string]bool, cl *classifier) map[string]bool {
+	bases := map[string]bool{}
+	cl.otherValues.Range(func(file, _ any) bool {
+		if f := file.(string); valuesDirs[path.Dir(f)] {
+			bases[f] = true
+		}
+		return true
+	})
+	for i, doc := range ordered {
+		if !valuesDirs[path.Dir(doc.File)] || !valuesFileName(doc.File) {
+			continue
+		}
+		obj, _ := doc.Object.(map[string]any)
+		cilium := plainValues(classes[i]) || (classes[i].Kind == "" && obj != nil && policies.ChartValuesShaped(obj))
+		if foreign, seen := bases[doc.File]; !seen || foreign {
+			bases[doc.File] = !cilium
+		}
+	}
+	return bases
 }

@@ -13,7 +13,8 @@ import (
 
 // addValuesFrom resolves each Flux HelmRelease's valuesFrom ConfigMaps found in the run
 // into settings layers below the release's own values, in Flux's order. A reference to a
-// ConfigMap the run does not contain (or to a Secret) is skipped: the linter cannot see it.
+// ConfigMap the run does not contain (often one a kustomize configMapGenerator makes), or
+// to a Secret, is an input note: the cluster is linted without it.
 func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 	configMaps := configMapIndex{byName: map[string][]*yamldoc.Document{}}
 	for _, d := range docs {
@@ -34,11 +35,19 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 		}
 		ns, _, _ := policies.Meta(release.Object)
 		for order, ref := range policies.FluxValuesFrom(release.Object) {
+			at := &yamldoc.Error{File: inv.docs[i].File, Line: inv.docs[i].LineOf([]any{"spec", "valuesFrom", order})}
+			if ref.Name == "" || (ref.Kind != "ConfigMap" && ref.Kind != "Secret") {
+				continue // the CRD requires both: the API server refuses the release
+			}
 			if ref.Kind != "ConfigMap" {
+				at.Msg = fmt.Sprintf("valuesFrom %s %s is not read, so the cluster is linted without its values", ref.Kind, ref.Name)
+				inv.notes = append(inv.notes, at)
 				continue
 			}
 			doc := configMaps.find(ns, ref.Name, inv.docs[i].File)
 			if doc == nil {
+				at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is not among the linted files (a kustomize configMapGenerator's is not read), so the cluster is linted without it", ref.Name)
+				inv.notes = append(inv.notes, at)
 				continue
 			}
 			layer, err := valuesLayer(doc, ref, order)

@@ -60,6 +60,24 @@ func TestFluxValuesFromLayers(t *testing.T) {
 	}
 }
 
+// A valuesFrom ConfigMap the run does not hold (kustomize's configMapGenerator makes it in
+// the usual Flux layout) or a Secret is an input note at its entry, not a silent gap.
+func TestFluxValuesFromMissingIsNote(t *testing.T) {
+	release := strings.Replace(fluxRelease, "    name: shared\n", "    name: shared\n  - kind: Secret\n    name: cilium-secret-values\n  - kind: ConfigMap\n", 1)
+	rep := lintFiles(t, map[string]string{"cilium/release.yaml": release})
+	var got []string
+	for _, n := range rep.Notes {
+		got = append(got, n.Error())
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "ConfigMap shared is not among the linted files") ||
+		!strings.Contains(got[1], "Secret cilium-secret-values is not read") {
+		t.Errorf("want a note for each unread valuesFrom entry: %q", got)
+	}
+	if len(rep.InputErrors) != 0 {
+		t.Errorf("notes are not input errors: %v", rep.InputErrors)
+	}
+}
+
 // Flux reads valuesFrom in the release's namespace; a ConfigMap whose namespace kustomize
 // sets later matches by name, the one in the release's own directory first, and one in
 // another namespace never.

@@ -136,7 +136,7 @@ type valueFileLayer struct {
 // kustomize reads its paths from the kustomization's directory: that file exactly. A
 // value file the run does not hold is a note, not an error: it usually lives in another
 // repository, or is left out of the run, and the cluster is linted without it.
-func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies.Classified) valueFileSet {
+func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies.Classified, cl *classifier) valueFileSet {
 	set := valueFileSet{used: map[*yamldoc.Document]bool{}}
 	byFile := map[string][]*yamldoc.Document{} // documents that may be value files
 	var files []string
@@ -148,6 +148,7 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 			byFile[d.File] = append(byFile[d.File], d)
 		}
 	}
+	plain := plainFiles(cl) // files the run holds that have no Cilium settings
 	for i, owner := range ordered {
 		if classes[i].Kind != policies.KindCiliumConfig {
 			continue
@@ -173,6 +174,11 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 					continue
 				}
 			}
+			if plain := nearestWithSuffix(plain, vf.Path, owner.File); file == "" && plain != "" {
+				at.Msg = fmt.Sprintf("value file %s (%s) holds no Cilium setting at its top level, so the cluster is linted without it (values nested under another key, such as a wrapper chart's `cilium:` for its subchart, are not read)", vf.Entry, plain)
+				inv.notes = append(inv.notes, at)
+				continue
+			}
 			if file == "" {
 				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
 				inv.notes = append(inv.notes, at)
@@ -186,6 +192,16 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 		}
 	}
 	return set
+}
+
+// plainFiles lists the files cl saw plain values without Cilium settings in.
+func plainFiles(cl *classifier) []string {
+	var files []string
+	cl.plainFiles.Range(func(file, _ any) bool {
+		files = append(files, file.(string))
+		return true
+	})
+	return files
 }
 
 // namedValueFiles lists the value files an Application or a Kustomization names.

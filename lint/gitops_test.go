@@ -245,6 +245,10 @@ func TestValueFiles(t *testing.T) {
 		{"value file in another repository", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
 		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml is not among the linted files (none ends in clusters/prod/values.yaml and holds Cilium settings), so the cluster is linted without it"},
+		{"value file in the run without top-level Cilium settings (a wrapper chart's)", map[string]string{
+			"argocd/cilium.yaml":        argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
+			"clusters/prod/values.yaml": "cilium:\n  MTU: 9001\n",
+		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml (clusters/prod/values.yaml) holds no Cilium setting at its top level"},
 		{"value file inside the chart", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - values-ipsec.yaml\n", ""),
 		}, "", 0, "argocd/cilium.yaml:11: value file values-ipsec.yaml is a file inside the chart package"},

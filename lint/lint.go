@@ -162,10 +162,11 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 type classifier struct {
 	forced map[string]bool // files given with --values
 	seen   sync.Map        // kept *yamldoc.Document -> classification
-	// otherValues holds the files named as Helm values files that have a dropped
-	// document of plain values without Cilium settings (another chart's values): their
-	// names tell which overlays are theirs (overlays.go).
-	otherValues sync.Map // file -> true
+	// plainFiles holds the files with a dropped document of plain values (no
+	// apiVersion/kind) without Cilium settings: another chart's values, whose names tell
+	// which overlays are theirs (overlays.go), or a value file an Application names that
+	// holds nothing the rules read (gitops.go).
+	plainFiles sync.Map // file -> true
 }
 
 type classification struct {
@@ -207,8 +208,8 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep || policies.HasCiliumSettings(obj) {
 		return true
 	}
-	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" && valuesFileName(d.File) {
-		cl.otherValues.Store(d.File, true)
+	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" {
+		cl.plainFiles.Store(d.File, true)
 	}
 	return false
 }
@@ -265,7 +266,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 		classes[i] = c
 	}
-	valueFiles := inv.valueFiles(ordered, classes)
+	valueFiles := inv.valueFiles(ordered, classes, cl)
 	valuesDirs := map[string]bool{}
 	for i, doc := range ordered {
 		if plainValues(classes[i]) && !valueFiles.used[doc] {

@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -106,4 +108,35 @@ func valuesBases(ordered []*yamldoc.Document, classes []policies.Classified, val
 		}
 	}
 	return bases
+}
+
+// OverlaySiblings lists, for each file in files named as a values file, the other values
+// files in its directory that files does not name: the overlays that linting the
+// directory layers over it, which a command reading one file (explain) must read too to
+// see the cluster lint sees.
+func OverlaySiblings(files []string) []string {
+	named := map[string]bool{}
+	for _, f := range files {
+		named[filepath.Clean(f)] = true
+	}
+	dirs := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		if f == "-" || dirs[dir] || !valuesFileName(filepath.ToSlash(f)) {
+			continue
+		}
+		dirs[dir] = true
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue // Load reports the named file's own problem
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() && !named[filepath.Clean(p)] && layerStem(e.Name()) != e.Name() && valuesFileName(e.Name()) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

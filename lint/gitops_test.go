@@ -188,6 +188,16 @@ func TestOtherChartsOverlayByName(t *testing.T) {
 	if got := findings(rep, "MTU001"); len(got) != 1 {
 		t.Errorf("want MTU001 on cluster prod: %+v", got)
 	}
+	// A base holding only keys Cilium's chart has, none the rules read, may be Cilium's
+	// own: the overlay extending its name stays a Cilium overlay.
+	rep = lintFiles(t, map[string]string{
+		"c/values.yaml":        "operator:\n  replicas: 2\n",
+		"c/values-common.yaml": "routingMode: tunnel\nclustermesh:\n  useAPIServer: true\n",
+		"c/values-prod.yaml":   "cluster:\n  name: prod\n  id: 1\n",
+	})
+	if got := findings(rep, "MTU001"); len(got) != 1 || got[0].Cluster != "prod" {
+		t.Errorf("want MTU001 on cluster prod (values-prod.yaml is Cilium's overlay): %+v", got)
+	}
 }
 
 func argoMultiSource(valueFiles, helmExtra string) string {

@@ -163,10 +163,11 @@ type classifier struct {
 	forced map[string]bool // files given with --values
 	seen   sync.Map        // kept *yamldoc.Document -> classification
 	// plainFiles holds the files with a dropped document of plain values (no
-	// apiVersion/kind) without Cilium settings: another chart's values, whose names tell
-	// which overlays are theirs (overlays.go), or a value file an Application names that
-	// holds nothing the rules read (gitops.go).
-	plainFiles sync.Map // file -> true
+	// apiVersion/kind) without Cilium settings: a value file an Application names that
+	// holds nothing the rules read (gitops.go), or, when a top-level key is not the Cilium
+	// chart's (foreign), another chart's values, whose names tell which overlays are
+	// theirs (overlays.go).
+	plainFiles sync.Map // file -> foreign
 }
 
 type classification struct {
@@ -209,7 +210,10 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 		return true
 	}
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" {
-		cl.plainFiles.Store(d.File, true)
+		foreign := !policies.OnlyChartKeys(obj)
+		if prev, seen := cl.plainFiles.LoadOrStore(d.File, foreign); seen && !prev.(bool) && foreign {
+			cl.plainFiles.Store(d.File, true)
+		}
 	}
 	return false
 }

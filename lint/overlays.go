@@ -91,8 +91,8 @@ func baseFile(file string, bases map[string]bool) string {
 // documents without Cilium settings; the classifier remembers their values files).
 func valuesBases(ordered []*yamldoc.Document, classes []policies.Classified, valuesDirs map[string]bool, cl *classifier) map[string]bool {
 	bases := map[string]bool{}
-	cl.plainFiles.Range(func(file, _ any) bool {
-		if f := file.(string); valuesDirs[path.Dir(f)] && valuesFileName(f) {
+	cl.plainFiles.Range(func(file, foreign any) bool {
+		if f := file.(string); foreign.(bool) && valuesDirs[path.Dir(f)] && valuesFileName(f) {
 			bases[f] = true
 		}
 		return true

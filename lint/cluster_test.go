@@ -95,6 +95,11 @@ func TestHelmOverlays(t *testing.T) {
 			helmDoc("c/values.yaml", base),
 			helmDoc("c/values-ingress.yaml", m{"controller": m{"replicaCount": 2}, "ipv6": m{"enabled": true}}),
 		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
+		{"another chart's overlay, by the name of its base", []*yamldoc.Document{
+			helmDoc("c/values.yaml", base),
+			helmDoc("c/k8s-monitoring-values.yaml", m{"destinations": []any{}}),
+			helmDoc("c/k8s-monitoring-values-prod.yaml", m{"cluster": m{"name": "prod-eks"}}),
+		}, nil, map[string]string{"c/values.yaml": "c#0"}, ""},
 		{"only keys no rule reads", []*yamldoc.Document{
 			helmDoc("c/values.yaml", base),
 			helmDoc("c/values-redis.yaml", m{"image": m{"tag": "7"}, "resources": m{}}),

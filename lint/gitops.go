@@ -13,7 +13,8 @@ import (
 
 // addValuesFrom resolves each Flux HelmRelease's valuesFrom ConfigMaps found in the run
 // into settings layers below the release's own values, in Flux's order. A reference to a
-// ConfigMap the run does not contain (or to a Secret) is skipped: the linter cannot see it.
+// ConfigMap the run does not contain (often one a kustomize configMapGenerator makes), or
+// to a Secret, is an input note: the cluster is linted without it.
 func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 	configMaps := configMapIndex{byName: map[string][]*yamldoc.Document{}}
 	for _, d := range docs {
@@ -34,11 +35,19 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 		}
 		ns, _, _ := policies.Meta(release.Object)
 		for order, ref := range policies.FluxValuesFrom(release.Object) {
+			at := &yamldoc.Error{File: inv.docs[i].File, Line: inv.docs[i].LineOf([]any{"spec", "valuesFrom", order})}
+			if ref.Name == "" || (ref.Kind != "ConfigMap" && ref.Kind != "Secret") {
+				continue // the CRD requires both: the API server refuses the release
+			}
 			if ref.Kind != "ConfigMap" {
+				at.Msg = fmt.Sprintf("valuesFrom %s %s is not read, so the cluster is linted without its values", ref.Kind, ref.Name)
+				inv.notes = append(inv.notes, at)
 				continue
 			}
 			doc := configMaps.find(ns, ref.Name, inv.docs[i].File)
 			if doc == nil {
+				at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is not among the linted files (a kustomize configMapGenerator's is not read), so the cluster is linted without it", ref.Name)
+				inv.notes = append(inv.notes, at)
 				continue
 			}
 			layer, err := valuesLayer(doc, ref, order)
@@ -127,7 +136,7 @@ type valueFileLayer struct {
 // kustomize reads its paths from the kustomization's directory: that file exactly. A
 // value file the run does not hold is a note, not an error: it usually lives in another
 // repository, or is left out of the run, and the cluster is linted without it.
-func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies.Classified) valueFileSet {
+func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies.Classified, cl *classifier) valueFileSet {
 	set := valueFileSet{used: map[*yamldoc.Document]bool{}}
 	byFile := map[string][]*yamldoc.Document{} // documents that may be value files
 	var files []string
@@ -139,6 +148,7 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 			byFile[d.File] = append(byFile[d.File], d)
 		}
 	}
+	plain := plainFiles(cl) // files the run holds that have no Cilium settings
 	for i, owner := range ordered {
 		if classes[i].Kind != policies.KindCiliumConfig {
 			continue
@@ -164,6 +174,11 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 					continue
 				}
 			}
+			if plain := nearestWithSuffix(plain, vf.Path, owner.File); file == "" && plain != "" {
+				at.Msg = fmt.Sprintf("value file %s (%s) holds no Cilium setting at its top level, so the cluster is linted without it (values nested under another key, such as a wrapper chart's `cilium:` for its subchart, are not read)", vf.Entry, plain)
+				inv.notes = append(inv.notes, at)
+				continue
+			}
 			if file == "" {
 				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
 				inv.notes = append(inv.notes, at)
@@ -177,6 +192,16 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 		}
 	}
 	return set
+}
+
+// plainFiles lists the files cl saw plain values without Cilium settings in.
+func plainFiles(cl *classifier) []string {
+	var files []string
+	cl.plainFiles.Range(func(file, _ any) bool {
+		files = append(files, file.(string))
+		return true
+	})
+	return files
 }
 
 // namedValueFiles lists the value files an Application or a Kustomization names.

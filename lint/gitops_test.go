@@ -60,6 +60,24 @@ func TestFluxValuesFromLayers(t *testing.T) {
 	}
 }
 
+// A valuesFrom ConfigMap the run does not hold (kustomize's configMapGenerator makes it in
+// the usual Flux layout) or a Secret is an input note at its entry, not a silent gap.
+func TestFluxValuesFromMissingIsNote(t *testing.T) {
+	release := strings.Replace(fluxRelease, "    name: shared\n", "    name: shared\n  - kind: Secret\n    name: cilium-secret-values\n  - kind: ConfigMap\n", 1)
+	rep := lintFiles(t, map[string]string{"cilium/release.yaml": release})
+	var got []string
+	for _, n := range rep.Notes {
+		got = append(got, n.Error())
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "ConfigMap shared is not among the linted files") ||
+		!strings.Contains(got[1], "Secret cilium-secret-values is not read") {
+		t.Errorf("want a note for each unread valuesFrom entry: %q", got)
+	}
+	if len(rep.InputErrors) != 0 {
+		t.Errorf("notes are not input errors: %v", rep.InputErrors)
+	}
+}
+
 // Flux reads valuesFrom in the release's namespace; a ConfigMap whose namespace kustomize
 // sets later matches by name, the one in the release's own directory first, and one in
 // another namespace never.
@@ -151,6 +169,37 @@ func TestHelmOverlayMakesMember(t *testing.T) {
 	}
 }
 
+// Another chart's overlay whose keys all pass for Cilium's (grafana k8s-monitoring has a
+// top-level `cluster.name`) belongs to the values file its name extends, which loading
+// drops for having no Cilium settings: it must not become a second Cilium cluster.
+func TestOtherChartsOverlayByName(t *testing.T) {
+	files := map[string]string{
+		"prod/cilium-values.yaml":              "routingMode: tunnel\nclustermesh:\n  useAPIServer: true\n",
+		"prod/cilium-values-prod.yaml":         "cluster:\n  name: prod\n  id: 1\n",
+		"prod/k8s-monitoring-values.yaml":      "destinations:\n- name: prom\n  type: prometheus\nclusterMetrics:\n  enabled: true\n",
+		"prod/k8s-monitoring-values-prod.yaml": "cluster:\n  name: prod-eks\n",
+	}
+	rep := lintFiles(t, files)
+	for _, f := range rep.Findings {
+		if f.Cluster != "prod" {
+			t.Errorf("k8s-monitoring's overlay read as Cilium values: %s on cluster %q", f.Rule, f.Cluster)
+		}
+	}
+	if got := findings(rep, "MTU001"); len(got) != 1 {
+		t.Errorf("want MTU001 on cluster prod: %+v", got)
+	}
+	// A base holding only keys Cilium's chart has, none the rules read, may be Cilium's
+	// own: the overlay extending its name stays a Cilium overlay.
+	rep = lintFiles(t, map[string]string{
+		"c/values.yaml":        "operator:\n  replicas: 2\n",
+		"c/values-common.yaml": "routingMode: tunnel\nclustermesh:\n  useAPIServer: true\n",
+		"c/values-prod.yaml":   "cluster:\n  name: prod\n  id: 1\n",
+	})
+	if got := findings(rep, "MTU001"); len(got) != 1 || got[0].Cluster != "prod" {
+		t.Errorf("want MTU001 on cluster prod (values-prod.yaml is Cilium's overlay): %+v", got)
+	}
+}
+
 func argoMultiSource(valueFiles, helmExtra string) string {
 	return `apiVersion: argoproj.io/v1alpha1
 kind: Application
@@ -206,6 +255,10 @@ func TestValueFiles(t *testing.T) {
 		{"value file in another repository", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
 		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml is not among the linted files (none ends in clusters/prod/values.yaml and holds Cilium settings), so the cluster is linted without it"},
+		{"value file in the run without top-level Cilium settings (a wrapper chart's)", map[string]string{
+			"argocd/cilium.yaml":        argoMultiSource("      - $values/clusters/prod/values.yaml\n", "      valuesObject:\n        cluster: {name: prod, id: 1}\n"),
+			"clusters/prod/values.yaml": "cilium:\n  MTU: 9001\n",
+		}, "argocd/cilium.yaml", 12, "argocd/cilium.yaml:11: value file $values/clusters/prod/values.yaml (clusters/prod/values.yaml) holds no Cilium setting at its top level"},
 		{"value file inside the chart", map[string]string{
 			"argocd/cilium.yaml": argoMultiSource("      - values-ipsec.yaml\n", ""),
 		}, "", 0, "argocd/cilium.yaml:11: value file values-ipsec.yaml is a file inside the chart package"},

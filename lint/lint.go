@@ -162,6 +162,12 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 type classifier struct {
 	forced map[string]bool // files given with --values
 	seen   sync.Map        // kept *yamldoc.Document -> classification
+	// plainFiles holds the files with a dropped document of plain values (no
+	// apiVersion/kind) without Cilium settings: a value file an Application names that
+	// holds nothing the rules read (gitops.go), or, when a top-level key is not the Cilium
+	// chart's (foreign), another chart's values, whose names tell which overlays are
+	// theirs (overlays.go).
+	plainFiles sync.Map // file -> foreign
 }
 
 type classification struct {
@@ -200,7 +206,16 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep {
 		cl.seen.Store(d, classification{c, err})
 	}
-	return keep || policies.HasCiliumSettings(obj)
+	if keep || policies.HasCiliumSettings(obj) {
+		return true
+	}
+	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" {
+		foreign := !policies.OnlyChartKeys(obj)
+		if prev, seen := cl.plainFiles.LoadOrStore(d.File, foreign); seen && !prev.(bool) && foreign {
+			cl.plainFiles.Store(d.File, true)
+		}
+	}
+	return false
 }
 
 func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policies.Classified, error) {
@@ -255,13 +270,14 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 		classes[i] = c
 	}
-	valueFiles := inv.valueFiles(ordered, classes)
+	valueFiles := inv.valueFiles(ordered, classes, cl)
 	valuesDirs := map[string]bool{}
 	for i, doc := range ordered {
 		if plainValues(classes[i]) && !valueFiles.used[doc] {
 			valuesDirs[path.Dir(doc.File)] = true
 		}
 	}
+	bases := valuesBases(ordered, classes, valuesDirs, cl)
 	first := make([]int, len(ordered)) // each document's first object
 	for i, doc := range ordered {
 		c := classes[i]
@@ -269,7 +285,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		if valueFiles.used[doc] {
 			continue // a layer of the Applications that name it, not a cluster of its own
 		}
-		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs) {
+		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs, bases) {
 			c = policies.HelmValues(obj)
 		}
 		if c.Kind == "" {

@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -20,7 +22,11 @@ import (
 //     cilium-values.prod.yml), as Helm values files are named;
 //   - policies.ChartValuesShaped: no apiVersion/kind, every top-level key is one Cilium's
 //     chart declares, and one of them is a key the rules read.
-// Another chart's values beside Cilium's fail the last test on their own keys.
+// Another chart's values beside Cilium's fail the last test on their own keys, and its
+// overlays are told by name: an overlay whose name extends another chart's values file
+// (k8s-monitoring-values-prod.yaml beside k8s-monitoring-values.yaml, which is not Cilium
+// values) layers that chart, even when its keys alone (grafana's k8s-monitoring chart has
+// `cluster.name`) would pass for Cilium's.
 
 // valuesFileName reports whether a file is named as a Helm values file: "values" is a
 // word of its name without extension, words split at - _ and dots.
@@ -56,7 +62,81 @@ func plainLayer(l *policies.CiliumValues) bool {
 }
 
 // overlay reports whether doc, which nothing else claimed, is a Helm overlay of the
-// Cilium values in its directory (valuesDirs).
-func overlay(doc *yamldoc.Document, obj map[string]any, valuesDirs map[string]bool) bool {
-	return valuesDirs[path.Dir(doc.File)] && valuesFileName(doc.File) && policies.ChartValuesShaped(obj)
+// Cilium values in its directory (valuesDirs), and not of another chart's values file
+// its name extends. bases maps the values files in those directories to whether they
+// are another chart's (foreign).
+func overlay(doc *yamldoc.Document, obj map[string]any, valuesDirs, bases map[string]bool) bool {
+	return valuesDirs[path.Dir(doc.File)] && valuesFileName(doc.File) && policies.ChartValuesShaped(obj) &&
+		!bases[baseFile(doc.File, bases)]
+}
+
+// baseFile is the sibling values file whose name file's name extends the most
+// (cilium-values.yaml for cilium-values-prod.yaml), among bases, or "".
+func baseFile(file string, bases map[string]bool) string {
+	stem, dir := layerStem(file), path.Dir(file)
+	best, bestLen := "", 0
+	for b := range bases {
+		s := layerStem(b)
+		if path.Dir(b) != dir || b == file || len(s) <= bestLen || len(s) >= len(stem) ||
+			!strings.HasPrefix(stem, s) || !strings.ContainsRune("-_.", rune(stem[len(s)])) {
+			continue
+		}
+		best, bestLen = b, len(s)
+	}
+	return best
+}
+
+// valuesBases maps each values-named file in valuesDirs to whether it holds another
+// chart's values: no document of it is Cilium values or shaped like them (loading drops
+// documents without Cilium settings; the classifier remembers their values files).
+func valuesBases(ordered []*yamldoc.Document, classes []policies.Classified, valuesDirs map[string]bool, cl *classifier) map[string]bool {
+	bases := map[string]bool{}
+	cl.plainFiles.Range(func(file, foreign any) bool {
+		if f := file.(string); foreign.(bool) && valuesDirs[path.Dir(f)] && valuesFileName(f) {
+			bases[f] = true
+		}
+		return true
+	})
+	for i, doc := range ordered {
+		if !valuesDirs[path.Dir(doc.File)] || !valuesFileName(doc.File) {
+			continue
+		}
+		obj, _ := doc.Object.(map[string]any)
+		cilium := plainValues(classes[i]) || (classes[i].Kind == "" && obj != nil && policies.ChartValuesShaped(obj))
+		if foreign, seen := bases[doc.File]; !seen || foreign {
+			bases[doc.File] = !cilium
+		}
+	}
+	return bases
+}
+
+// OverlaySiblings lists, for each file in files named as a values file, the other values
+// files in its directory that files does not name: the overlays that linting the
+// directory layers over it, which a command reading one file (explain) must read too to
+// see the cluster lint sees.
+func OverlaySiblings(files []string) []string {
+	named := map[string]bool{}
+	for _, f := range files {
+		named[filepath.Clean(f)] = true
+	}
+	dirs := map[string]bool{}
+	var out []string
+	for _, f := range files {
+		dir := filepath.Dir(f)
+		if f == "-" || dirs[dir] || !valuesFileName(filepath.ToSlash(f)) {
+			continue
+		}
+		dirs[dir] = true
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue // Load reports the named file's own problem
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() && !named[filepath.Clean(p)] && layerStem(e.Name()) != e.Name() && valuesFileName(e.Name()) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

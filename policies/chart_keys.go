@@ -76,9 +76,12 @@ func HasCiliumSettings(obj map[string]any) bool {
 // declares. Other charts' values rarely pass (their own top-level keys are not
 // Cilium's); the caller adds where the file sits.
 func ChartValuesShaped(obj map[string]any) bool {
-	if !HasCiliumSettings(obj) {
-		return false
-	}
+	return HasCiliumSettings(obj) && OnlyChartKeys(obj)
+}
+
+// OnlyChartKeys reports whether every top-level key of obj is one Cilium's chart declares:
+// values that may be Cilium's, though they set nothing the rules read.
+func OnlyChartKeys(obj map[string]any) bool {
 	for k := range obj {
 		if !ciliumChartKeys[k] {
 			return false

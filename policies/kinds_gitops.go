@@ -165,8 +165,18 @@ func ArgoValueFiles(obj map[string]any) []ValueFile {
 	for _, at := range argoCiliumSources(obj) {
 		src, _ := dig(obj, at...).(map[string]any)
 		for i, e := range sliceOf(dig(src, "helm", "valueFiles")) {
-			entry, _ := e.(string)
+			entry, isString := e.(string)
 			f := ValueFile{At: append(append([]any{}, at...), "helm", "valueFiles", i), Order: i, Entry: entry}
+			if !isString {
+				// The CRD types valueFiles as a list of strings: the API server refuses it.
+				got := "null"
+				if e != nil {
+					got = describe(e)
+				}
+				f.Broken = fmt.Sprintf("helm.valueFiles[%d] must be a string (a value file's path), got %s: the API server refuses the Application", i, got)
+				out = append(out, f)
+				continue
+			}
 			f.Path, f.Unreadable, f.Broken = argoValueFilePath(src, entry, refs)
 			out = append(out, f)
 		}

@@ -166,7 +166,7 @@ spec:
   - repoURL: https://git.example.com/platform.git
     path: charts/cilium
     helm:
-      valueFiles: [values-prod.yaml, /common/values.yaml]
+      valueFiles: [values-prod.yaml, /common/values.yaml, 42, null]
 `
 	var obj map[string]any
 	if err := yaml.Unmarshal([]byte(app), &obj); err != nil {
@@ -186,6 +186,8 @@ spec:
 		{"spec.sources[0].helm.valueFiles[5]", "", "a glob, which mtuguard does not expand", ""},
 		{"spec.sources[2].helm.valueFiles[0]", "charts/cilium/values-prod.yaml", "", ""},
 		{"spec.sources[2].helm.valueFiles[1]", "common/values.yaml", "", ""},
+		{"spec.sources[2].helm.valueFiles[2]", "", "", "helm.valueFiles[2] must be a string (a value file's path), got a number: the API server refuses the Application"},
+		{"spec.sources[2].helm.valueFiles[3]", "", "", "helm.valueFiles[3] must be a string (a value file's path), got null: the API server refuses the Application"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -264,7 +265,11 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	if err := cfg.Validate(); err != nil {
 		return &exitError{code: 2, err: err}
 	}
-	objects, errs, notes := lint.Objects(lint.Load(ctx, files, lint.LoadOptions{Stdin: cmd.InOrStdin()}), lint.Options{})
+	// Overlays beside a values file are layers of its cluster (lint reads them with the
+	// directory): read them too, and explain only the named files' clusters.
+	siblings := lint.OverlaySiblings(files)
+	read := append(append([]string{}, files...), siblings...)
+	objects, errs, notes := lint.Objects(lint.Load(ctx, read, lint.LoadOptions{Stdin: cmd.InOrStdin()}), lint.Options{})
 	printNotes(cmd, notes)
 	if len(errs) > 0 {
 		for _, e := range errs {
@@ -279,6 +284,9 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	clusters, err := engine.Settings(ctx, policies.Input{Config: cfg, Objects: objects})
 	if err != nil {
 		return err
+	}
+	if len(siblings) > 0 {
+		clusters = namedClusters(clusters, objects, files)
 	}
 	if len(clusters) == 0 {
 		return usageError("no Cilium config (cilium-config ConfigMap, Helm values, HelmRelease or Application) in %s", strings.Join(files, ", "))
@@ -309,6 +317,27 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 		printBudget(out, q, b, datapath{protocol: s.TunnelProtocol, explicitMTU: s.MTU > 0}, links)
 	}
 	return nil
+}
+
+// namedClusters keeps the clusters that an object of one of the named files is in.
+func namedClusters(clusters []policies.ClusterSettings, objects []policies.Object, files []string) []policies.ClusterSettings {
+	named := map[string]bool{}
+	for _, f := range files {
+		named[filepath.ToSlash(filepath.Clean(f))] = true
+	}
+	in := map[string]bool{}
+	for _, o := range objects {
+		if named[o.Source.File] {
+			in[o.Cluster] = true
+		}
+	}
+	var out []policies.ClusterSettings
+	for _, s := range clusters {
+		if in[s.Cluster] {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func familyName(f string) string {

@@ -231,6 +231,13 @@ func TestExplainFiles(t *testing.T) {
 	if code, _, _ := mtuguard(t, examples, "", "explain", "clusters/prod-euw1/policies/payments.yaml"); code != 2 {
 		t.Errorf("no Cilium config: exit %d", code)
 	}
+	// A base values file is explained with the overlays beside it, as lint layers them:
+	// staging-use1's name, cluster id and MTU 8500 are in values-staging.yaml.
+	code, out, errOut = mtuguard(t, examples, "", "explain", "clusters/staging-use1/values.yaml")
+	if code != 0 || !strings.Contains(out, `== cluster "staging-use1" (ClusterMesh member)`) || !strings.Contains(out, "Cilium mtu 8500") ||
+		strings.Count(out, "== cluster") != 1 {
+		t.Errorf("explain a base values file: exit %d %s\n%s", code, errOut, out)
+	}
 }
 
 func TestRulesCommand(t *testing.T) {

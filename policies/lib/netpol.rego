@@ -627,10 +627,19 @@ field_problem(f) := sprintf("icmps family %v is not IPv4 or IPv6", [f.family]) i
 	not f.family in {"IPv4", "IPv6"}
 }
 
-field_problem(f) := sprintf("icmps type %v is neither a number from 0 to 255 nor an %s type name Cilium knows", [json.marshal(f.type), field_family(f)]) if {
+field_problem(f) := sprintf("icmps type %v is neither a number from 0 to 255 nor an %s type name Cilium knows%s", [json.marshal(f.type), field_family(f), family_hint(f)]) if {
 	object.get(f, "family", "IPv4") in {"IPv4", "IPv6", ""}
 	not valid_type(f)
 }
+
+# family_hint(f) says which family a type name belongs to when it is the other family's
+# (PacketTooBig without `family: IPv6`, which defaults to IPv4).
+family_hint(f) := sprintf(": it is an %s type name, so add `family: %s`", [other, other]) if {
+	is_string(f.type)
+	some other in {"IPv4", "IPv6"}
+	other != field_family(f)
+	f.type in object.keys(icmp_codes[other])
+} else := ""
 
 default valid_type(_) := false
 

@@ -206,6 +206,13 @@ test_netpol_problem_icmps_type_name_of_other_family if {
 	s := {"endpointSelector": {}, "ingress": [{"icmps": [{"fields": [{"type": "PacketTooBig"}]}]}]}
 	some p in netpol.problems with input as fixtures.run([fixtures.cnp(0, "", s)])
 	p.path == ["spec", "ingress", 0, "icmps", 0, "fields", 0]
+	contains(p.message, "it is an IPv6 type name, so add `family: IPv6`")
+}
+
+test_netpol_problem_icmps_unknown_type_name_has_no_family_hint if {
+	s := {"endpointSelector": {}, "ingress": [{"icmps": [{"fields": [{"type": "FragNeeded"}]}]}]}
+	some p in netpol.problems with input as fixtures.run([fixtures.cnp(0, "", s)])
+	endswith(p.message, "nor an IPv4 type name Cilium knows")
 }
 
 test_netpol_no_problem_for_valid_policy if {

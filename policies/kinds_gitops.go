@@ -171,7 +171,7 @@ func ArgoValueFiles(obj map[string]any) []ValueFile {
 				// The CRD types valueFiles as a list of strings: the API server refuses it.
 				got := "null"
 				if e != nil {
-					got = describe(e)
+					got = yamlKindOf(e)
 				}
 				f.Broken = fmt.Sprintf("helm.valueFiles[%d] must be a string (a value file's path), got %s: the API server refuses the Application", i, got)
 				out = append(out, f)

@@ -10,15 +10,27 @@ node_objects := objects.kind("NodePool")
 # pools[cluster] lists the node pools whose boot configuration is known, as
 # {"id": object id, "pool": pool, "users": names of the Karpenter NodePools using it}. A
 # Karpenter NodePool boots with its EC2NodeClass's configuration, so it counts through
-# the class; Windows nodes run no Cilium.
+# the class; Windows nodes run no Cilium, and Karpenter launches nothing from a class none
+# of the cluster's NodePools in scope uses.
 pools := {c: {{"id": o.id, "pool": p, "users": users(c, o, p)} |
 	some o in node_objects
 	o.cluster == c
 	some p in o.nodepools
 	not p.nodeclass
 	p.family != "windows"
+	not unused(c, o, p)
 } |
 	some c in {o.cluster | some o in node_objects}
+}
+
+default unused(_, _, _) := false
+
+# unused(c, o, p): p is an EC2NodeClass no Karpenter NodePool of cluster c names, while
+# some are in scope (without any, the NodePools live elsewhere and may use it).
+unused(c, o, p) if {
+	o.object.kind == "EC2NodeClass"
+	count(karpenter[c]) > 0
+	count(users(c, o, p)) == 0
 }
 
 # karpenter[cluster] lists the Karpenter NodePools of a cluster: {"pool", "class"} where

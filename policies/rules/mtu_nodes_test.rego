@@ -1,5 +1,6 @@
 package mtuguard.rules.mtu_test
 
+import data.mtuguard.lib.nodes
 import data.mtuguard.rules.mtu
 import data.mtuguard.test.fixtures
 
@@ -169,6 +170,14 @@ karpenter_pool(id, name, class_name) := {
 		"name": name, "path": ["spec", "template", "spec", "nodeClassRef"], "family": "", "settings": [],
 		"nodeclass": class_name, "labels": {"karpenter.sh/nodepool": name, "karpenter.k8s.aws/ec2nodeclass": class_name},
 	}],
+}
+
+test_nodes_pools_skip_a_class_no_nodepool_uses if {
+	objs := [member_cm, class(1, "jumbo", [fixtures.ip_link(9001)]), class(2, "unused", []), karpenter_pool(3, "gpu", "jumbo")]
+	{x.pool.name | some x in nodes.pools.a} == {"jumbo"} with input as fixtures.run(objs)
+
+	# Without NodePools in scope every class counts: they may live elsewhere.
+	{x.pool.name | some x in nodes.pools.a} == {"jumbo", "unused"} with input as fixtures.run([member_cm, class(1, "jumbo", []), class(2, "unused", [])])
 }
 
 test_mtu002_fires_names_the_karpenter_nodepools_using_the_class if {

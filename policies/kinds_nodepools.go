@@ -200,8 +200,11 @@ func eksctlPools(obj map[string]any) ([]NodePool, error) {
 	var pools []NodePool
 	for _, list := range []string{"nodeGroups", "managedNodeGroups"} {
 		for i, g := range sliceOf(obj[list]) {
-			gm, _ := g.(map[string]any)
-			name, _ := gm["name"].(string)
+			if err := eksctlGroupShape(g, []any{list, i}); err != nil {
+				return nil, err
+			}
+			gm := g.(map[string]any)
+			name := gm["name"].(string)
 			family, _ := gm["amiFamily"].(string)
 			if family == "" {
 				_, customAMI := gm["ami"].(string)
@@ -469,6 +472,36 @@ func (p *NodePool) addUserData(data string, at []any) error {
 	}
 	p.addSettings(r.Settings, at)
 	p.addReloads(r.Reloads)
+	return nil
+}
+
+// eksctlGroupShape refuses what eksctl's ClusterConfig schema refuses in a node group the
+// rules read: it must be an object with a name, and its bootstrap commands strings (a
+// single command written as a string would be silently lost otherwise).
+func eksctlGroupShape(g any, at []any) error {
+	gm, ok := g.(map[string]any)
+	if !ok {
+		return &FieldError{Path: at, Msg: fmt.Sprintf("a node group must be an object with a name, got %s; eksctl refuses the ClusterConfig", yamlKindOf(g))}
+	}
+	if name, ok := gm["name"].(string); !ok || name == "" {
+		return &FieldError{Path: append(at, "name"), Msg: "a node group needs a name (a string); eksctl refuses the ClusterConfig"}
+	}
+	if v, ok := gm["preBootstrapCommands"]; ok && v != nil {
+		cmds, isList := v.([]any)
+		if !isList {
+			return &FieldError{Path: append(at, "preBootstrapCommands"), Msg: fmt.Sprintf("preBootstrapCommands must be a list of commands, got %s; eksctl refuses the ClusterConfig (write `- <command>`)", yamlKindOf(v))}
+		}
+		for j, c := range cmds {
+			if _, ok := c.(string); !ok {
+				return &FieldError{Path: append(at, "preBootstrapCommands", j), Msg: fmt.Sprintf("each preBootstrapCommands entry must be a string, got %s; eksctl refuses the ClusterConfig", yamlKindOf(c))}
+			}
+		}
+	}
+	if v, ok := gm["overrideBootstrapCommand"]; ok && v != nil {
+		if _, ok := v.(string); !ok {
+			return &FieldError{Path: append(at, "overrideBootstrapCommand"), Msg: fmt.Sprintf("overrideBootstrapCommand must be a string (a script), got %s; eksctl refuses the ClusterConfig", yamlKindOf(v))}
+		}
+	}
 	return nil
 }
 

@@ -264,3 +264,24 @@ func TestEksctlLaunchTemplate(t *testing.T) {
 		t.Errorf("unknown: %q, %q", p[0].Unknown, p[1].Unknown)
 	}
 }
+
+func TestEksctlGroupShape(t *testing.T) {
+	const head = "apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c, region: r}\n"
+	for groups, want := range map[string]string{
+		"nodeGroups:\n- ng-1\n":                                                           "nodeGroups[0]: a node group must be an object with a name, got a string",
+		"nodeGroups:\n- {amiFamily: AmazonLinux2023}\n":                                   "nodeGroups[0].name: a node group needs a name",
+		"nodeGroups:\n- {name: a, preBootstrapCommands: ip link set ens5 mtu 9001}\n":     "nodeGroups[0].preBootstrapCommands: preBootstrapCommands must be a list of commands, got a string",
+		"managedNodeGroups:\n- {name: a, preBootstrapCommands: [{ip: link}]}\n":           "managedNodeGroups[0].preBootstrapCommands[0]: each preBootstrapCommands entry must be a string, got a map",
+		"managedNodeGroups:\n- {name: a, overrideBootstrapCommand: [echo]}\n":             "managedNodeGroups[0].overrideBootstrapCommand: overrideBootstrapCommand must be a string",
+		"nodeGroups:\n- {name: a, preBootstrapCommands: ['ip link set ens5 mtu 8500']}\n": "",
+	} {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(head+groups), &obj); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Classify(obj)
+		if want == "" && err != nil || want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)) {
+			t.Errorf("%s: err = %v, want %q", groups, err, want)
+		}
+	}
+}

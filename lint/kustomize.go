@@ -69,7 +69,7 @@ func fluxHelmRelease(obj map[string]any) bool {
 
 // releaseInstance is a Cilium HelmRelease as one root kustomization builds it.
 type releaseInstance struct {
-	release    int    // index of the release document in the ordered documents
+	release    int // index of the release document in the ordered documents
 	doc        *yamldoc.Document
 	dir        string // the root kustomization's directory: the cluster's
 	ns         string // namespace after kustomize's `namespace:`

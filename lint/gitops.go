@@ -12,9 +12,10 @@ import (
 )
 
 // addValuesFrom resolves each Flux HelmRelease's valuesFrom ConfigMaps found in the run
-// into settings layers below the release's own values, in Flux's order. A reference to a
-// ConfigMap the run does not contain (often one a kustomize configMapGenerator makes), or
-// to a Secret, is an input note: the cluster is linted without it.
+// into settings layers below the release's own values, in Flux's order, and returns the
+// run's ConfigMaps by name for the kustomize instances of releases (kustomize.go), whose
+// valuesFrom are resolved apart. A reference to a ConfigMap the run neither contains nor
+// generates, or to a Secret, is an input note: the cluster is linted without it.
 func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) configMapIndex {
 	configMaps := configMapIndex{byName: map[string][]*yamldoc.Document{}}
 	for _, d := range docs {

@@ -64,8 +64,15 @@ func (g *clusterGroup) layered() bool { return !g.configMap }
 // layers of one document, and the value files its HelmRelease or Application reads)
 // form one unit: named by the highest layer that sets a cluster name, as Helm would
 // merge them, and sitting in the directory of each of its files, so that a value file
-// kept beside its cluster's policies claims them.
-func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer) {
+// kept beside its cluster's policies claims them. A bundle in home (a kustomize instance
+// of a release) sits in that directory alone: the overlay's, not its base's.
+func assignClusters(objects []policies.Object, bundle []int, home map[int]string) (out []SharedLayer) {
+	dirOf := func(id int) string {
+		if d, ok := home[bundle[id]]; ok {
+			return d
+		}
+		return path.Dir(objects[id].Source.File)
+	}
 	groups := map[[2]string]*clusterGroup{}
 	var order []*clusterGroup
 	group := func(dir, name string) *clusterGroup {
@@ -95,12 +102,12 @@ func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer)
 		name := bundleName(objects, members[b])
 		if o.Cilium.Form == "configmap" {
 			// A cluster has one cilium-config: each ConfigMap is its own cluster.
-			g := &clusterGroup{dir: path.Dir(o.Source.File), name: name, ids: members[b], configMap: true}
+			g := &clusterGroup{dir: dirOf(b), name: name, ids: members[b], configMap: true}
 			order = append(order, g)
 			continue
 		}
 		if name != "" {
-			g := group(path.Dir(o.Source.File), name)
+			g := group(dirOf(b), name)
 			g.ids = append(g.ids, members[b]...)
 		} else {
 			unnamed = append(unnamed, b)
@@ -112,7 +119,7 @@ func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer)
 	}
 	var shares []share
 	for _, b := range unnamed {
-		dir := path.Dir(objects[b].Source.File)
+		dir := dirOf(b)
 		named := groupsIn(order, dir)
 		if len(named) == 1 {
 			named[0].ids = append(named[0].ids, members[b]...)
@@ -147,7 +154,7 @@ func assignClusters(objects []policies.Object, bundle []int) (out []SharedLayer)
 		dirs := map[string]bool{g.dir: true}
 		for _, id := range g.ids {
 			objects[id].Cluster = key[g]
-			dirs[path.Dir(objects[id].Source.File)] = true
+			dirs[dirOf(id)] = true
 		}
 		for d := range dirs {
 			byDir[d] = append(byDir[d], g)

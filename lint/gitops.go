@@ -12,10 +12,11 @@ import (
 )
 
 // addValuesFrom resolves each Flux HelmRelease's valuesFrom ConfigMaps found in the run
-// into settings layers below the release's own values, in Flux's order. A reference to a
-// ConfigMap the run does not contain (often one a kustomize configMapGenerator makes), or
-// to a Secret, is an input note: the cluster is linted without it.
-func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
+// into settings layers below the release's own values, in Flux's order, and returns the
+// run's ConfigMaps by name for the kustomize instances of releases (kustomize.go), whose
+// valuesFrom are resolved apart. A reference to a ConfigMap the run neither contains nor
+// generates, or to a Secret, is an input note: the cluster is linted without it.
+func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) configMapIndex {
 	configMaps := configMapIndex{byName: map[string][]*yamldoc.Document{}}
 	for _, d := range docs {
 		obj, ok := d.Object.(map[string]any)
@@ -34,30 +35,83 @@ func (inv *inventory) addValuesFrom(docs []*yamldoc.Document) {
 			continue
 		}
 		ns, _, _ := policies.Meta(release.Object)
-		for order, ref := range policies.FluxValuesFrom(release.Object) {
-			at := &yamldoc.Error{File: inv.docs[i].File, Line: inv.docs[i].LineOf([]any{"spec", "valuesFrom", order})}
-			if ref.Name == "" || (ref.Kind != "ConfigMap" && ref.Kind != "Secret") {
-				continue // the CRD requires both: the API server refuses the release
-			}
-			if ref.Kind != "ConfigMap" {
-				at.Msg = fmt.Sprintf("valuesFrom %s %s is not read, so the cluster is linted without its values", ref.Kind, ref.Name)
-				inv.notes = append(inv.notes, at)
-				continue
-			}
-			doc := configMaps.find(ns, ref.Name, inv.docs[i].File)
-			if doc == nil {
-				at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is not among the linted files (a kustomize configMapGenerator's is not read), so the cluster is linted without it", ref.Name)
-				inv.notes = append(inv.notes, at)
-				continue
-			}
-			layer, err := valuesLayer(doc, ref, order)
-			if err != nil {
-				inv.errors = append(inv.errors, err)
-				continue
-			}
-			inv.addLayer(i, doc, layer)
-		}
+		inv.resolveValuesFrom(i, ns, policies.FluxValuesFrom(release.Object), nil, configMaps)
 	}
+	return configMaps
+}
+
+// resolveValuesFrom adds the layers of the valuesFrom entries refs of the release object
+// owner, in namespace ns: from the values a kustomize configMapGenerator makes for it
+// (generated), else from the run's ConfigMaps.
+func (inv *inventory) resolveValuesFrom(owner int, ns string, refs []policies.ValuesRef, generated []generatedValue, configMaps configMapIndex) {
+	for order, ref := range refs {
+		at := &yamldoc.Error{File: inv.docs[owner].File, Line: inv.docs[owner].LineOf([]any{"spec", "valuesFrom", order})}
+		if ref.Name == "" || (ref.Kind != "ConfigMap" && ref.Kind != "Secret") {
+			continue // the CRD requires both: the API server refuses the release
+		}
+		if ref.Kind != "ConfigMap" {
+			at.Msg = fmt.Sprintf("valuesFrom %s %s is not read, so the cluster is linted without its values", ref.Kind, ref.Name)
+			inv.notes = append(inv.notes, at)
+			continue
+		}
+		if inv.generatedValuesFrom(owner, ns, ref, order, generated, at) {
+			continue
+		}
+		doc := configMaps.find(ns, ref.Name, inv.docs[owner].File)
+		if doc == nil {
+			at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is not among the linted files, nor made by a configMapGenerator of a kustomization that includes the release, so the cluster is linted without it", ref.Name)
+			inv.notes = append(inv.notes, at)
+			continue
+		}
+		layer, err := valuesLayer(doc, ref, order)
+		if err != nil {
+			inv.errors = append(inv.errors, err)
+			continue
+		}
+		inv.addLayer(owner, doc, layer)
+	}
+}
+
+// generatedValuesFrom adds the layer a configMapGenerator makes for ref, and reports
+// whether one of generated is the ConfigMap ref names.
+func (inv *inventory) generatedValuesFrom(owner int, ns string, ref policies.ValuesRef, order int, generated []generatedValue, at *yamldoc.Error) bool {
+	found := false
+	for _, g := range generated {
+		if g.name != ref.Name || (g.ns != "" && ns != "" && g.ns != ns) {
+			continue
+		}
+		found = true
+		if g.key != ref.Key {
+			continue
+		}
+		switch {
+		case ref.TargetPath != "":
+			at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s with targetPath is made by a configMapGenerator, which is not read for a targetPath, so the cluster is linted without it", ref.Name)
+			inv.notes = append(inv.notes, at)
+		case g.kustomization != nil:
+			var values map[string]any
+			if err := yaml.Unmarshal([]byte(g.literal), &values); err != nil {
+				inv.errors = append(inv.errors, &yamldoc.Error{File: g.kustomization.File, Line: g.kustomization.LineOf(g.at), Msg: fmt.Sprintf("configMapGenerator literal %s is not YAML values for a HelmRelease's valuesFrom: %v", g.key, err)})
+				continue
+			}
+			inv.addLayer(owner, g.kustomization, &policies.CiliumValues{Form: "helm", At: g.at, Values: values, Order: order})
+		case len(g.docs) == 0:
+			at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is generated from %s, which is not among the linted files or holds no Cilium settings, so the cluster is linted without it", ref.Name, g.file)
+			inv.notes = append(inv.notes, at)
+		default:
+			for _, d := range g.docs {
+				if obj, ok := d.Object.(map[string]any); ok {
+					inv.addLayer(owner, d, &policies.CiliumValues{Form: "helm", At: []any{}, Values: obj, Order: order})
+				}
+			}
+		}
+		return true
+	}
+	if found {
+		at.Msg = fmt.Sprintf("valuesFrom ConfigMap %s is generated without the key %s, so the cluster is linted without it", ref.Name, ref.Key)
+		inv.notes = append(inv.notes, at)
+	}
+	return found
 }
 
 // configMapIndex finds the ConfigMap a HelmRelease in namespace ns names: Flux reads it

@@ -187,19 +187,23 @@ func newClassifier(helmValues []string) *classifier {
 }
 
 // keep reports whether a rule may read d: classified kinds, classification errors (to
-// report them), ConfigMaps (Flux valuesFrom), files forced to be Helm values, and plain
+// report them), ConfigMaps (Flux valuesFrom), kustomizations, HelmReleases and JSON
+// patches (a patch of a release has no chart), files forced to be Helm values, and plain
 // documents with Cilium settings, which only the whole run can tell to be an overlay
 // (overlays.go) or an Argo CD value file (gitops.go).
 func (cl *classifier) keep(d *yamldoc.Document) bool {
 	obj, ok := d.Object.(map[string]any)
 	if !ok {
-		return false
+		return jsonPatchDoc(d) // a kustomize patch of a release's values, perhaps
 	}
 	if cl.forced[d.File] {
 		return true
 	}
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
 		return true
+	}
+	if _, ok := kustomizationDoc(d); ok || fluxHelmRelease(obj) {
+		return true // kustomize overlays and their patches (kustomize.go)
 	}
 	c, err := policies.Classify(obj)
 	keep := err != nil || c.Kind != ""
@@ -271,6 +275,10 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		classes[i] = c
 	}
 	valueFiles := inv.valueFiles(ordered, classes, cl)
+	kust := inv.kustomizeInstances(ordered, classes)
+	for d := range kust.used {
+		valueFiles.used[d] = true
+	}
 	valuesDirs := map[string]bool{}
 	for i, doc := range ordered {
 		if plainValues(classes[i]) && !valueFiles.used[doc] {
@@ -283,7 +291,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		c := classes[i]
 		obj, _ := doc.Object.(map[string]any)
 		if valueFiles.used[doc] {
-			continue // a layer of the Applications that name it, not a cluster of its own
+			continue // a layer of the objects that name or include it, not a cluster of its own
 		}
 		if c.Kind == "" && obj != nil && overlay(doc, obj, valuesDirs, bases) {
 			c = policies.HelmValues(obj)
@@ -301,8 +309,12 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 	for _, l := range valueFiles.layers {
 		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
-	inv.addValuesFrom(docs)
-	for _, s := range assignClusters(inv.objects, inv.bundle) {
+	configMaps := inv.addValuesFrom(docs)
+	home := map[int]string{}
+	for _, in := range kust.instances {
+		home[inv.addInstance(in, classes[in.release], configMaps)] = in.dir
+	}
+	for _, s := range assignClusters(inv.objects, inv.bundle, home) {
 		o := inv.objects[s.ID]
 		o.ID, o.Cluster, o.Cilium = len(inv.objects), s.Cluster, s.Values
 		inv.objects = append(inv.objects, o)
@@ -315,12 +327,41 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 // addLayer adds a document's values as a layer of owner's cluster: a value file read
 // by owner's HelmRelease or Application.
 func (inv *inventory) addLayer(owner int, doc *yamldoc.Document, values *policies.CiliumValues) {
+	obj, ok := doc.Object.(map[string]any)
+	if !ok {
+		obj = map[string]any{} // a JSON patch: a list of operations
+	}
 	inv.objects = append(inv.objects, policies.Object{
-		ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: doc.Object.(map[string]any),
+		ID: len(inv.objects), Kind: policies.KindCiliumConfig, Object: obj,
 		Source: policies.Source{File: doc.File, Line: doc.Line}, Cilium: values,
 	})
 	inv.docs = append(inv.docs, doc)
 	inv.bundle = append(inv.bundle, owner)
+}
+
+// addInstance adds a kustomize instance of a HelmRelease (kustomize.go): the release's
+// objects, its patches' values over its own, and its valuesFrom layers below. It returns
+// the instance's bundle.
+func (inv *inventory) addInstance(in releaseInstance, c policies.Classified, configMaps configMapIndex) int {
+	doc := in.doc
+	obj := doc.Object.(map[string]any)
+	first := len(inv.objects)
+	for _, o := range c.Objects(obj, policies.Source{File: doc.File, Line: doc.Line}, first) {
+		if o.Cilium != nil {
+			layer := *o.Cilium
+			layer.Order = len(in.valuesFrom)
+			o.Cilium = &layer
+		}
+		inv.objects = append(inv.objects, o)
+		inv.docs = append(inv.docs, doc)
+		inv.bundle = append(inv.bundle, first)
+	}
+	for i, l := range in.layers {
+		inv.addLayer(first, l.doc, &policies.CiliumValues{Form: "helm", At: l.at, Values: l.values, Order: len(in.valuesFrom) + 1 + i})
+	}
+	refs := policies.FluxValuesFrom(map[string]any{"spec": map[string]any{"valuesFrom": in.valuesFrom}})
+	inv.resolveValuesFrom(first, in.ns, refs, in.generated, configMaps)
+	return first
 }
 
 func (inv *inventory) annotations(id int) map[string]string {

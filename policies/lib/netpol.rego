@@ -592,22 +592,19 @@ problems contains {"object": x.object.id, "path": array.concat(x.path, r[0]), "m
 # The CRD declares spec a policy rule (an object) and specs a list of them; the API server
 # refuses anything else, so no rule of such a policy takes effect.
 problems contains {"object": o.id, "path": ["spec"], "message": sprintf("spec must be an object (a policy rule with endpointSelector or nodeSelector), got %s: the API server refuses the policy", [json.marshal(o.object.spec)])} if {
-	some o in objects.focus
-	o.kind in policy_kinds
+	some o in focused_cilium_policies
 	o.object.spec != null
 	not is_object(o.object.spec)
 }
 
 problems contains {"object": o.id, "path": ["specs"], "message": sprintf("specs must be a list of policy rules, got %s: the API server refuses the policy", [json.marshal(o.object.specs)])} if {
-	some o in objects.focus
-	o.kind in policy_kinds
+	some o in focused_cilium_policies
 	o.object.specs != null
 	not is_array(o.object.specs)
 }
 
 problems contains {"object": o.id, "path": ["specs", i], "message": sprintf("specs[%d] must be a policy rule (an object with endpointSelector or nodeSelector), got %s: the API server refuses the policy", [i, json.marshal(s)])} if {
-	some o in objects.focus
-	o.kind in policy_kinds
+	some o in focused_cilium_policies
 	some i, s in list(o.object, "specs")
 	not is_object(s)
 }
@@ -715,7 +712,10 @@ default_deny_types(s) := [[["enableDefaultDeny"], sprintf("enableDefaultDeny mus
 # fields that are no list of objects, and CIDRs the API server's `format: cidr` check
 # refuses (k8s.io/apiextensions-apiserver pkg/apiserver/validation/formats.go, kube-openapi
 # strfmt isCIDR: a bare address needs its /32 or /128).
-shape_refusals(s) := array.concat(
+shape_refusals(s) := [] if {
+	count(shaped_rules(s)) == 0 # first: most specs have no field whose shape is checked
+	count(spec_rules(s)) == sum([count(list(s, k)) | some k in rule_lists]) # every rule an object
+} else := array.concat(
 	array.concat(
 		[[[k, i], sprintf("%s[%d] must be a rule (an object such as {fromEntities: [world]}), got %s: the API server refuses the policy", [k, i, json.marshal(rule)])] |
 			some k in rule_lists
@@ -730,19 +730,19 @@ shape_refusals(s) := array.concat(
 icmps_shape(s) := array.concat(
 	array.concat(
 		[[[k, i, "icmps", j], sprintf("%s[%d].icmps[%d] must be an object such as {fields: [{type: PacketTooBig, family: IPv6}]}, got %s: the API server refuses the policy", [k, i, j, json.marshal(icmp)])] |
-			some [k, i, rule] in spec_rules(s)
+			some [k, i, rule] in shaped_rules(s)
 			some j, icmp in list(rule, "icmps")
 			not is_object(icmp)
 		],
 		[[[k, i, "icmps", j, "fields"], sprintf("%s[%d].icmps[%d].fields must be a list such as [{type: PacketTooBig, family: IPv6}], got %s: the API server refuses the policy", [k, i, j, json.marshal(icmp.fields)])] |
-			some [k, i, rule] in spec_rules(s)
+			some [k, i, rule] in shaped_rules(s)
 			some j, icmp in list(rule, "icmps")
 			icmp.fields != null
 			not is_array(icmp.fields)
 		],
 	),
 	[[[k, i, "icmps", j, "fields", n], sprintf("%s[%d].icmps[%d].fields[%d] must be an object such as {type: PacketTooBig, family: IPv6}, got %s: the API server refuses the policy", [k, i, j, n, json.marshal(f)])] |
-		some [k, i, rule] in spec_rules(s)
+		some [k, i, rule] in shaped_rules(s)
 		some j, icmp in list(rule, "icmps")
 		is_object(icmp)
 		some n, f in list(icmp, "fields")
@@ -750,19 +750,28 @@ icmps_shape(s) := array.concat(
 	],
 )
 
+# shaped_rules(s) are the rules of spec s with a field whose inner shape the CRD checks:
+# most rules have none, and every policy is checked.
+shaped_rules(s) := [r |
+	some r in spec_rules(s)
+	count(object.filter(r[2], shaped_fields)) > 0
+]
+
+shaped_fields := ["icmps", "fromCIDR", "toCIDR", "fromCIDRSet", "toCIDRSet"]
+
 cidr_lists := ["fromCIDR", "toCIDR"]
 
 cidr_set_lists := ["fromCIDRSet", "toCIDRSet"]
 
 bad_cidrs(s) := array.concat(
 	[[[k, i, field, n], cidr_message(sprintf("%s[%d].%s[%d]", [k, i, field, n]), c)] |
-		some [k, i, rule] in spec_rules(s)
+		some [k, i, rule] in shaped_rules(s)
 		some field in cidr_lists
 		some n, c in list(rule, field)
 		not valid_cidr(c)
 	],
 	[[[k, i, field, n, "cidr"], cidr_message(sprintf("%s[%d].%s[%d].cidr", [k, i, field, n]), c.cidr)] |
-		some [k, i, rule] in spec_rules(s)
+		some [k, i, rule] in shaped_rules(s)
 		some field in cidr_set_lists
 		some n, c in list(rule, field)
 		c.cidr != null

@@ -10,15 +10,17 @@ import data.mtuguard.lib.objects
 
 family_name := {"IPv4": "ICMPv4 DestinationUnreachable (type 3; code 4 = fragmentation needed)", "IPv6": "ICMPv6 PacketTooBig (type 2)"}
 
-# assumption(c, host) tells the reader when the cluster's config is not in scope.
+# assumption(c, host) tells the reader when no Cilium config applies to the policy: the run
+# holds none, or the policy's file is outside every cluster's directory (a shared base, or
+# several clusters side by side).
 assumption(c, _) := "" if c.known
 
-assumption(c, host) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults, and the host firewall on, since a host policy only takes effect with it)" if {
+assumption(c, host) := " (no Cilium config in this run applies to it: none is in scope, or its file is in no single cluster's directory; assuming Cilium's defaults, and the host firewall on, since a host policy only takes effect with it)" if {
 	not c.known
 	host
 }
 
-assumption(c, host) := " (no Cilium config for this cluster in scope: assuming Cilium's defaults)" if {
+assumption(c, host) := " (no Cilium config in this run applies to it: none is in scope, or its file is in no single cluster's directory; assuming Cilium's defaults)" if {
 	not c.known
 	not host
 }

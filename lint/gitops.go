@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -279,4 +280,30 @@ func nearestWithSuffix(files []string, p, from string) string {
 		}
 	}
 	return best
+}
+
+// resolveChartRefs classifies the Flux HelmReleases whose spec.chartRef names a source of
+// Cilium's chart in the run (an OCIRepository of oci://…/cilium, a HelmChart of chart
+// cilium): such a release says nothing of its chart itself.
+func resolveChartRefs(ordered []*yamldoc.Document, classes []policies.Classified) {
+	var sources []policies.FluxRef
+	for _, d := range ordered {
+		if obj, ok := d.Object.(map[string]any); ok {
+			if ref, ok := policies.FluxChartSource(obj); ok {
+				sources = append(sources, ref)
+			}
+		}
+	}
+	if len(sources) == 0 {
+		return
+	}
+	for i, d := range ordered {
+		obj, ok := d.Object.(map[string]any)
+		if !ok || classes[i].Kind != "" {
+			continue
+		}
+		if ref, ok := policies.FluxChartRef(obj); ok && slices.ContainsFunc(sources, ref.Matches) {
+			classes[i] = policies.FluxHelmRelease(obj)
+		}
+	}
 }

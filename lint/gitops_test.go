@@ -326,3 +326,30 @@ func TestSharedBaseFindings(t *testing.T) {
 		t.Errorf("want one input error at values.yaml:2: %v", rep.InputErrors)
 	}
 }
+
+// TestFluxChartRef: a HelmRelease installs Cilium when its chartRef names a source of
+// Cilium's chart in the run, whatever the source is called.
+func TestFluxChartRef(t *testing.T) {
+	release := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: cni, namespace: kube-system}\nspec:\n" +
+		"  chartRef: {kind: OCIRepository, name: cni-chart}\n  values:\n    cluster: {name: prod, id: 1}\n    clustermesh: {useAPIServer: true}\n"
+	source := func(url string) string {
+		return "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: cni-chart, namespace: kube-system}\nspec:\n  url: " + url + "\n  ref: {tag: 1.20.2}\n"
+	}
+	for name, c := range map[string]struct {
+		files map[string]string
+		want  int // MTU001 findings
+	}{
+		"source of Cilium's chart": {map[string]string{"cni/release.yaml": release, "cni/source.yaml": source("oci://quay.io/cilium/charts/cilium")}, 1},
+		"source of another chart":  {map[string]string{"cni/release.yaml": release, "cni/source.yaml": source("oci://ghcr.io/example/charts/calico")}, 0},
+		"source not in the run":    {map[string]string{"cni/release.yaml": release}, 0},
+		// chartRef.namespace defaults to the release's, so a source elsewhere is another one.
+		"source in another namespace": {map[string]string{"cni/release.yaml": release,
+			"cni/source.yaml": strings.Replace(source("oci://quay.io/cilium/charts/cilium"), "namespace: kube-system", "namespace: flux-system", 1)}, 0},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := findings(lintFiles(t, c.files), "MTU001"); len(got) != c.want {
+				t.Errorf("MTU001: %d findings, want %d: %+v", len(got), c.want, got)
+			}
+		})
+	}
+}

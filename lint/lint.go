@@ -205,6 +205,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if _, ok := kustomizationDoc(d); ok || fluxHelmRelease(obj) {
 		return true // kustomize overlays and their patches (kustomize.go)
 	}
+	if _, ok := policies.FluxChartSource(obj); ok {
+		return true // names the chart of the releases referring to it (resolveChartRefs)
+	}
 	c, err := policies.Classify(obj)
 	keep := err != nil || c.Kind != ""
 	if keep {
@@ -274,6 +277,7 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		}
 		classes[i] = c
 	}
+	resolveChartRefs(ordered, classes)
 	valueFiles := inv.valueFiles(ordered, classes, cl)
 	kust := inv.kustomizeInstances(ordered, classes)
 	for d := range kust.used {

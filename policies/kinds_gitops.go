@@ -24,13 +24,65 @@ func classifyFluxHelmRelease(obj map[string]any) (Classified, bool, error) {
 	if !fluxChartIsCilium(spec) {
 		return Classified{}, false, nil
 	}
+	return FluxHelmRelease(obj), true, nil
+}
+
+// FluxHelmRelease classifies a HelmRelease known to install Cilium's chart: by its own
+// chart name, or through the chart source its chartRef names (lint resolves those).
+func FluxHelmRelease(obj map[string]any) Classified {
+	spec, _ := obj["spec"].(map[string]any)
 	values, ok := spec["values"].(map[string]any)
 	if !ok {
 		values = map[string]any{}
 	}
 	// valuesFrom layers come first (orders 0..n-1); the linter adds them when present.
 	order := len(sliceOf(spec["valuesFrom"]))
-	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{{Form: "helm", At: []any{"spec", "values"}, Values: values, Order: order}}}, true, nil
+	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{{Form: "helm", At: []any{"spec", "values"}, Values: values, Order: order}}}
+}
+
+// FluxChartSource names a Flux source that serves Cilium's chart, as kind/name with its
+// namespace: an OCIRepository whose url is the chart's (oci://quay.io/cilium/charts/cilium
+// or a mirror ending in /cilium), or a HelmChart of chart cilium.
+func FluxChartSource(obj map[string]any) (ref FluxRef, ok bool) {
+	apiVersion, kind := TypeMeta(obj)
+	if !strings.HasPrefix(apiVersion, "source.toolkit.fluxcd.io/") {
+		return FluxRef{}, false
+	}
+	ns, name, _ := Meta(obj)
+	switch kind {
+	case "OCIRepository":
+		url, _ := dig(obj, "spec", "url").(string)
+		ok = strings.HasPrefix(url, "oci://") && isCiliumChart(url)
+	case "HelmChart":
+		chart, _ := dig(obj, "spec", "chart").(string)
+		ok = isCiliumChart(chart)
+	}
+	return FluxRef{Kind: kind, Namespace: ns, Name: name}, ok && name != ""
+}
+
+// FluxChartRef is the chart source a HelmRelease's spec.chartRef names; its namespace
+// defaults to the release's (helm.toolkit.fluxcd.io/v2 CrossNamespaceSourceReference).
+func FluxChartRef(obj map[string]any) (FluxRef, bool) {
+	if _, kind := TypeMeta(obj); kind != "HelmRelease" {
+		return FluxRef{}, false
+	}
+	ref, _ := dig(obj, "spec", "chartRef").(map[string]any)
+	kind, _ := ref["kind"].(string)
+	name, _ := ref["name"].(string)
+	ns, _ := ref["namespace"].(string)
+	if ns == "" {
+		ns, _, _ = Meta(obj)
+	}
+	return FluxRef{Kind: kind, Namespace: ns, Name: name}, kind != "" && name != ""
+}
+
+// FluxRef names a Flux object.
+type FluxRef struct{ Kind, Namespace, Name string }
+
+// Matches says whether r names s; a namespace either leaves out (kustomize sets it
+// later) matches any.
+func (r FluxRef) Matches(s FluxRef) bool {
+	return r.Kind == s.Kind && r.Name == s.Name && (r.Namespace == "" || s.Namespace == "" || r.Namespace == s.Namespace)
 }
 
 func fluxChartIsCilium(spec map[string]any) bool {

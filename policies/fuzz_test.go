@@ -33,3 +33,45 @@ func FuzzHelmValues(f *testing.F) {
 		}
 	})
 }
+
+// FuzzClassify feeds arbitrary documents to every classifier and the rules: whatever the
+// shape of a Kubernetes object, classification returns a verdict or an error, never
+// panics, and evaluation of what it classified answers.
+func FuzzClassify(f *testing.F) {
+	for _, head := range []string{
+		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config}\n",
+		"apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n",
+		"apiVersion: cilium.io/v2\nkind: CiliumNodeConfig\n",
+		"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n",
+		"apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n",
+		"apiVersion: argoproj.io/v1alpha1\nkind: Application\n",
+		"apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: rke2-cilium}\n",
+		"apiVersion: helm.cattle.io/v1\nkind: HelmChartConfig\nmetadata: {name: rke2-cilium}\n",
+		"apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n",
+		"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\n",
+		"apiVersion: karpenter.sh/v1\nkind: NodePool\n",
+		"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n",
+		"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\n",
+	} {
+		f.Add([]byte(head + "spec: {chart: cilium, values: {MTU: 9001}, valuesContent: 'MTU: [1]', set: {MTU: x}}\n"))
+		f.Add([]byte(head + "helmCharts: [{name: cilium, valuesInline: {MTU: 1}, valuesMerge: merge}]\nnodeGroups: [{name: a, preBootstrapCommands: [1]}]\n"))
+	}
+	e, err := NewEngine(context.Background())
+	if err != nil {
+		f.Fatal(err)
+	}
+	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var obj map[string]any
+		if yaml.Unmarshal(data, &obj) != nil || obj == nil {
+			return
+		}
+		c, err := Classify(obj)
+		if err != nil || c.Kind == "" {
+			return
+		}
+		if _, err := e.Eval(context.Background(), Input{Config: cfg, Objects: c.Objects(obj, Source{}, 0)}); err != nil {
+			t.Fatalf("evaluation failed on %q: %v", data, err)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -136,7 +137,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		}
 	}
 	rep.InputErrors = append(rep.InputErrors, set.errors...)
-	rep.Notes = set.notes
+	rep.Notes = slices.Concat(loaded.Notes, set.notes)
 	if len(set.objects) == 0 {
 		return rep, nil
 	}
@@ -240,7 +241,7 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 // with the input errors and notes (Report.Notes) met on the way.
 func Objects(loaded Loaded, opts Options) (objects []policies.Object, errs, notes []error) {
 	inv := newInventory(loaded.Documents, newClassifier(opts.HelmValues))
-	return inv.objects, append(loaded.Errors, inv.errors...), inv.notes
+	return inv.objects, slices.Concat(loaded.Errors, inv.errors), slices.Concat(loaded.Notes, inv.notes)
 }
 
 // inventory is the run's objects in Rego form, with the documents they came from.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,7 +43,9 @@ type Loaded struct {
 	Files     []string            // every file read, sorted
 	Documents []*yamldoc.Document // by file, then document order
 	Errors    []error             // one per path that could not be read or parsed (*yamldoc.Error)
-	Skipped   int                 // documents parsed and dropped by LoadOptions.Keep
+	// Notes are what the walk left unread on purpose, such as a Helm chart's templates.
+	Notes   []error
+	Skipped int // documents parsed and dropped by LoadOptions.Keep
 }
 
 // maxRetained is how many kept documents' YAML node trees a run holds on to for locating
@@ -56,8 +59,9 @@ const maxRetained = 10000
 // the files it did not read are not in Files.
 func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 	var out Loaded
-	files, errs := discover(ctx, paths, opts.Ignore)
+	files, errs, notes := discover(ctx, paths, opts.Ignore)
 	out.Errors = append(out.Errors, errs...)
+	out.Notes = notes
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -157,8 +161,9 @@ func readAndParse(file string, opts LoadOptions) ([]*yamldoc.Document, error) {
 	return yamldoc.Parse(file, data, limits)
 }
 
-// discover expands paths into the files to read, sorted and de-duplicated.
-func discover(ctx context.Context, paths []string, ignore []string) ([]string, []error) {
+// discover expands paths into the files to read, sorted and de-duplicated, with what the
+// walk skipped on purpose as notes.
+func discover(ctx context.Context, paths []string, ignore []string) ([]string, []error, []error) {
 	var errs []error
 	seen := map[string]bool{}
 	var files []string
@@ -205,7 +210,7 @@ func discover(ctx context.Context, paths []string, ignore []string) ([]string, [
 	}
 	errs = append(errs, w.errs...)
 	sort.Strings(files)
-	return files, errs
+	return files, errs, w.notes
 }
 
 // walker lists directories' YAML and JSON files. It follows symlinks to files and to
@@ -221,6 +226,7 @@ type walker struct {
 	visits map[string]int // real path of a directory → times entered
 	files  []string
 	errs   []error
+	notes  []error
 }
 
 const maxVisits = 1000
@@ -247,10 +253,17 @@ func (w *walker) visit(dir, real string, ancestors map[string]bool) {
 		w.errs = append(w.errs, &yamldoc.Error{File: dir, Msg: describeOSError(err)})
 		return
 	}
+	chart := slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "Chart.yaml" })
 	for _, e := range entries {
 		name := e.Name()
 		p := join(dir, name)
 		if w.ignored(p) {
+			continue
+		}
+		if chart && name == "templates" {
+			// Go templates, not manifests, until Helm renders them: read as YAML they are
+			// syntax errors, or objects with the chart's placeholders for values.
+			w.notes = append(w.notes, &yamldoc.Error{File: p, Msg: fmt.Sprintf("the templates of the Helm chart in %s are not read: they become manifests only when rendered; to check what the chart installs, lint its output (helm template %s | mtuguard lint -)", dir, dir)})
 			continue
 		}
 		mode := e.Type()

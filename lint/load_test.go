@@ -133,6 +133,32 @@ func TestLoadIgnore(t *testing.T) {
 	}
 }
 
+// TestLoadHelmChartTemplates: a chart's templates are Go templates, not manifests; the
+// walk leaves them with a note, and reads the rest of the chart (values.yaml, crds/).
+func TestLoadHelmChartTemplates(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"charts/x/Chart.yaml":              "apiVersion: v2\nname: x\n",
+		"charts/x/values.yaml":             "cilium:\n  MTU: 8500\n",
+		"charts/x/templates/cm.yaml":       "metadata:\n  {{- include \"x.labels\" . | nindent 4 }}\n",
+		"charts/x/crds/crd.yaml":           "kind: CustomResourceDefinition\n",
+		"ansible/roles/r/templates/p.yaml": "kind: Pool\n",
+	})
+	t.Chdir(root)
+	got := Load(context.Background(), []string{"."}, LoadOptions{})
+	want := []string{"ansible/roles/r/templates/p.yaml", "charts/x/Chart.yaml", "charts/x/crds/crd.yaml", "charts/x/values.yaml"}
+	if len(got.Errors) > 0 || !slices.Equal(got.Files, want) {
+		t.Errorf("files %v\nwant  %v\n%s", got.Files, want, errorText(got.Errors))
+	}
+	if len(got.Notes) != 1 || !strings.Contains(got.Notes[0].Error(), "charts/x/templates: the templates of the Helm chart in charts/x are not read") || !strings.Contains(got.Notes[0].Error(), "helm template charts/x | mtuguard lint -") {
+		t.Errorf("notes %v, want one naming charts/x/templates and how to lint the rendered chart", got.Notes)
+	}
+	// Named explicitly, a template is read (and fails as the YAML it is not).
+	got = Load(context.Background(), []string{"charts/x/templates/cm.yaml"}, LoadOptions{})
+	if len(got.Errors) != 1 || !strings.Contains(got.Errors[0].Error(), "looks like a template") {
+		t.Errorf("explicit template: errors %v", got.Errors)
+	}
+}
+
 func TestLoadSymlinks(t *testing.T) {
 	root := writeTree(t, map[string]string{
 		"d/ok.yaml":        "a: 1\n",

@@ -204,7 +204,7 @@ func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 				src.parsed = true
 				return docs, nil
 			}
-			return nil, syntaxError(file, data, err)
+			return nil, withTemplateHint(syntaxError(file, data, err), data)
 		}
 		if n.Kind != yaml.DocumentNode || len(n.Content) == 0 {
 			src.roots = append(src.roots, nil)
@@ -220,15 +220,25 @@ func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 		if err != nil {
 			var ce *convertError
 			if errors.As(err, &ce) {
-				return nil, &Error{File: file, Line: ce.line, Msg: ce.msg}
+				return nil, withTemplateHint(&Error{File: file, Line: ce.line, Msg: ce.msg}, data)
 			}
-			return nil, &Error{File: file, Line: root.Line, Msg: err.Error()}
+			return nil, withTemplateHint(&Error{File: file, Line: root.Line, Msg: err.Error()}, data)
 		}
 		if obj == nil {
 			continue // `null` or `~` document
 		}
 		docs = append(docs, expandList(file, index, root, obj, src)...)
 	}
+}
+
+// withTemplateHint tells the user of a file that fails to read and holds template
+// directives (Helm's and Go's {{ }}, Jinja's {% %}) that it is a template, not YAML yet:
+// such files fail to parse, or parse into mappings with mappings for keys.
+func withTemplateHint(e *Error, data []byte) *Error {
+	if bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%")) {
+		e.Msg += "; the file looks like a template ({{ }} or {% %}), which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml"
+	}
+	return e
 }
 
 // internalError starts the message of a recovered parser panic (the fuzz target looks for it).

@@ -232,6 +232,9 @@ func TestParseErrors(t *testing.T) {
 		{name: "too deep for yaml.v3", data: "a: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n", want: "invalid YAML: exceeded max depth of 10000"},
 		{name: "too deep for yaml.v3 (block)", data: strings.Repeat("- ", 20_000) + "x\n", want: "exceeded max depth"},
 		{name: "too deep through aliases", data: "a: &a [[[[1]]]]\nb: &b [[[[*a]]]]\nc: [[[[*b]]]]\n", want: "nests deeper than 10 levels", line: 1, lim: Limits{MaxDepth: 10}},
+		{name: "Jinja template", data: "spec:\n  blocks:\n    {% for c in cidrs %}\n    - cidr: {{ c }}\n    {% endfor %}\n", want: "found character that cannot start any token (quote a value that starts with @, ` or %, and indent with spaces, not tabs); the file looks like a template ({{ }} or {% %}), which is YAML only once rendered", line: 3},
+		{name: "Helm template", data: "metadata:\n  {{- include \"x.labels\" . | nindent 4 }}\n", want: "did not find expected node content; the file looks like a template", line: 2},
+		{name: "Helm template that parses", data: "metadata:\n  labels:\n    {{ .Values.labels }}\n", want: "a mapping key must be a scalar (a string), not a list or mapping; the file looks like a template", line: 3},
 		{name: "too big", data: strings.Repeat("a: b\n", 100), want: "file is 500 bytes, over the 64-byte limit (raise --max-file-size if it is genuine)", lim: Limits{MaxFileBytes: 64}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

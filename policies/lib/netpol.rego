@@ -586,6 +586,7 @@ problems contains {"object": x.object.id, "path": array.concat(x.path, [k, i, "t
 # Policies Cilium refuses whatever the cluster's settings (refusals below).
 problems contains {"object": x.object.id, "path": array.concat(x.path, r[0]), "message": r[1]} if {
 	some x in focused_raw_specs
+	may_be_refused(x.object.kind, x.spec)
 	some r in refusals(x.object.kind, x.spec)
 }
 
@@ -672,7 +673,30 @@ default invalid(_) := false
 # so it takes no effect: reported among problems, neither judged nor counted as an allowance.
 invalid(o) if {
 	some x in specs_of(o)
+	may_be_refused(o.kind, x.spec) # first: most specs have nothing a refusal looks at
 	count(refusals(o.kind, x.spec)) > 0
+}
+
+# may_be_refused(kind, s): spec s has something one of its refusals looks at: a
+# CiliumNetworkPolicy's nodeSelector, enableDefaultDeny, or a rule that is no object or has
+# icmps or CIDRs (shaped_fields). A guard only: refusals decides.
+default may_be_refused(_, _) := false
+
+may_be_refused("CiliumNetworkPolicy", s) if is_host(s)
+
+may_be_refused(_, s) if s.enableDefaultDeny != null
+
+may_be_refused(_, s) if {
+	some k in rule_lists
+	some rule in list(s, k)
+	not plain_rule(rule)
+}
+
+default plain_rule(_) := false
+
+plain_rule(rule) if {
+	is_object(rule)
+	count(object.filter(rule, shaped_fields)) == 0
 }
 
 # refusals(kind, s) lists [path, message] for each reason spec s is refused.

@@ -256,11 +256,11 @@ expression(e, labels) if {
 # source(cluster) says where mtu(cluster) comes from, for messages. Several pools may
 # give the same MTU: they are all named, in order, so the text is one value.
 source(c) := sprintf("%s %s it with %s%s", [pool_phrase(setters), verb(setters, "sets", "set"), methods, ignored_note(c)]) if {
-	setters := sort([pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) > 0])
+	setters := sort({pool_name(x) | some x in pools[c]; pool_mtu(x.pool) == mtu(c); count(boot_settings(x.pool)) > 0})
 	count(setters) > 0
 	methods := concat(", ", sort({s.method | some x in pools[c]; pool_mtu(x.pool) == mtu(c); some s in boot_settings(x.pool)}))
 } else := sprintf("%s %s not change it%s%s%s", [pool_phrase(defaults), verb(defaults, "does", "do"), bottlerocket_note(c), ignored_note(c), unknown_note(c)]) if {
-	defaults := sort([pool_name(x) | some x in at_default(c); not x.pool.unknown])
+	defaults := sort({pool_name(x) | some x in at_default(c); not x.pool.unknown})
 	count(defaults) > 0
 } else := sprintf("%s%s", [trim_prefix(unknown_note(c), "; "), ignored_note(c)]) if {
 	count(at_default(c)) > 0
@@ -285,7 +285,17 @@ pool_name(x) := sprintf("%q (EC2NodeClass of NodePool %s)", [x.pool.name, concat
 
 pool_phrase(names) := sprintf("node pool %s", [names[0]]) if count(names) == 1
 
-pool_phrase(names) := sprintf("node pools %s", [concat(", ", names)]) if count(names) > 1
+pool_phrase(names) := sprintf("node pools %s", [concat(", ", names)]) if {
+	count(names) > 1
+	count(names) <= max_named
+}
+
+# A fleet's pools would bury the message: past max_named, the first few and a count.
+pool_phrase(names) := sprintf("node pools %s and %d more", [concat(", ", array.slice(names, 0, max_named - 1)), count(names) - (max_named - 1)]) if {
+	count(names) > max_named
+}
+
+max_named := 6
 
 verb(names, one, _) := one if count(names) == 1
 

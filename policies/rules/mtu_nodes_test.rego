@@ -155,6 +155,16 @@ test_mtu001_fires_with_several_pools_at_the_same_mtu if {
 	contains(f.message, "node pools \"default\", \"other\" set it with systemd-networkd MTUBytes")
 }
 
+test_mtu001_names_each_pool_once_and_a_fleet_in_short if {
+	# Two files defining the same class name must not repeat it; twenty pools are summed up.
+	twice := [member_cm, fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)]), fixtures.pool(2, "a", "al2023", [fixtures.networkd(9001)])]
+	some f in mtu.MTU001 with input as fixtures.run(twice)
+	contains(f.message, "node pool \"default\" sets it")
+	fleet := array.concat([member_cm], [object.union(fixtures.pool(i, "a", "al2023", []), {"nodepools": [{"name": sprintf("p%02d", [i]), "path": [], "family": "al2023", "settings": [fixtures.networkd(9001)]}]}) | some i in numbers.range(1, 20)])
+	some g in mtu.MTU001 with input as fixtures.run(fleet)
+	contains(g.message, "node pools \"p01\", \"p02\", \"p03\", \"p04\", \"p05\" and 15 more set it")
+}
+
 # --- pools as Go hands them over: Karpenter classes and NodePools, eksctl groups --------
 
 class(id, name, settings) := {

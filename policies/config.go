@@ -146,7 +146,7 @@ func (c Config) linkValues() []any {
 	out := []any{}
 	for _, name := range c.Mesh.Links {
 		if l, err := LookupLink(name); err == nil {
-			out = append(out, map[string]any{"name": l.Name, "mtu": l.MTU, "behaviour": l.Behaviour})
+			out = append(out, map[string]any{"name": l.Name, "mtu": l.MTU, "behaviour": l.Behaviour, "clampsMSS": l.ClampsMSS})
 		}
 	}
 	return out

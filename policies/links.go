@@ -9,9 +9,12 @@ import (
 
 // Link is a known hop between ClusterMesh members.
 type Link struct {
-	Name        string `json:"name"`
-	MTU         int    `json:"mtu"`
-	Behaviour   string `json:"behaviour"` // "drops" or "signals": what it does with an oversized DF packet
+	Name      string `json:"name"`
+	MTU       int    `json:"mtu"`
+	Behaviour string `json:"behaviour"` // "drops" or "signals": what it does with an oversized DF packet
+	// ClampsMSS: the hop lowers the MSS of TCP connections through it to fit its MTU, so
+	// unencapsulated TCP survives even where it drops larger packets silently.
+	ClampsMSS   bool   `json:"clampsMSS,omitempty"`
 	Description string `json:"description"`
 	Source      string `json:"source"`
 }

@@ -216,6 +216,8 @@ func pathBehaviour(links []policies.Link, q policies.BudgetQuery, b policies.Bud
 		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); for tunnel or encrypted traffic even a signal reaches the node, not the pod, so count on them being lost."
 	case narrow.Name == "":
 		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); only if it signals does path-MTU discovery in the pods recover."
+	case narrow.Behaviour == "drops" && narrow.ClampsMSS && !encapsulated:
+		return fmt.Sprintf("%s drops larger packets silently (no ICMP); it clamps the MSS of TCP through it, so the pods' TCP fits, but their UDP datagrams over %d bytes are lost.", narrow.Name, narrow.MTU)
 	case narrow.Behaviour == "drops":
 		return fmt.Sprintf("%s drops larger packets silently (no ICMP): nothing can adapt, and connections that send full-size packets hang.", narrow.Name)
 	case narrow.Behaviour == "signals" && encapsulated:

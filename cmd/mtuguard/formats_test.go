@@ -191,6 +191,15 @@ func TestExplain(t *testing.T) {
 	if !strings.Contains(out, "drops larger packets silently") || !strings.Contains(out, "pod MTU 1301, TCP MSS 1261") { // 1446 - 50 - 95
 		t.Errorf("VPN path:\n%s", out)
 	}
+	// Native routing across a silent hop: a Transit Gateway's MSS clamping saves TCP only.
+	_, out, _ = mtuguard(t, "", "", "explain", "--path", "aws-transit-gateway-peering", "--tunnel", "none")
+	if !strings.Contains(out, "clamps the MSS\n  of TCP through it, so the pods' TCP fits, but their UDP datagrams over 8500 bytes") {
+		t.Errorf("native routing across TGW peering:\n%s", out)
+	}
+	_, out, _ = mtuguard(t, "", "", "explain", "--path", "aws-transit-gateway-peering")
+	if strings.Contains(out, "clamps the MSS") {
+		t.Errorf("tunnel mode: MSS clamping cannot see inside the tunnel:\n%s", out)
+	}
 	_, out, _ = mtuguard(t, "", "", "explain", "--path-mtu", "1300", "--tunnel", "geneve", "--underlay", "ipv6")
 	if !strings.Contains(out, "is unknown") || !strings.Contains(out, "below 1280: IPv6 between pods stops working") {
 		t.Errorf("unknown path, tiny pod MTU:\n%s", out)

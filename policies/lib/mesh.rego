@@ -50,6 +50,24 @@ encapsulated(s) if s.routing_mode == "tunnel"
 
 encapsulated(s) if s.encryption != "none"
 
+# silent_droppers(size) are the declared links narrower than size that drop larger packets
+# without ICMP: nothing, path-MTU discovery included, tells the sender, whatever it is.
+silent_droppers(size) := {l |
+	some l in input.config.mesh.links
+	l.mtu < size
+	l.behaviour == "drops"
+}
+
+default mss_clamped(_) := false
+
+# mss_clamped(droppers): a link no wider than any of them clamps the MSS of TCP through it
+# (an AWS Transit Gateway), so pods' TCP fits them all; their UDP does not.
+mss_clamped(droppers) if {
+	some l in input.config.mesh.links
+	l.clampsMSS
+	l.mtu <= min({d.mtu | some d in droppers})
+}
+
 # mode_text(s) names how an encapsulated cluster wraps pod traffic, for messages.
 mode_text(s) := "in tunnel mode" if {
 	s.routing_mode == "tunnel"

@@ -9,7 +9,7 @@ import data.mtuguard.lib.nodeconfig
 import data.mtuguard.lib.objects
 
 # METADATA
-# title: Tunnel packets exceed the mesh path MTU
+# title: Packets between clusters exceed the mesh path MTU
 # description: |
 #   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve), or encrypts pod traffic
 #   (WireGuard, IPsec) in native routing, and the MTU Cilium uses (the explicit `mtu`, else
@@ -17,7 +17,11 @@ import data.mtuguard.lib.objects
 #   pods that MTU minus the tunnel and encryption overhead, so encapsulated packets reach
 #   the full MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
 #   ICMP it sends reaches the node, not the pod, and its TCP MSS clamping cannot see inside.
-#   Small requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
+#   Small requests work; anything larger between clusters hangs with no error. In native
+#   routing without encryption the pods' own packets cross the path, and the rule fires
+#   only where a declared link drops larger packets without ICMP (inter-region VPC peering,
+#   Transit Gateway peering): an error, or a warning when a hop clamps TCP's MSS (a Transit
+#   Gateway), so that only UDP over the path MTU is lost. CiliumNodeConfigs
 #   the agent reads (in Cilium's namespace, allowed by `daemon.*ConfigOverrides`) that
 #   select every node (an empty `nodeSelector`) are the cluster's settings, applied in name
 #   order: when they make the packets fit, that is the fix; ones selecting some nodes are
@@ -48,6 +52,46 @@ MTU001 contains f if {
 	objects.focused(at.object)
 	f := finding.new(at, mtu001_text(c, s, base))
 }
+
+# Native routing without encryption: pods' packets cross the path as they are, so a hop
+# that signals lets path-MTU discovery work (unless policies drop the signal: ICMP001-004),
+# but one that drops them silently is the same black hole, for TCP too unless a hop clamps
+# its MSS (then only UDP over the path MTU is lost: a warning).
+MTU001 contains f if {
+	"CiliumConfig" in objects.focused_kinds
+	some c in cilium.members
+	mesh.path_known
+	own := cilium.settings[c]
+	not mesh.encapsulated(own)
+	mesh.base_of(c, own) > mesh.path_mtu
+	s := mesh.settings[c]
+	not mesh.encapsulated(s) # an every-node CiliumNodeConfig that encapsulates is MTU003's
+	base := mesh.base_mtu[c]
+	droppers := mesh.silent_droppers(base)
+	count(droppers) > 0
+	at := cilium.at(c, "mtu")
+	objects.focused(at.object)
+	f := finding.with_severity(at, native_text(c, s, base, droppers), native_severity(droppers))
+}
+
+native_severity(droppers) := "warning" if mesh.mss_clamped(droppers)
+
+else := "error"
+
+native_text(c, s, base, droppers) := {
+	"message": sprintf(
+		"cluster %q is a ClusterMesh member in native routing and %s: pods get MTU %d, so their packets to other clusters reach %d bytes, but %s carries at most %d and %s drops larger packets without ICMP, so path-MTU discovery never learns of it. %s",
+		[s.cluster_name, mesh.base_source[c], base, base, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
+	),
+	"remediation": sprintf(
+		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d.",
+		[set_mtu_snippet(c, mesh.path_mtu), mesh.path_mtu, budget.tcp_mss(mesh.path_mtu, mesh.inner_family(s)), mesh.path_mtu, mesh.path_mtu],
+	),
+}
+
+native_effect(droppers) := "TCP survives because the path clamps its MSS, but UDP datagrams over the path MTU between clusters are lost." if {
+	mesh.mss_clamped(droppers)
+} else := "Requests work, but large transfers between clusters hang and large UDP datagrams are lost."
 
 mtu001_text(c, s, base) := {
 	"message": sprintf(

@@ -65,6 +65,36 @@ test_mtu001_passes_native_routing_eni if {
 	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.helm(0, "a", values)]}
 }
 
+# A config whose path is one declared link, as policies.Config hands it over.
+via(name, behaviour, clamps) := object.union(fixtures.tgw, {"mesh": {"pathSource": sprintf("%s 8500", [name]), "links": [{"name": name, "mtu": 8500, "behaviour": behaviour, "clampsMSS": clamps}]}})
+
+eni_member := {"cluster": {"name": "a", "id": 1}, "clustermesh": {"useAPIServer": true}, "eni": {"enabled": true}, "ipam": {"mode": "eni"}}
+
+test_mtu001_fires_native_routing_across_a_silent_hop if {
+	some f in mtu.MTU001 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", eni_member)]}
+	f.severity == "error"
+	contains(f.message, "in native routing and mtu is unset")
+	contains(f.message, "aws-vpc-peering-inter-region drops larger packets without ICMP")
+	contains(f.message, "large transfers between clusters hang")
+	contains(f.remediation, "`MTU: 8500`")
+	contains(f.remediation, "pods get MTU 8500 (TCP MSS 8460)")
+}
+
+test_mtu001_warns_native_routing_across_a_silent_hop_that_clamps_mss if {
+	some f in mtu.MTU001 with input as {"config": via("aws-transit-gateway-peering", "drops", true), "objects": [fixtures.helm(0, "a", eni_member)]}
+	f.severity == "warning"
+	contains(f.message, "TCP survives because the path clamps its MSS, but UDP datagrams")
+}
+
+test_mtu001_passes_native_routing_across_a_hop_that_signals if {
+	count(mtu.MTU001) == 0 with input as {"config": via("aws-transit-gateway", "signals", true), "objects": [fixtures.helm(0, "a", eni_member)]}
+}
+
+test_mtu001_passes_native_routing_clamped_below_a_silent_hop if {
+	clamped := object.union(eni_member, {"MTU": 8500})
+	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", clamped)]}
+}
+
 test_mtu001_passes_not_a_mesh_member if {
 	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", {"cluster-name": "a"})]}
 }

@@ -16,18 +16,29 @@ func FuzzHelmValues(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Add([]byte("MTU: [1]\ncluster: {id: -3, name: 7}\nipam: {operator: {clusterPoolIPv4PodCIDRList: [1, {a: b}, '10.0.0.0/8']}}\n"))
+	fuzzRules(f, func(values map[string]any) []Object {
+		objs := HelmValues(values).Objects(values, Source{}, 0)
+		return append(objs, Object{ID: 1, Kind: KindCiliumNetworkPolicy, Object: map[string]any{"spec": values}})
+	})
+}
+
+// fuzzRules evaluates every rule over the objects each YAML mapping the fuzzer makes
+// turns into, failing when evaluation errs (it must answer with findings or problems).
+func fuzzRules(f *testing.F, objects func(map[string]any) []Object) {
 	e, err := NewEngine(context.Background())
 	if err != nil {
 		f.Fatal(err)
 	}
 	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var values map[string]any
-		if yaml.Unmarshal(data, &values) != nil || values == nil {
+		var doc map[string]any
+		if yaml.Unmarshal(data, &doc) != nil || doc == nil {
 			return
 		}
-		objs := HelmValues(values).Objects(values, Source{}, 0)
-		objs = append(objs, Object{ID: 1, Kind: KindCiliumNetworkPolicy, Object: map[string]any{"spec": values}})
+		objs := objects(doc)
+		if len(objs) == 0 {
+			return
+		}
 		if _, err := e.Eval(context.Background(), Input{Config: cfg, Objects: objs}); err != nil {
 			t.Fatalf("evaluation failed on %q: %v", data, err)
 		}
@@ -56,22 +67,11 @@ func FuzzClassify(f *testing.F) {
 		f.Add([]byte(head + "spec: {chart: cilium, values: {MTU: 9001}, valuesContent: 'MTU: [1]', set: {MTU: x}}\n"))
 		f.Add([]byte(head + "helmCharts: [{name: cilium, valuesInline: {MTU: 1}, valuesMerge: merge}]\nnodeGroups: [{name: a, preBootstrapCommands: [1]}]\n"))
 	}
-	e, err := NewEngine(context.Background())
-	if err != nil {
-		f.Fatal(err)
-	}
-	cfg := Config{Mesh: MeshConfig{Links: []string{"aws-transit-gateway"}}}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var obj map[string]any
-		if yaml.Unmarshal(data, &obj) != nil || obj == nil {
-			return
-		}
+	fuzzRules(f, func(obj map[string]any) []Object {
 		c, err := Classify(obj)
 		if err != nil || c.Kind == "" {
-			return
+			return nil
 		}
-		if _, err := e.Eval(context.Background(), Input{Config: cfg, Objects: c.Objects(obj, Source{}, 0)}); err != nil {
-			t.Fatalf("evaluation failed on %q: %v", data, err)
-		}
+		return c.Objects(obj, Source{}, 0)
 	})
 }

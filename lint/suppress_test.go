@@ -87,10 +87,7 @@ func TestInlineSuppression(t *testing.T) {
 				}
 				return
 			}
-			want := tc.want
-			if strings.Contains(want, "%s") {
-				want = strings.Replace(want, "%s", f.File, 1)
-			}
+			want := strings.Replace(tc.want, "%s", f.File, 1)
 			if !strings.Contains(f.Suppressed, want) || rep.Counts().Errors != 0 || rep.Counts().Suppressed == 0 {
 				t.Errorf("want suppressed with %q, got %q (counts %+v)", want, f.Suppressed, rep.Counts())
 			}

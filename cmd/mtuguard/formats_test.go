@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -161,6 +162,33 @@ func TestSeveralOutputs(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, errOut, tc.want)
 			}
 		})
+	}
+}
+
+// TestReadmeExample keeps the README's "What it finds" excerpt true: each of its lines,
+// up to a trailing "…", starts a line mtuguard prints on the examples.
+func TestReadmeExample(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "$ cd testdata/examples && mtuguard lint .\n")
+	block, _, ok2 := strings.Cut(block, "```")
+	if !ok || !ok2 {
+		t.Fatal("README has no example of `mtuguard lint .` on testdata/examples")
+	}
+	examples, _ := filepath.Abs("../../testdata/examples")
+	t.Setenv("NO_COLOR", "1")
+	_, out, _ := mtuguard(t, examples, "", "lint", ".")
+	printed := strings.Split(out, "\n")
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		want := strings.TrimSuffix(strings.TrimSuffix(line, "…"), " ")
+		if want == "" {
+			continue
+		}
+		if !slices.ContainsFunc(printed, func(p string) bool { return strings.HasPrefix(p, want) }) {
+			t.Errorf("README example line is not what mtuguard prints:\n%s", line)
+		}
 	}
 }
 

@@ -195,6 +195,20 @@ func TestExplain(t *testing.T) {
 	if !strings.Contains(out, "is unknown") || !strings.Contains(out, "below 1280: IPv6 between pods stops working") {
 		t.Errorf("unknown path, tiny pod MTU:\n%s", out)
 	}
+	// An egress gateway: native routing, yet Cilium keeps the tunnel overhead in the pod MTU.
+	_, out, _ = mtuguard(t, "", "", "explain", "--path", "aws-transit-gateway", "--tunnel", "none", "--egress-gateway", "--encryption", "wireguard")
+	for _, want := range []string{
+		"Byte budget: native routing with an egress gateway, WireGuard encryption",
+		"  ├─ kept for the egress gateway's VXLAN tunnel           50\n",
+		"  ├─ WireGuard encapsulation (80 before 1.20)             95\n",
+		"  └─ pod packet (pod MTU)                               8856\n",
+		"traffic between clusters is not encapsulated",
+		"Largest safe setting: mtu: 8500 → pod MTU 8355",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("egress gateway lacks %q:\n%s", want, out)
+		}
+	}
 	for _, bad := range [][]string{{"--tunnel", "gre"}, {"--underlay", "ipx"}, {"--encryption", "tls"}, {"--path", "nope"}, {"--node-mtu", "0"}} {
 		if code, _, _ := mtuguard(t, "", "", append([]string{"explain"}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d", bad, code)
@@ -230,6 +244,25 @@ func TestExplainFiles(t *testing.T) {
 	}
 	if code, _, _ := mtuguard(t, examples, "", "explain", "clusters/prod-euw1/policies/payments.yaml"); code != 2 {
 		t.Errorf("no Cilium config: exit %d", code)
+	}
+	// Cilium 1.16/1.17's high-scale ipcache: Geneve in native routing, with the DSR option.
+	dir := t.TempDir()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\n" +
+		"data: {cluster-name: a, cluster-id: \"1\", routing-mode: native, tunnel-protocol: geneve, enable-high-scale-ipcache: \"true\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "cilium.yaml"), []byte(cm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = mtuguard(t, dir, "", "explain", "--path", "aws-transit-gateway", "cilium.yaml")
+	for _, want := range []string{
+		"native routing, pod traffic in Geneve (high-scale ipcache, Cilium 1.16/1.17)",
+		"  ├─ outer IPv4 + UDP + Geneve headers, inner Ethernet    50\n",
+		"  ├─ Geneve DSR option                                    12\n",
+		"  └─ pod packet (pod MTU)                               8939\n",
+		"which is the node, not the pod",
+	} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("high-scale ipcache: exit %d %s; lacks %q:\n%s", code, errOut, want, out)
+		}
 	}
 	// A base values file is explained with the overlays beside it, as lint layers them:
 	// staging-use1's name, cluster id and MTU 8500 are in values-staging.yaml.

@@ -12,10 +12,11 @@ import data.mtuguard.lib.objects
 # title: Tunnel packets exceed the mesh path MTU
 # description: |
 #   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve), or encrypts pod traffic
-#   (WireGuard, IPsec) in native routing, and the MTU Cilium uses (the explicit `mtu`, else
-#   the node MTU it auto-detects) is larger than the path between clusters. Cilium gives
-#   pods that MTU minus the tunnel and encryption overhead, so encapsulated packets reach
-#   the full MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
+#   (WireGuard, IPsec) in native routing, or uses Cilium 1.16/1.17's high-scale ipcache
+#   (Geneve in native routing), and the MTU Cilium uses (the explicit `mtu`, else the node
+#   MTU it auto-detects) is larger than the path between clusters. Cilium gives pods that
+#   MTU minus the tunnel and encryption overhead, so encapsulated packets reach the full
+#   MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
 #   ICMP it sends reaches the node, not the pod, and its TCP MSS clamping cannot see inside.
 #   Small requests work; anything larger between clusters hangs with no error. CiliumNodeConfigs
 #   the agent reads (in Cilium's namespace, allowed by `daemon.*ConfigOverrides`) that
@@ -107,7 +108,8 @@ MTU004 contains f if {
 # description: |
 #   After tunnel and encryption overhead, the pod MTU falls below 1280 while IPv6 is enabled
 #   (IPv6 requires 1280: it stops working) or below 576 for IPv4, with the CiliumNodeConfigs
-#   selecting every node applied.
+#   selecting every node applied. Cilium keeps the tunnel overhead in native routing too when
+#   the egress gateway is enabled (it tunnels traffic to the gateway nodes).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu005
 # custom:
@@ -141,9 +143,10 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 # METADATA
 # title: Jumbo MTU in a ClusterMesh with an undeclared path
 # description: |
-#   A ClusterMesh member in tunnel mode (or encrypting in native routing) uses a jumbo MTU
-#   (above 1500, its own or one a CiliumNodeConfig sets for every node) but the mtuguard config
-#   does not say what connects the clusters, so MTU001 cannot tell whether packets fit.
+#   A ClusterMesh member in tunnel mode (or encrypting, or with Cilium 1.16/1.17's
+#   high-scale ipcache, in native routing) uses a jumbo MTU (above 1500, its own or one a
+#   CiliumNodeConfig sets for every node) but the mtuguard config does not say what
+#   connects the clusters, so MTU001 cannot tell whether packets fit.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu006
 # custom:

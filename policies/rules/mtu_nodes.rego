@@ -13,8 +13,8 @@ import data.mtuguard.lib.objects
 # description: |
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
-#   ClusterMesh member in tunnel mode (or encrypting with WireGuard or IPsec in native
-#   routing) that auto-detects the MTU (no `mtu` in its config or in a CiliumNodeConfig
+#   ClusterMesh member in tunnel mode (or, in native routing, encrypting with WireGuard or
+#   IPsec or using Cilium 1.16/1.17's high-scale ipcache) that auto-detects the MTU (no `mtu` in its config or in a CiliumNodeConfig
 #   selecting every node): Cilium sizes encapsulated packets to it and the path drops the
 #   larger ones. Only settings the pool's OS reads count: a dhclient or ifcfg
 #   file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one

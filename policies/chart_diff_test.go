@@ -84,6 +84,20 @@ func TestChartDifferential(t *testing.T) {
 				}
 				return
 			}
+			if strings.HasPrefix(base, "98-legacy-high-scale-ipcache") {
+				// The 1.20 chart ignores highScaleIPcache; the 1.16/1.17 charts render
+				// enable-high-scale-ipcache from it, and mtuguard reads it as they did.
+				if renderErr != nil {
+					t.Fatal(renderErr)
+				}
+				fromConfigMap := settingsOf(t, e, configMapObject(t, manifest))
+				if !fromValues.HighScaleIPcache || fromConfigMap.HighScaleIPcache {
+					t.Fatalf("expected the values to enable high-scale ipcache and the 1.20 ConfigMap not: %v, %v", fromValues.HighScaleIPcache, fromConfigMap.HighScaleIPcache)
+				}
+				fromValues.HighScaleIPcache = false
+				compareSettings(t, fromValues, fromConfigMap)
+				return
+			}
 			if strings.HasPrefix(base, "99-legacy-tunnel") {
 				// Charts since 1.15 refuse `tunnel`; mtuguard reads it as the 1.13/1.14
 				// charts did, for repositories still on them.

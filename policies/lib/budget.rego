@@ -74,6 +74,7 @@ tunnel_overhead(s) := tunnel_overhead_ipv6 if {
 # Geneve DSR dispatch too: nodeport.h checks the option's bytes against the device MTU
 # itself, and only with enable-pmtu-discovery (bpf/lib/nodeport.h:184-191,1759-1762).
 dsr_overhead(s) := dsr_tunnel_overhead if {
+	s.routing_mode == "native" # 1.16/1.17 refuse the mode with tunnel routing, 1.18+ ignore its key
 	object.get(s, "high_scale_ipcache", false)
 	s.encryption != "wireguard"
 } else := 0

@@ -38,6 +38,7 @@ test_high_scale_ipcache_subtracts_the_dsr_option if {
 test_dsr_option_only_with_high_scale_ipcache if {
 	budget.dsr_overhead(object.union(tunnel, {"tunnel_protocol": "geneve"})) == 0
 	budget.dsr_overhead(native) == 0
+	budget.pod_mtu(9001, object.union(tunnel, {"high_scale_ipcache": true})) == 8951
 }
 
 test_ipsec_key_length if {

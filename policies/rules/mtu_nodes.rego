@@ -14,10 +14,10 @@ import data.mtuguard.lib.objects
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
 #   ClusterMesh member in tunnel mode (or, in native routing, encrypting with WireGuard or
-#   IPsec or using Cilium 1.16/1.17's high-scale ipcache) that auto-detects the MTU (no `mtu` in its config or in a CiliumNodeConfig
-#   selecting every node): Cilium sizes encapsulated packets to it and the path drops the
-#   larger ones. Only settings the pool's OS reads count: a dhclient or ifcfg
-#   file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one
+#   IPsec or using Cilium 1.16/1.17's high-scale ipcache) that auto-detects the MTU (no
+#   `mtu` in its config or in a CiliumNodeConfig selecting every node): Cilium sizes
+#   encapsulated packets to it and the path drops the larger ones. Only settings the
+#   pool's OS reads count: a dhclient or ifcfg file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one
 #   the family's tooling generates (AL2023's 70-ens5.network), or a clamp of an interface
 #   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at their default MTU.
 # related_resources:

@@ -57,7 +57,13 @@ adapts_to_tunnel(s) if object.get(s, "high_scale_ipcache", false)
 
 # tunnel_overhead(s): s.routing_mode "tunnel"|"native", s.underlay "ipv4"|"ipv6". The IPv6
 # figure applies only in the tunnel routing mode (pkg/mtu/cell.go:134-135); an egress
-# gateway's tunnel in native routing is budgeted at 50 whatever the underlay.
+# gateway's tunnel in native routing is budgeted at 50, and needs an IPv4 underlay anyway
+# (pkg/egressgateway/manager.go:205-207, since 1.19). Cilium 1.18 took 70 only with IPv4
+# disabled, whatever underlay-protocol said (v1.18.0 pkg/mtu/cell.go:93): a dual-stack 1.18
+# cluster with `underlay-protocol: ipv6` sends packets 20 bytes above its MTU. 1.16/1.17
+# have no IPv6 underlay (no underlay-protocol; TunnelOverhead 50). underlay-protocol
+# defaults to ipv4 in 1.18/1.19 (v1.19.0 pkg/defaults/defaults.go:452), auto in 1.20
+# (IPv4 when enabled: pkg/datapath/tunnel/tunnel.go:103-125).
 tunnel_overhead(s) := tunnel_overhead_ipv6 if {
 	s.routing_mode == "tunnel"
 	s.underlay == "ipv6"

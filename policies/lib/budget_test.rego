@@ -16,7 +16,7 @@ test_native_routing_keeps_nothing if {
 }
 
 # An egress gateway tunnels traffic to its gateway nodes, and Cilium sizes every pod for
-# that tunnel: at 50 bytes, even over an IPv6 underlay (pkg/mtu/cell.go:134-135).
+# that tunnel: at 50 bytes, the IPv6 figure being for tunnel routing (pkg/mtu/cell.go:134-135).
 test_egress_gateway_in_native_routing_keeps_the_tunnel_overhead if {
 	budget.pod_mtu(9001, object.union(native, {"egress_gateway": true})) == 8951
 	budget.pod_mtu(9001, object.union(native, {"egress_gateway": true, "underlay": "ipv6"})) == 8951

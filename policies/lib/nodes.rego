@@ -1,6 +1,12 @@
 # The MTU of the nodes' interfaces, which Cilium auto-detects when `mtu` is unset
-# (pkg/mtu/manager.go: the smallest MTU among the devices it selects, re-read whenever a
-# device's MTU changes).
+# (v1.20.2 pkg/mtu/manager.go:49-107: the smallest MTU among the devices it selects, re-read
+# whenever a device's MTU changes, and pushed to running pods, pkg/mtu/endpoint_updater.go).
+# Selected devices (pkg/datapath/linux/devices_controller.go:624-715) are those the
+# `devices` setting names, else every device with a global unicast route, minus bridges,
+# Cilium's own tunnel devices and dummies (manager.go:35-47), and in ENI mode the secondary
+# ENIs (manager.go:151-201). The model takes every setting of a native interface as
+# selected; the `devices` filter is not applied. Cilium 1.16 read the device holding the
+# node IP instead, once at start (v1.16.0 pkg/mtu/cell.go:60-82, detect_linux.go:79-106).
 package mtuguard.lib.nodes
 
 import data.mtuguard.lib.objects

@@ -53,8 +53,8 @@ var ciliumChartKeys = setOf(
 // ruleReadKeys are the top-level chart keys the rules read settings from (the roots of
 // helm_paths in lib/cilium.rego, and extraConfig). An overlay without any of them
 // changes nothing a rule sees, so it need not be claimed as Cilium values.
-var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "daemon", "egressGateway", "encryption", "eni", "enableNonDefaultDenyPolicies",
-	"extraConfig", "gke", "highScaleIPcache", "hostFirewall", "ipam", "ipv4", "ipv6", "namespaceOverride", "pmtuDiscovery", "routingMode", "tunnel",
+var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "daemon", "devices", "egressGateway", "encryption", "eni", "enableNonDefaultDenyPolicies",
+	"extraConfig", "forceDeviceDetection", "gke", "highScaleIPcache", "hostFirewall", "ipam", "ipv4", "ipv6", "namespaceOverride", "pmtuDiscovery", "routingMode", "tunnel",
 	"tunnelPort", "tunnelProtocol", "underlayProtocol")
 
 // HasCiliumSettings reports whether obj, a document without apiVersion/kind, has a

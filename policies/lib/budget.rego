@@ -86,6 +86,10 @@ dsr_overhead(s) := dsr_tunnel_overhead if {
 } else := 0
 
 # encryption_overhead(s): s.encryption "none"|"wireguard"|"ipsec", s.ipsec_key_length optional.
+# Both stack on the tunnel: in tunnel mode WireGuard encrypts the VXLAN/Geneve packets
+# (bpf/lib/wireguard.h:76-81) on cilium_wg0, whose MTU is the base minus 95
+# (pkg/wireguard/agent/agent.go:278-285), and getRouteMTU subtracts both (mtu.go:128-133);
+# in native routing WireGuard alone.
 # IPsec adds the key length minus 16 (pkg/mtu/mtu.go:141-145): the ICV length in bytes
 # for an AEAD key (pkg/datapath/linux/ipsec/ipsec_linux.go:1146-1155: ICV 96, 128 or 256
 # bits), the authentication key's length for an auth+cipher key (ipsec_linux.go:1159).

@@ -15,14 +15,18 @@ type BudgetQuery struct {
 	Underlay       string `json:"underlay"`     // "ipv4" or "ipv6"
 	Encryption     string `json:"encryption"`   // "none", "wireguard" or "ipsec"
 	IPsecKeyLength int    `json:"ipsec_key_length,omitempty"`
-	PathMTU        int    `json:"path_mtu,omitempty"` // 0 = unknown
-	Inner          string `json:"inner,omitempty"`    // pod traffic family for the MSS, default ipv4
+	// Features that make Cilium keep tunnel headroom in native routing.
+	EgressGateway    bool   `json:"egress_gateway,omitempty"`
+	HighScaleIPcache bool   `json:"high_scale_ipcache,omitempty"` // Cilium 1.16/1.17
+	PathMTU          int    `json:"path_mtu,omitempty"`           // 0 = unknown
+	Inner            string `json:"inner,omitempty"`              // pod traffic family for the MSS, default ipv4
 }
 
 // Budget is the arithmetic's answer; the Safe* fields are set when PathMTU is known.
 type Budget struct {
 	BaseMTU            int  `json:"base"`
 	TunnelOverhead     int  `json:"tunnel_overhead"`
+	DSROverhead        int  `json:"dsr_overhead"` // the Geneve DSR option (high-scale ipcache)
 	EncryptionOverhead int  `json:"encryption_overhead"`
 	Overhead           int  `json:"overhead"`
 	PodMTU             int  `json:"pod_mtu"`

@@ -73,15 +73,21 @@ func TestChartDifferential(t *testing.T) {
 				if renderErr != nil {
 					t.Fatal(renderErr)
 				}
-				fromConfigMap := settingsOf(t, e, configMapObject(t, manifest))
-				if !fromValues.ClusterMesh || fromConfigMap.ClusterMesh {
-					t.Fatalf("expected the values to mean a member and the ConfigMap not: %v, %v", fromValues.ClusterMesh, fromConfigMap.ClusterMesh)
-				}
-				fromValues.ClusterMesh = false
-				compareSettings(t, fromValues, fromConfigMap)
+				diverges(t, fromValues, settingsOf(t, e, configMapObject(t, manifest)), "mean a member",
+					func(s *ClusterSettings) *bool { return &s.ClusterMesh })
 				if !hasRule(evalOf(t, e, valuesObj), "MESH001") {
 					t.Error("ClusterMesh with cluster.id 0 must be reported (MESH001)")
 				}
+				return
+			}
+			if strings.HasPrefix(base, "98-legacy-high-scale-ipcache") {
+				// The 1.20 chart ignores highScaleIPcache; the 1.16/1.17 charts render
+				// enable-high-scale-ipcache from it, and mtuguard reads it as they did.
+				if renderErr != nil {
+					t.Fatal(renderErr)
+				}
+				diverges(t, fromValues, settingsOf(t, e, configMapObject(t, manifest)), "enable high-scale ipcache",
+					func(s *ClusterSettings) *bool { return &s.HighScaleIPcache })
 				return
 			}
 			if strings.HasPrefix(base, "99-legacy-tunnel") {
@@ -105,6 +111,18 @@ func TestChartDifferential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// diverges checks a designed divergence: the values mean what field says, the ConfigMap
+// the chart renders from them cannot say it, and they agree on everything else.
+func diverges(t *testing.T, fromValues, fromConfigMap ClusterSettings, what string, field func(*ClusterSettings) *bool) {
+	t.Helper()
+	v, c := field(&fromValues), field(&fromConfigMap)
+	if !*v || *c {
+		t.Fatalf("expected the values to %s and the ConfigMap not: %v, %v", what, *v, *c)
+	}
+	*v = false
+	compareSettings(t, fromValues, fromConfigMap)
 }
 
 func configMapObject(t *testing.T, manifest string) Object {

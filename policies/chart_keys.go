@@ -5,8 +5,9 @@ package policies
 // being one the chart declares; see ChartValuesShaped.
 
 // ciliumChartKeys are the top-level properties of the Cilium chart's values.schema.json
-// (install/kubernetes/cilium, v1.20.2), plus `tunnel`, which charts up to 1.14 read and
-// the rules still honour. TestChartKeysMatchUpstream keeps the list in step with the chart.
+// (install/kubernetes/cilium, v1.20.2), plus `tunnel`, which charts up to 1.14 read, and
+// `highScaleIPcache`, which charts up to 1.17 read; the rules still honour both.
+// TestChartKeysMatchUpstream keeps the list in step with the chart.
 var ciliumChartKeys = setOf(
 	"MTU", "affinity", "agent", "agentNotReadyTaintKey", "aksbyocni", "alibabacloud",
 	"annotateK8sNode", "annotations", "apiRateLimit", "authentication", "autoDirectNodeRoutes",
@@ -46,14 +47,14 @@ var ciliumChartKeys = setOf(
 	"terminationGracePeriodSeconds", "tls", "tmpVolume", "tolerations", "tunnelPort",
 	"tunnelProtocol", "tunnelSourcePortRange", "underlayProtocol", "updateStrategy",
 	"upgradeCompatibility", "vtep", "waitForKubeProxy", "wellKnownIdentities",
-	"tunnel",
+	"tunnel", "highScaleIPcache",
 )
 
 // ruleReadKeys are the top-level chart keys the rules read settings from (the roots of
 // helm_paths in lib/cilium.rego, and extraConfig). An overlay without any of them
 // changes nothing a rule sees, so it need not be claimed as Cilium values.
-var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "daemon", "encryption", "eni", "enableNonDefaultDenyPolicies",
-	"extraConfig", "gke", "hostFirewall", "ipam", "ipv4", "ipv6", "namespaceOverride", "pmtuDiscovery", "routingMode", "tunnel",
+var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "daemon", "devices", "egressGateway", "encryption", "eni", "enableNonDefaultDenyPolicies",
+	"extraConfig", "forceDeviceDetection", "gke", "highScaleIPcache", "hostFirewall", "ipam", "ipv4", "ipv6", "namespaceOverride", "pmtuDiscovery", "routingMode", "tunnel",
 	"tunnelPort", "tunnelProtocol", "underlayProtocol")
 
 // HasCiliumSettings reports whether obj, a document without apiVersion/kind, has a

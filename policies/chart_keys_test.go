@@ -15,7 +15,8 @@ import (
 )
 
 // TestChartKeysMatchUpstream: ciliumChartKeys are the chart's own top-level properties
-// (values.schema.json of the pinned Cilium module), and nothing else but legacy `tunnel`.
+// (values.schema.json of the pinned Cilium module), and nothing else but legacy `tunnel`
+// and `highScaleIPcache`.
 func TestChartKeysMatchUpstream(t *testing.T) {
 	mod, err := upstream.ModuleDir(upstream.Cilium)
 	if err != nil {
@@ -31,7 +32,7 @@ func TestChartKeysMatchUpstream(t *testing.T) {
 	if err := json.Unmarshal(raw, &schema); err != nil {
 		t.Fatal(err)
 	}
-	want := setOf("tunnel")
+	want := setOf("tunnel", "highScaleIPcache")
 	for k := range schema.Properties {
 		want[k] = true
 	}

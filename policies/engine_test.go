@@ -45,6 +45,31 @@ func TestBudgetConstants(t *testing.T) {
 	if err != nil || b.PodMTU != 8951 || b.SafePodMTU != 8450 || b.SafeMSS != 8410 {
 		t.Errorf("the Transit Gateway case: %+v %v", b, err)
 	}
+	// Native routing keeps the tunnel overhead with an egress gateway (pkg/egressgateway/cell.go),
+	// and with Cilium 1.16/1.17's high-scale ipcache the Geneve DSR option too.
+	for _, tc := range []struct {
+		q            BudgetQuery
+		tunnel, dsr  int
+		pod, safePod int
+	}{
+		{BudgetQuery{EgressGateway: true}, 50, 0, 8951, 8450},
+		{BudgetQuery{EgressGateway: true, Underlay: "ipv6"}, 50, 0, 8951, 8450},
+		{BudgetQuery{HighScaleIPcache: true}, 50, 12, 8939, 8438},
+		{BudgetQuery{HighScaleIPcache: true, Encryption: "wireguard"}, 50, 0, 8856, 8355},
+	} {
+		q := tc.q
+		q.BaseMTU, q.RoutingMode, q.PathMTU = 9001, "native", 8500
+		if q.Underlay == "" {
+			q.Underlay = "ipv4"
+		}
+		if q.Encryption == "" {
+			q.Encryption = "none"
+		}
+		b, err := e.Budget(context.Background(), q)
+		if err != nil || b.TunnelOverhead != tc.tunnel || b.DSROverhead != tc.dsr || b.PodMTU != tc.pod || b.SafePodMTU != tc.safePod {
+			t.Errorf("%+v: %+v %v", q, b, err)
+		}
+	}
 	// A non-default IPsec key adds its extra length (pkg/mtu: + authKeySize - 16).
 	b, _ = e.Budget(context.Background(), BudgetQuery{BaseMTU: 1500, RoutingMode: "native", Underlay: "ipv4", Encryption: "ipsec", IPsecKeyLength: 32})
 	if b.Overhead != 77+16 {

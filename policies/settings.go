@@ -12,26 +12,30 @@ const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.b
 
 // ClusterSettings is one cluster's normalised Cilium configuration.
 type ClusterSettings struct {
-	Cluster        string   `json:"cluster"`
-	ClusterName    string   `json:"cluster_name"`
-	ClusterID      int      `json:"cluster_id"`
-	RoutingMode    string   `json:"routing_mode"`
-	TunnelProtocol string   `json:"tunnel_protocol"`
-	TunnelPort     int      `json:"tunnel_port"`
-	Underlay       string   `json:"underlay"`
-	MTU            int      `json:"mtu"`
-	BaseMTU        int      `json:"base_mtu"`
-	Encryption     string   `json:"encryption"`
-	IPv4           bool     `json:"ipv4"`
-	IPv6           bool     `json:"ipv6"`
-	IPAM           string   `json:"ipam"`
-	PodCIDRs       []string `json:"pod_cidrs"`
-	ClusterMesh    bool     `json:"clustermesh"`
-	PLPMTUDMode    string   `json:"plpmtud_mode"`
-	AllowFragNeed  bool     `json:"allow_icmp_frag_needed"`
-	HostFirewall   bool     `json:"host_firewall"`
-	MaxConnected   int      `json:"max_connected_clusters"`
-	PMTUDiscovery  bool     `json:"pmtu_discovery"`
+	Cluster              string   `json:"cluster"`
+	ClusterName          string   `json:"cluster_name"`
+	ClusterID            int      `json:"cluster_id"`
+	RoutingMode          string   `json:"routing_mode"`
+	TunnelProtocol       string   `json:"tunnel_protocol"`
+	TunnelPort           int      `json:"tunnel_port"`
+	Underlay             string   `json:"underlay"`
+	MTU                  int      `json:"mtu"`
+	BaseMTU              int      `json:"base_mtu"`
+	Encryption           string   `json:"encryption"`
+	EgressGateway        bool     `json:"egress_gateway"`
+	HighScaleIPcache     bool     `json:"high_scale_ipcache"`
+	Devices              []string `json:"devices"`
+	ForceDeviceDetection bool     `json:"force_device_detection"`
+	IPv4                 bool     `json:"ipv4"`
+	IPv6                 bool     `json:"ipv6"`
+	IPAM                 string   `json:"ipam"`
+	PodCIDRs             []string `json:"pod_cidrs"`
+	ClusterMesh          bool     `json:"clustermesh"`
+	PLPMTUDMode          string   `json:"plpmtud_mode"`
+	AllowFragNeed        bool     `json:"allow_icmp_frag_needed"`
+	HostFirewall         bool     `json:"host_firewall"`
+	MaxConnected         int      `json:"max_connected_clusters"`
+	PMTUDiscovery        bool     `json:"pmtu_discovery"`
 }
 
 // Settings evaluates the normalised settings of every cluster in the input.

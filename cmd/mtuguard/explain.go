@@ -17,11 +17,11 @@ type explainFlags struct {
 	nodeMTU, mtu, pathMTU     int
 	paths                     []string
 	tunnel, underlay, encrypt string
-	links                     bool
+	links, egressGateway      bool
 }
 
 // datapathFlags describe a datapath by hand; with files the files describe it.
-var datapathFlags = []string{"mtu", "tunnel", "underlay", "encryption"}
+var datapathFlags = []string{"mtu", "tunnel", "underlay", "encryption", "egress-gateway"}
 
 func newExplainCmd() *cobra.Command {
 	var fl explainFlags
@@ -66,6 +66,9 @@ values, HelmRelease/Application) to read it the way the rules do. The path comes
 				return err
 			}
 			d := datapath{protocol: fl.tunnel, explicitMTU: fl.mtu > 0}
+			if q.RoutingMode == "native" {
+				d.protocol = "vxlan" // an egress gateway's tunnel: Cilium's default tunnel-protocol
+			}
 			printBudget(out, q, b, d, links)
 			return nil
 		},
@@ -79,12 +82,13 @@ values, HelmRelease/Application) to read it the way the rules do. The path comes
 	f.StringVar(&fl.tunnel, "tunnel", "vxlan", "vxlan, geneve or none (native routing)")
 	f.StringVar(&fl.underlay, "underlay", "ipv4", "ipv4 or ipv6: the family of the nodes' addresses")
 	f.StringVar(&fl.encrypt, "encryption", "none", "none, wireguard or ipsec")
+	f.BoolVar(&fl.egressGateway, "egress-gateway", false, "the egress gateway is enabled: Cilium keeps room for its tunnel in the pod MTU, in native routing too")
 	f.BoolVar(&fl.links, "links", false, "list the known links: MTU and what each does with a larger packet")
 	return cmd
 }
 
 func (fl explainFlags) query() (policies.BudgetQuery, []policies.Link, error) {
-	q := policies.BudgetQuery{BaseMTU: fl.nodeMTU, RoutingMode: "tunnel", Underlay: fl.underlay, Encryption: fl.encrypt, PathMTU: fl.pathMTU}
+	q := policies.BudgetQuery{BaseMTU: fl.nodeMTU, RoutingMode: "tunnel", Underlay: fl.underlay, Encryption: fl.encrypt, EgressGateway: fl.egressGateway, PathMTU: fl.pathMTU}
 	if fl.mtu > 0 {
 		q.BaseMTU = fl.mtu
 	}
@@ -136,8 +140,16 @@ type datapath struct {
 func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datapath, links []policies.Link) {
 	underlay := familyName(q.Underlay)
 	tunnel := "native routing (no tunnel)"
-	if q.RoutingMode == "tunnel" {
+	tunnelRow := fmt.Sprintf("├─ outer %s + UDP + %s headers, inner Ethernet", underlay, protocolName(d.protocol))
+	switch {
+	case q.RoutingMode == "tunnel":
 		tunnel = fmt.Sprintf("%s tunnel over %s", protocolName(d.protocol), underlay)
+	case q.HighScaleIPcache:
+		tunnel = "native routing, pod traffic in Geneve (high-scale ipcache, Cilium 1.16/1.17)"
+		tunnelRow = fmt.Sprintf("├─ outer %s + UDP + Geneve headers, inner Ethernet", underlay)
+	case q.EgressGateway:
+		tunnel = "native routing with an egress gateway"
+		tunnelRow = fmt.Sprintf("├─ kept for the egress gateway's %s tunnel", protocolName(d.protocol))
 	}
 	encryption := "no encryption"
 	if q.Encryption != "none" {
@@ -152,10 +164,13 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 	inner := familyName(q.Inner)
 	rows := [][2]any{{"packet on the wire (Cilium's MTU)", fmt.Sprintf("%5d bytes", b.Wire)}}
 	if b.TunnelOverhead > 0 {
-		rows = append(rows, [2]any{fmt.Sprintf("├─ outer %s + UDP + %s headers, inner Ethernet", underlay, protocolName(d.protocol)), b.TunnelOverhead})
+		rows = append(rows, [2]any{tunnelRow, b.TunnelOverhead})
+	}
+	if b.DSROverhead > 0 {
+		rows = append(rows, [2]any{"├─ Geneve DSR option", b.DSROverhead})
 	}
 	if b.EncryptionOverhead > 0 {
-		rows = append(rows, [2]any{"├─ " + encryptionName(q.Encryption) + " encapsulation", b.EncryptionOverhead})
+		rows = append(rows, [2]any{"├─ " + encryptionName(q.Encryption) + " encapsulation" + encryptionNote(q.Encryption), b.EncryptionOverhead})
 	}
 	rows = append(rows,
 		[2]any{"└─ pod packet (pod MTU)", b.PodMTU},
@@ -169,6 +184,10 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 		}
 	}
 	fmt.Fprintln(w)
+	if q.EgressGateway && q.RoutingMode != "tunnel" && !q.HighScaleIPcache {
+		wrap(w, "  ", "Cilium tunnels traffic to the cluster's egress gateway nodes and keeps room for that tunnel in every pod's MTU; traffic between clusters is not encapsulated.")
+		fmt.Fprintln(w)
+	}
 
 	if b.PathMTU == 0 {
 		fmt.Fprintln(w, "Path between clusters: not given (--path LINK or --path-mtu N; `mtuguard explain --links` lists the links).")
@@ -210,7 +229,7 @@ func pathBehaviour(links []policies.Link, q policies.BudgetQuery, b policies.Bud
 	}
 	// Tunnel mode and native-routing encryption both send pod traffic inside the node's own
 	// packets: a signal about them reaches the node, and MSS clamping cannot see inside.
-	encapsulated := q.RoutingMode == "tunnel" || q.Encryption != "" && q.Encryption != "none"
+	encapsulated := q.RoutingMode == "tunnel" || q.HighScaleIPcache || q.Encryption != "" && q.Encryption != "none"
 	switch {
 	case narrow.Name == "" && encapsulated:
 		return "Whether this path drops larger packets silently, fragments them or signals is unknown (name the links with --path); for tunnel or encrypted traffic even a signal reaches the node, not the pod, so count on them being lost."
@@ -300,7 +319,8 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 	}
 	out := cmd.OutOrStdout()
 	for i, s := range clusters {
-		q := policies.BudgetQuery{BaseMTU: s.BaseMTU, RoutingMode: s.RoutingMode, Underlay: s.Underlay, Encryption: s.Encryption, PathMTU: pathMTU}
+		q := policies.BudgetQuery{BaseMTU: s.BaseMTU, RoutingMode: s.RoutingMode, Underlay: s.Underlay, Encryption: s.Encryption,
+			EgressGateway: s.EgressGateway, HighScaleIPcache: s.HighScaleIPcache, PathMTU: pathMTU}
 		if !s.IPv4 {
 			q.Inner = "ipv6" // pods have IPv6 only: their MSS leaves room for the larger header
 		}
@@ -357,6 +377,17 @@ func protocolName(p string) string {
 		return "VXLAN"
 	}
 	return p
+}
+
+// encryptionNote names what an encryption overhead assumes (lib/budget.rego).
+func encryptionNote(e string) string {
+	switch e {
+	case "wireguard":
+		return " (80 before 1.20)"
+	case "ipsec":
+		return " (128-bit ICV key)"
+	}
+	return ""
 }
 
 func encryptionName(e string) string {

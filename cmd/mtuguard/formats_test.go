@@ -198,7 +198,7 @@ func TestExplain(t *testing.T) {
 	if code != 0 {
 		t.Fatal(errOut)
 	}
-	for _, want := range []string{
+	containsAll(t, "explain", out,
 		"  packet on the wire (Cilium's MTU)                     9001 bytes\n",
 		"  ├─ outer IPv4 + UDP + VXLAN headers, inner Ethernet     50\n",
 		"  └─ pod packet (pod MTU)                               8951\n",
@@ -206,11 +206,7 @@ func TestExplain(t *testing.T) {
 		"UNSAFE: pod MTU 8951 makes 9001-byte packets on the wire; the path carries 8500.",
 		"A signal to the node does not help the",
 		"Largest safe setting: mtu: 8500 → pod MTU 8450, TCP MSS 8410\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("explain lacks %q:\n%s", want, out)
-		}
-	}
+	)
 	_, out, _ = mtuguard(t, "", "", "explain", "--path", "aws-vpc", "--tunnel", "geneve", "--underlay", "ipv6", "--encryption", "ipsec")
 	if !strings.Contains(out, "OK: 9001-byte packets fit") || !strings.Contains(out, "pod MTU 8854 is safe") { // 9001 - 70 - 77
 		t.Errorf("ipsec over ipv6:\n%s", out)
@@ -232,6 +228,16 @@ func TestExplain(t *testing.T) {
 	if !strings.Contains(out, "is unknown") || !strings.Contains(out, "below 1280: IPv6 between pods stops working") {
 		t.Errorf("unknown path, tiny pod MTU:\n%s", out)
 	}
+	// An egress gateway: native routing, yet Cilium keeps the tunnel overhead in the pod MTU.
+	_, out, _ = mtuguard(t, "", "", "explain", "--path", "aws-transit-gateway", "--tunnel", "none", "--egress-gateway", "--encryption", "wireguard")
+	containsAll(t, "egress gateway", out,
+		"Byte budget: native routing with an egress gateway, WireGuard encryption",
+		"  ├─ kept for the egress gateway's VXLAN tunnel           50\n",
+		"  ├─ WireGuard encapsulation (80 before 1.20)             95\n",
+		"  └─ pod packet (pod MTU)                               8856\n",
+		"traffic between clusters is not encapsulated",
+		"Largest safe setting: mtu: 8500 → pod MTU 8355",
+	)
 	for _, bad := range [][]string{{"--tunnel", "gre"}, {"--underlay", "ipx"}, {"--encryption", "tls"}, {"--path", "nope"}, {"--node-mtu", "0"}} {
 		if code, _, _ := mtuguard(t, "", "", append([]string{"explain"}, bad...)...); code != 2 {
 			t.Errorf("%v: exit %d", bad, code)
@@ -240,6 +246,16 @@ func TestExplain(t *testing.T) {
 	_, out, _ = mtuguard(t, "", "", "explain", "--links")
 	if !strings.Contains(out, "aws-transit-gateway                   8500  signals") {
 		t.Errorf("links:\n%s", out)
+	}
+}
+
+// containsAll fails the test for each of wants that out lacks.
+func containsAll(t *testing.T, what, out string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("%s lacks %q:\n%s", what, want, out)
+		}
 	}
 }
 
@@ -268,6 +284,23 @@ func TestExplainFiles(t *testing.T) {
 	if code, _, _ := mtuguard(t, examples, "", "explain", "clusters/prod-euw1/policies/payments.yaml"); code != 2 {
 		t.Errorf("no Cilium config: exit %d", code)
 	}
+	// Cilium 1.16/1.17's high-scale ipcache: Geneve in native routing, with the DSR option.
+	dir := t.TempDir()
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\n" +
+		"data: {cluster-name: a, cluster-id: \"1\", routing-mode: native, tunnel-protocol: geneve, enable-high-scale-ipcache: \"true\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, "cilium.yaml"), []byte(cm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut = mtuguard(t, dir, "", "explain", "--path", "aws-transit-gateway", "cilium.yaml"); code != 0 {
+		t.Fatalf("high-scale ipcache: exit %d %s", code, errOut)
+	}
+	containsAll(t, "high-scale ipcache", out,
+		"native routing, pod traffic in Geneve (high-scale ipcache, Cilium 1.16/1.17)",
+		"  ├─ outer IPv4 + UDP + Geneve headers, inner Ethernet    50\n",
+		"  ├─ Geneve DSR option                                    12\n",
+		"  └─ pod packet (pod MTU)                               8939\n",
+		"which is the node, not the pod",
+	)
 	// A base values file is explained with the overlays beside it, as lint layers them:
 	// staging-use1's name, cluster id and MTU 8500 are in values-staging.yaml.
 	code, out, errOut = mtuguard(t, examples, "", "explain", "clusters/staging-use1/values.yaml")

@@ -36,6 +36,13 @@ helm_paths := {
 	"packetization-layer-pmtud-mode": ["pmtuDiscovery", "packetizationLayerPMTUDMode"],
 	"enable-non-default-deny-policies": ["enableNonDefaultDenyPolicies"],
 	"cni-chaining-mode": ["cni", "chainingMode"],
+	# Cilium 1.16/1.17 render enable-ipv4-egress-gateway from it, 1.18 and later enable-egress-gateway.
+	"enable-egress-gateway": ["egressGateway", "enabled"],
+	# Charts up to 1.17 only (the feature is gone in 1.18).
+	"enable-high-scale-ipcache": ["highScaleIPcache", "enabled"],
+	# The devices Cilium takes its base MTU from (lib/nodes.rego).
+	"devices": ["devices"],
+	"force-device-detection": ["forceDeviceDetection"],
 	# Helm-only inputs to the keys above.
 	"helm:encryption.enabled": ["encryption", "enabled"],
 	"helm:encryption.type": ["encryption", "type"],
@@ -152,6 +159,8 @@ boolean_keys := {
 	"enable-host-firewall", "enable-pmtu-discovery", "helm:encryption.enabled", "helm:eni.enabled",
 	"helm:gke.enabled", "helm:clustermesh.useAPIServer", "helm:clustermesh.config.enabled",
 	"enable-icmp-rules", "enable-non-default-deny-policies", "allow-unsafe-policy-skb-usage",
+	"enable-egress-gateway", "enable-ipv4-egress-gateway", "enable-high-scale-ipcache",
+	"force-device-detection",
 }
 
 enums := {
@@ -216,6 +225,7 @@ helm_typed := {
 	"enable-ipv4": "boolean", "enable-ipv6": "boolean", "enable-host-firewall": "boolean",
 	"enable-pmtu-discovery": "boolean", "helm:encryption.enabled": "boolean", "helm:eni.enabled": "boolean",
 	"helm:gke.enabled": "boolean", "helm:clustermesh.useAPIServer": "boolean", "helm:clustermesh.config.enabled": "boolean",
+	"enable-egress-gateway": "boolean", "enable-high-scale-ipcache": "boolean", "force-device-detection": "boolean",
 }
 
 problems contains {"object": e.object, "path": e.path, "message": msg} if {
@@ -304,6 +314,12 @@ settings_of(v) := s if {
 		"underlay": underlay(c, ipv4),
 		"mtu": int_of(c, "mtu", 0),
 		"encryption": encryption(c),
+		# Features that make Cilium keep tunnel headroom in native routing (lib/budget.rego).
+		"egress_gateway": egress_gateway(c),
+		"high_scale_ipcache": bool_of(c, "enable-high-scale-ipcache", false),
+		# The `devices` filter (comma- or space-separated; the chart joins a list with spaces).
+		"devices": devices(c),
+		"force_device_detection": bool_of(c, "force-device-detection", false),
 		"cluster_name": cluster_name(c),
 		"cluster_id": int_of(c, "cluster-id", 0),
 		"max_connected_clusters": int_of(c, "max-connected-clusters", 255),
@@ -385,6 +401,19 @@ encryption(c) := "wireguard" if {
 helm_ipsec_type(c) if not c.m["helm:encryption.type"]
 
 helm_ipsec_type(c) if value(c, "helm:encryption.type") == "ipsec"
+
+devices(c) := [sprintf("%v", [d]) | some d in list_of(c, "devices")] if {
+	list_of(c, "devices")
+} else := []
+
+# The egress gateway's key: enable-ipv4-egress-gateway up to 1.18 (v1.16.0
+# pkg/option/config.go:363, read with enable-egress-gateway by v1.18.0
+# pkg/option/config.go:2677), enable-egress-gateway from 1.18 (pkg/option/config.go:294).
+default egress_gateway(_) := false
+
+egress_gateway(c) if bool_of(c, "enable-egress-gateway", false)
+
+egress_gateway(c) if bool_of(c, "enable-ipv4-egress-gateway", false)
 
 cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-name")
 

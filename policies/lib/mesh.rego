@@ -42,13 +42,23 @@ source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d
 default encapsulated(_) := false
 
 # encapsulated(s): Cilium wraps pod traffic between nodes in packets the node sends -
-# VXLAN/Geneve in tunnel mode, WireGuard or IPsec (ESP) with encryption in native routing
-# (pkg/mtu/mtu.go subtracts their overhead from the pod MTU either way) - so those packets
-# reach the MTU Cilium uses, a router's ICMP about them reaches the node, not the pod, and a
-# hop's TCP MSS clamping (an AWS Transit Gateway's) cannot see the pods' TCP inside.
+# VXLAN/Geneve in tunnel mode, WireGuard or IPsec (ESP) with encryption in native routing,
+# Geneve in native routing with Cilium 1.16/1.17's high-scale ipcache (pkg/mtu/mtu.go
+# subtracts their overhead from the pod MTU either way) - so those packets reach the MTU
+# Cilium uses, a router's ICMP about them reaches the node, not the pod, and a hop's TCP MSS
+# clamping (an AWS Transit Gateway's) cannot see the pods' TCP inside. An egress gateway in
+# native routing is not encapsulation between clusters: it tunnels only traffic to the
+# cluster's own gateway nodes, though Cilium keeps room for that tunnel in every pod's MTU.
 encapsulated(s) if s.routing_mode == "tunnel"
 
 encapsulated(s) if s.encryption != "none"
+
+encapsulated(s) if high_scale_ipcache(s)
+
+high_scale_ipcache(s) if {
+	s.routing_mode == "native"
+	object.get(s, "high_scale_ipcache", false)
+}
 
 # silent_droppers(size) are the declared links narrower than size that drop larger packets
 # without ICMP: nothing, path-MTU discovery included, tells the sender, whatever it is.
@@ -71,7 +81,9 @@ mss_clamped(droppers) if {
 # mode_text(s) names how an encapsulated cluster wraps pod traffic, for messages.
 mode_text(s) := "in tunnel mode" if {
 	s.routing_mode == "tunnel"
-} else := sprintf("in native routing with %s encryption", [encryption_names[s.encryption]])
+} else := sprintf("in native routing with %s encryption", [encryption_names[s.encryption]]) if {
+	s.encryption != "none"
+} else := "in native routing with high-scale ipcache (Cilium 1.16/1.17 encapsulate pod traffic in Geneve to carry identities)"
 
 encryption_names := {"wireguard": "WireGuard", "ipsec": "IPsec"}
 
@@ -88,11 +100,19 @@ parts(s) := array.concat(tunnel_part(s), encryption_part(s))
 
 tunnel_part(s) := [sprintf("%d %s over %s", [budget.tunnel_overhead(s), upper_protocol(s.tunnel_protocol), family_name(s.underlay)])] if {
 	s.routing_mode == "tunnel"
+} else := [sprintf("%d Geneve with the DSR option (high-scale ipcache)", [budget.tunnel_overhead(s) + budget.dsr_overhead(s)])] if {
+	high_scale_ipcache(s)
+	budget.dsr_overhead(s) > 0
+} else := [sprintf("%d Geneve (high-scale ipcache)", [budget.tunnel_overhead(s)])] if {
+	high_scale_ipcache(s)
+} else := [sprintf("%d kept for the egress gateway's tunnel", [budget.tunnel_overhead(s)])] if {
+	budget.tunnel_overhead(s) > 0
 } else := []
 
-encryption_part(s) := [sprintf("%d WireGuard", [budget.encryption_overhead(s)])] if {
+# The overheads of Cilium 1.20; older versions are named where they differ.
+encryption_part(s) := [sprintf("%d WireGuard (%d before Cilium 1.20)", [budget.encryption_overhead(s), budget.wireguard_overhead_before_1_20])] if {
 	s.encryption == "wireguard"
-} else := [sprintf("%d IPsec", [budget.encryption_overhead(s)])] if {
+} else := [sprintf("%d IPsec (assuming the documented rfc4106(gcm(aes)) key with a 128-bit ICV)", [budget.encryption_overhead(s)])] if {
 	s.encryption == "ipsec"
 } else := []
 

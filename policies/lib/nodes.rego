@@ -1,8 +1,16 @@
 # The MTU of the nodes' interfaces, which Cilium auto-detects when `mtu` is unset
-# (pkg/mtu/manager.go: the smallest MTU among the devices it selects, re-read whenever a
-# device's MTU changes).
+# (v1.20.2 pkg/mtu/manager.go:49-107: the smallest MTU among the devices it selects, re-read
+# whenever a device's MTU changes, and pushed to running pods, pkg/mtu/endpoint_updater.go).
+# Selected devices (pkg/datapath/linux/devices_controller.go:624-715) are those the
+# `devices` setting names, else every device with a global unicast route, minus bridges,
+# Cilium's own tunnel devices and dummies (manager.go:35-47), and in ENI mode the secondary
+# ENIs (manager.go:151-201). The model takes a setting of a native interface as selected
+# unless the cluster's `devices` filter leaves the interface out (unselected below). Cilium
+# 1.16 read the device holding the node IP instead, once at start (v1.16.0
+# pkg/mtu/cell.go:60-82, detect_linux.go:79-106).
 package mtuguard.lib.nodes
 
+import data.mtuguard.lib.cilium
 import data.mtuguard.lib.objects
 
 node_objects := objects.kind("NodePool")
@@ -12,7 +20,7 @@ node_objects := objects.kind("NodePool")
 # Karpenter NodePool boots with its EC2NodeClass's configuration, so it counts through
 # the class; Windows nodes run no Cilium, and Karpenter launches nothing from a class none
 # of the cluster's NodePools in scope uses.
-pools := {c: {{"id": o.id, "pool": p, "users": users(c, o, p)} |
+pools := {c: {{"id": o.id, "pool": with_devices(c, p), "users": users(c, o, p)} |
 	some o in node_objects
 	o.cluster == c
 	some p in o.nodepools
@@ -44,13 +52,55 @@ karpenter := {c: [{"pool": p, "class": class_pool(c, p.nodeclass)} |
 	some c in {o.cluster | some o in node_objects}
 }
 
-class_pool(c, name) := [p |
+class_pool(c, name) := [with_devices(c, p) |
 	some o in node_objects
 	o.cluster == c
 	o.object.kind == "EC2NodeClass"
 	some p in o.nodepools
 	p.name == name
 ]
+
+# with_devices(c, p) is pool p as cluster c's agent sees it: with the `devices` filter
+# Cilium selects devices by (and force-device-detection), when the cluster's config has one.
+with_devices(c, p) := object.union(p, {"cilium_devices": {"filter": f, "force": cilium.settings[c].force_device_detection}}) if {
+	f := cilium.settings[c].devices
+	count(f) > 0
+} else := p
+
+# unselected(p, s): the setting's interface is one the `devices` filter leaves out, so its
+# MTU is not among those Cilium takes the smallest of. Only a plain interface name is
+# judged (a glob or a shell variable may name a selected device); alternative names, which
+# Cilium matches too, are unknown here.
+unselected(p, s) if {
+	regex.match(`^[A-Za-z0-9_.:@-]+$`, s.interface)
+	not device_selected(p.cilium_devices, s.interface)
+}
+
+# device_selected(d, name) is tables.DeviceFilter.Match as the devices controller uses it
+# (pkg/datapath/tables/device.go:223-240, pkg/datapath/linux/devices_controller.go:634-650):
+# the first entry matching the name decides, a "!" entry excluding it; `eth+` matches
+# names starting with eth. A name no entry matches is out, unless force-device-detection
+# sends it on to auto-detection.
+device_selected(d, name) if {
+	ms := [e | some e in d.filter; filter_matches(trim_prefix(e, "!"), name)]
+	count(ms) > 0
+	not startswith(ms[0], "!")
+}
+
+device_selected(d, name) if {
+	d.force
+	count([e | some e in d.filter; filter_matches(trim_prefix(e, "!"), name)]) == 0
+}
+
+filter_matches(e, name) if {
+	endswith(e, "+")
+	startswith(name, trim_right(e, "+"))
+}
+
+filter_matches(e, name) if {
+	not endswith(e, "+")
+	e == name
+}
 
 users(c, o, p) := sort({x.pool.name | some x in karpenter[c]; x.pool.nodeclass == p.name}) if {
 	o.object.kind == "EC2NodeClass"
@@ -131,6 +181,8 @@ ignored(p, s) := s.ignored if {
 	p.family == "al2023"
 } else := sprintf("%s MTU %d on %s has no effect: %s nodes have no %s (their first interface is %s)", [s.method, s.mtu, s.interface, family_names[p.family], s.interface, primary[p.family]]) if {
 	regex.match(absent_names[p.family], s.interface)
+} else := sprintf("%s MTU %d on %s is not one Cilium reads: its devices setting (%s) does not select %s, and Cilium takes the base MTU from the devices it selects", [s.method, s.mtu, s.interface, concat(" ", p.cilium_devices.filter), s.interface]) if {
+	unselected(p, s)
 }
 
 # shadowed(p, s) says why a networkd setting loses the first match to the unit the

@@ -12,10 +12,11 @@ import data.mtuguard.lib.objects
 # title: Packets between clusters exceed the mesh path MTU
 # description: |
 #   A ClusterMesh member runs in tunnel mode (VXLAN or Geneve), or encrypts pod traffic
-#   (WireGuard, IPsec) in native routing, and the MTU Cilium uses (the explicit `mtu`, else
-#   the node MTU it auto-detects) is larger than the path between clusters. Cilium gives
-#   pods that MTU minus the tunnel and encryption overhead, so encapsulated packets reach
-#   the full MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
+#   (WireGuard, IPsec) in native routing, or uses Cilium 1.16/1.17's high-scale ipcache
+#   (Geneve in native routing), and the MTU Cilium uses (the explicit `mtu`, else the node
+#   MTU it auto-detects) is larger than the path between clusters. Cilium gives pods that
+#   MTU minus the tunnel and encryption overhead, so encapsulated packets reach the full
+#   MTU; a hop such as an AWS Transit Gateway (8500) drops the larger ones, any
 #   ICMP it sends reaches the node, not the pod, and its TCP MSS clamping cannot see inside.
 #   Small requests work; anything larger between clusters hangs with no error. In native
 #   routing without encryption the pods' own packets cross the path, and the rule fires
@@ -63,29 +64,29 @@ MTU001 contains f if {
 	mesh.path_known
 	own := cilium.settings[c]
 	not mesh.encapsulated(own)
-	mesh.base_of(c, own) > mesh.path_mtu
+	budget.pod_mtu(mesh.base_of(c, own), own) > mesh.path_mtu
 	s := mesh.settings[c]
 	not mesh.encapsulated(s) # an every-node CiliumNodeConfig that encapsulates is MTU003's
-	base := mesh.base_mtu[c]
-	droppers := mesh.silent_droppers(base)
+	pod := mesh.pod_mtu[c] # what pods send: the base, less room an egress gateway keeps
+	droppers := mesh.silent_droppers(pod)
 	count(droppers) > 0
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	f := finding.with_severity(at, native_text(c, s, base, droppers), native_severity(droppers))
+	f := finding.with_severity(at, native_text(c, s, pod, droppers), native_severity(droppers))
 }
 
 native_severity(droppers) := "warning" if mesh.mss_clamped(droppers)
 
 else := "error"
 
-native_text(c, s, base, droppers) := {
+native_text(c, s, pod, droppers) := {
 	"message": sprintf(
 		"cluster %q is a ClusterMesh member in native routing and %s: pods get MTU %d, so their packets to other clusters reach %d bytes, but %s carries at most %d and %s drops larger packets without ICMP, so path-MTU discovery never learns of it. %s",
-		[s.cluster_name, mesh.base_source[c], base, base, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
+		[s.cluster_name, mesh.base_source[c], pod, pod, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
 	),
 	"remediation": sprintf(
 		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d.",
-		[set_mtu_snippet(c, mesh.path_mtu), mesh.path_mtu, budget.tcp_mss(mesh.path_mtu, mesh.inner_family(s)), mesh.path_mtu, mesh.path_mtu],
+		[set_mtu_snippet(c, mesh.path_mtu), budget.pod_mtu(mesh.path_mtu, s), budget.tcp_mss(budget.pod_mtu(mesh.path_mtu, s), mesh.inner_family(s)), mesh.path_mtu, mesh.path_mtu],
 	),
 }
 
@@ -151,7 +152,8 @@ MTU004 contains f if {
 # description: |
 #   After tunnel and encryption overhead, the pod MTU falls below 1280 while IPv6 is enabled
 #   (IPv6 requires 1280: it stops working) or below 576 for IPv4, with the CiliumNodeConfigs
-#   selecting every node applied.
+#   selecting every node applied. Cilium keeps the tunnel overhead in native routing too when
+#   the egress gateway is enabled (it tunnels traffic to the gateway nodes).
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu005
 # custom:
@@ -185,9 +187,10 @@ ip_floor(s) := ["IPv6", budget.ipv6_min_mtu] if {
 # METADATA
 # title: Jumbo MTU in a ClusterMesh with an undeclared path
 # description: |
-#   A ClusterMesh member in tunnel mode (or encrypting in native routing) uses a jumbo MTU
-#   (above 1500, its own or one a CiliumNodeConfig sets for every node) but the mtuguard config
-#   does not say what connects the clusters, so MTU001 cannot tell whether packets fit.
+#   A ClusterMesh member in tunnel mode (or encrypting, or with Cilium 1.16/1.17's
+#   high-scale ipcache, in native routing) uses a jumbo MTU (above 1500, its own or one a
+#   CiliumNodeConfig sets for every node) but the mtuguard config does not say what
+#   connects the clusters, so MTU001 cannot tell whether packets fit.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu006
 # custom:

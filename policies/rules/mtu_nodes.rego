@@ -13,13 +13,14 @@ import data.mtuguard.lib.objects
 # description: |
 #   A node pool's boot configuration sets an interface MTU above the mesh path MTU (e.g.
 #   `ip link set dev ens5 mtu 9001`, `MTUBytes=9001`) while its cluster's Cilium is a
-#   ClusterMesh member in tunnel mode (or encrypting with WireGuard or IPsec in native
-#   routing) that auto-detects the MTU (no `mtu` in its config or in a CiliumNodeConfig
-#   selecting every node): Cilium sizes encapsulated packets to it and the path drops the
-#   larger ones. Only settings the pool's OS reads count: a dhclient or ifcfg
-#   file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one
+#   ClusterMesh member in tunnel mode (or, in native routing, encrypting with WireGuard or
+#   IPsec or using Cilium 1.16/1.17's high-scale ipcache) that auto-detects the MTU (no
+#   `mtu` in its config or in a CiliumNodeConfig selecting every node): Cilium sizes
+#   encapsulated packets to it and the path drops the larger ones. Only settings the
+#   pool's OS reads count: a dhclient or ifcfg file on AL2023, networkd or netplan on AL2, a networkd file that sorts after the one
 #   the family's tooling generates (AL2023's 70-ens5.network), or a clamp of an interface
-#   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at their default MTU.
+#   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at their default MTU;
+#   an interface Cilium's `devices` setting does not select is not one it takes the MTU of.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu002
 # custom:
@@ -38,7 +39,8 @@ MTU002 contains f if {
 	mesh.encapsulated(s)
 	s.mtu == 0
 	mesh.path_known
-	some p in o.nodepools
+	some pool in o.nodepools
+	p := nodes.with_devices(o.cluster, pool)
 	nodes.pool_mtu(p) > mesh.path_mtu # the pool's nodes come up above the path
 	some set in nodes.settings(p)
 	set.mtu > mesh.path_mtu
@@ -90,7 +92,8 @@ iface(set) := "an interface named by a shell variable" if set.interface == "$"
 MTU007 contains f if {
 	some o in objects.focus
 	o.kind == "NodePool"
-	some p in o.nodepools
+	some pool in o.nodepools
+	p := nodes.with_devices(o.cluster, pool)
 	p.family != "bottlerocket"
 	some set in nodes.settings(p)
 	set.mtu < input.config.nodes.mtu # a clamp; raising is MTU002's business
@@ -108,7 +111,8 @@ MTU007 contains f if {
 MTU007 contains f if {
 	some o in objects.focus
 	o.kind == "NodePool"
-	some p in o.nodepools
+	some pool in o.nodepools
+	p := nodes.with_devices(o.cluster, pool)
 	some set in nodes.settings(p)
 	set.mtu < input.config.nodes.mtu
 	why := nodes.pending(p, set)

@@ -406,3 +406,40 @@ test_mtu001_says_launch_template_mtu_is_unknown if {
 	some g in mtu.MTU001 with input as fixtures.run([member_cm, lt, object.union(fixtures.pool(2, "a", "al2023", []), {"object": {"kind": "EC2NodeClass", "metadata": {"name": "b"}}})])
 	contains(g.message, "does not change it; the MTU of node pool \"default\" is unknown")
 }
+
+# --- the devices Cilium selects (lib/nodes.rego unselected) -------------------------------
+
+devices_cm(devices) := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), devices))
+
+test_mtu001_fires_clamp_on_a_device_the_devices_filter_leaves_out if {
+	# Cilium takes the smallest MTU of the devices it selects: with devices=ens5 it never
+	# reads ens6's MTU, and ens5 stays at 9001.
+	objs := [devices_cm({"devices": "ens5"}), fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), "ens6")])]
+	some f in mtu.MTU001 with input as fixtures.run(objs)
+	contains(f.message, "its devices setting (ens5) does not select ens6")
+	count(mtu.MTU001) == 0 with input as fixtures.run([member_cm, fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), "ens6")])])
+}
+
+test_mtu001_passes_clamp_on_a_selected_device if {
+	clamp := fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), "ens6")])
+	count(mtu.MTU001) == 0 with input as fixtures.run([devices_cm({"devices": "ens+"}), clamp])
+	count(mtu.MTU001) == 0 with input as fixtures.run([devices_cm({"devices": "ens5,ens6"}), clamp])
+	count(mtu.MTU001) == 0 with input as fixtures.run([devices_cm({"devices": "ens5", "force-device-detection": "true"}), clamp])
+	count(mtu.MTU001) == 0 with input as fixtures.run([devices_cm({"devices": "ens5"}), fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(8500), "en*")])])
+}
+
+test_device_filter_first_match_decides if {
+	nodes.device_selected({"filter": ["eth+", "!eth0"], "force": false}, "eth0")
+	not nodes.device_selected({"filter": ["!eth0", "eth+"], "force": false}, "eth0")
+	nodes.device_selected({"filter": ["!eth0", "eth+"], "force": false}, "eth1")
+	not nodes.device_selected({"filter": ["!eth0"], "force": true}, "eth0")
+	nodes.device_selected({"filter": ["!eth0"], "force": true}, "ens5")
+}
+
+test_mtu002_passes_jumbo_on_an_unselected_device if {
+	# ens6's jumbo MTU is not what Cilium sizes packets by; the nodes' default is (MTU001).
+	jumbo := fixtures.pool(1, "a", "al2023", [on(fixtures.networkd(9001), "ens6")])
+	count(mtu.MTU002) == 0 with input as fixtures.run([devices_cm({"devices": "ens5"}), jumbo])
+	some _ in mtu.MTU001 with input as fixtures.run([devices_cm({"devices": "ens5"}), jumbo])
+	some _ in mtu.MTU002 with input as fixtures.run([member_cm, jumbo])
+}

@@ -86,6 +86,14 @@ test_mtu001_warns_native_routing_across_a_silent_hop_that_clamps_mss if {
 	contains(f.message, "TCP survives because the path clamps its MSS, but UDP datagrams")
 }
 
+test_mtu001_native_routing_with_egress_gateway_sends_the_smaller_pod_mtu if {
+	# The egress gateway keeps room for its own tunnel in every pod's MTU (pkg/egressgateway).
+	gw := object.union(eni_member, {"egressGateway": {"enabled": true}})
+	some f in mtu.MTU001 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", gw)]}
+	contains(f.message, "pods get MTU 8951, so their packets to other clusters reach 8951 bytes")
+	contains(f.remediation, "pods get MTU 8450 (TCP MSS 8410)")
+}
+
 test_mtu001_passes_native_routing_across_a_hop_that_signals if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-transit-gateway", "signals", true), "objects": [fixtures.helm(0, "a", eni_member)]}
 }
@@ -209,4 +217,56 @@ test_mtu006_reads_every_node_override if {
 	cm := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"mtu": "1500"}))
 	count(mtu.MTU006) == 0 with input as {"config": fixtures.undeclared, "objects": [cm]}
 	some _ in mtu.MTU006 with input as {"config": fixtures.undeclared, "objects": [cm, every_node(1, "a", {"mtu": "9001"})]}
+}
+
+# --- tunnel headroom in native routing (lib/budget.rego adapts_to_tunnel) ---------------
+
+# An egress gateway makes Cilium keep the tunnel overhead in every pod's MTU, in native
+# routing too; only traffic to the gateway nodes is tunnelled, so nothing between clusters.
+test_mtu005_fires_egress_gateway_native_routing if {
+	cm := {"routing-mode": "native", "mtu": "1320", "enable-ipv6": "true", "enable-egress-gateway": "true"}
+	some f in mtu.MTU005 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "pods get MTU 1270 = 1320 - 50 kept for the egress gateway's tunnel")
+	contains(f.remediation, "`mtu: \"1330\"`")
+	count(mtu.MTU005) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", object.remove(cm, ["enable-egress-gateway"]))]}
+}
+
+test_mtu005_reads_legacy_egress_gateway_key if {
+	values := {"routingMode": "native", "MTU": 1320, "ipv6": {"enabled": true}, "extraConfig": {"enable-ipv4-egress-gateway": "true"}}
+	some f in mtu.MTU005 with input as {"config": fixtures.undeclared, "objects": [fixtures.helm(0, "a", values)]}
+	contains(f.message, "pods get MTU 1270")
+	helm := {"routingMode": "native", "MTU": 1320, "ipv6": {"enabled": true}, "egressGateway": {"enabled": true}}
+	some _ in mtu.MTU005 with input as {"config": fixtures.undeclared, "objects": [fixtures.helm(0, "a", helm)]}
+}
+
+test_mtu001_passes_egress_gateway_native_routing if {
+	cm := object.union(fixtures.member("a", 1), {"routing-mode": "native", "enable-egress-gateway": "true"})
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	count(mtu.MTU006) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+}
+
+test_mtu001_counts_egress_gateway_headroom_with_encryption if {
+	cm := object.union(fixtures.member("a", 1), {"routing-mode": "native", "enable-egress-gateway": "true", "enable-wireguard": "true"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "pods get MTU 8856 = 9001 - 50 kept for the egress gateway's tunnel + 95 WireGuard (80 before Cilium 1.20)")
+	contains(f.remediation, "pods get MTU 8355")
+}
+
+# Cilium 1.16/1.17's high-scale ipcache encapsulates pod traffic in Geneve in native
+# routing and keeps room for the DSR option too.
+test_mtu001_fires_high_scale_ipcache if {
+	cm := object.union(fixtures.member("a", 1), {"routing-mode": "native", "tunnel-protocol": "geneve", "enable-high-scale-ipcache": "true"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "in native routing with high-scale ipcache")
+	contains(f.message, "pods get MTU 8939 = 9001 - 62 Geneve with the DSR option (high-scale ipcache)")
+	contains(f.remediation, "pods get MTU 8438")
+	some _ in mtu.MTU006 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)]}
+	clamped := object.union(cm, {"mtu": "8500"})
+	count(mtu.MTU001) == 0 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", clamped)]}
+}
+
+test_mtu001_ipsec_overhead_names_its_key if {
+	cm := object.union(fixtures.member("a", 1), {"enable-ipsec": "true"})
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
+	contains(f.message, "77 IPsec (assuming the documented rfc4106(gcm(aes)) key with a 128-bit ICV)")
 }

@@ -21,6 +21,8 @@ import data.mtuguard.lib.objects
 #   the family's tooling generates (AL2023's 70-ens5.network), or a clamp of an interface
 #   the family lacks (eth0 on AL2023, ens5 on AL2) leaves the nodes at their default MTU;
 #   an interface Cilium's `devices` setting does not select is not one it takes the MTU of.
+#   In native routing without encryption it fires only where a declared link drops larger
+#   packets without ICMP (a warning when a Transit Gateway clamps TCP's MSS), as MTU001.
 # related_resources:
 #   - ref: https://github.com/mtuguard/mtuguard/blob/main/policies/README.md#mtu002
 # custom:
@@ -52,6 +54,36 @@ MTU002 contains f if {
 		),
 		"remediation": sprintf("Set the MTU to %d in this pool, persistently and before kubelet starts (on AL2023: MTUBytes=%d in a drop-in in /etc/systemd/network/70-ens5.network.d/, then networkctl reload), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
 	})
+}
+
+# Native routing without encapsulation: the pool's MTU is what pods send between clusters,
+# lost only where a declared link drops larger packets without ICMP (as MTU001 has it).
+MTU002 contains f if {
+	some o in objects.focus
+	o.kind == "NodePool"
+	s := mesh.settings[o.cluster]
+	s.clustermesh
+	not mesh.encapsulated(s)
+	s.mtu == 0
+	mesh.path_known
+	some pool in o.nodepools
+	p := nodes.with_devices(o.cluster, pool)
+	budget.pod_mtu(nodes.pool_mtu(p), s) > mesh.path_mtu
+	some set in nodes.settings(p)
+	pod := budget.pod_mtu(set.mtu, s)
+	droppers := mesh.silent_droppers(pod)
+	count(droppers) > 0
+	name := nodes.pool_name({"pool": p, "users": nodes.users(o.cluster, o, p)})
+	f := finding.with_severity(
+		{"object": o.id, "path": array.concat(p.path, set.at)}, {
+			"message": sprintf(
+				"node pool %s sets %s to MTU %d (%s), and cluster %q, a ClusterMesh member in native routing, auto-detects it: pods get %d, so their packets to other clusters reach %d bytes, but %s carries at most %d and %s drops larger packets without ICMP. %s",
+				[name, iface(set), set.mtu, set.method, s.cluster_name, pod, pod, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
+			),
+			"remediation": sprintf("Set the MTU to %d in this pool, persistently and before kubelet starts (on AL2023: MTUBytes=%d in a drop-in in /etc/systemd/network/70-ens5.network.d/, then networkctl reload), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
+		},
+		native_severity(droppers),
+	)
 }
 
 iface(set) := sprintf("interface %s", [set.interface]) if not set.interface in {"", "$"}

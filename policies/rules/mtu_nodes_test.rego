@@ -141,6 +141,18 @@ test_mtu007_passes_variable_clamp_backed_by_dropin if {
 	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.ip_link(8500), on(fixtures.networkd(8500), "$")])])
 }
 
+test_mtu002_native_routing_only_across_a_silent_hop if {
+	native := fixtures.configmap(0, "a", object.union(fixtures.member("a", 1), {"routing-mode": "native", "ipam": "eni"}))
+	pool := fixtures.pool(1, "a", "al2023", [fixtures.networkd(9001)])
+	some f in mtu.MTU002 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [native, pool]}
+	f.severity == "error"
+	contains(f.message, "a ClusterMesh member in native routing, auto-detects it: pods get 9001")
+	contains(f.message, "aws-vpc-peering-inter-region drops larger packets without ICMP")
+	some g in mtu.MTU002 with input as {"config": via("aws-transit-gateway-peering", "drops", true), "objects": [native, pool]}
+	g.severity == "warning"
+	count(mtu.MTU002) == 0 with input as {"config": via("aws-transit-gateway", "signals", true), "objects": [native, pool]}
+}
+
 test_mtu007_passes_networkd_dropin if {
 	count(mtu.MTU007) == 0 with input as fixtures.run([fixtures.pool(1, "a", "al2023", [fixtures.networkd(8500)])])
 }

@@ -26,6 +26,8 @@ type ClusterSettings struct {
 	HighScaleIPcache     bool     `json:"high_scale_ipcache"`
 	Devices              []string `json:"devices"`
 	ForceDeviceDetection bool     `json:"force_device_detection"`
+	Chaining             string   `json:"chaining"`
+	RouteMTUInChaining   bool     `json:"route_mtu_in_chaining"`
 	IPv4                 bool     `json:"ipv4"`
 	IPv6                 bool     `json:"ipv6"`
 	IPAM                 string   `json:"ipam"`

@@ -36,6 +36,8 @@ helm_paths := {
 	"packetization-layer-pmtud-mode": ["pmtuDiscovery", "packetizationLayerPMTUDMode"],
 	"enable-non-default-deny-policies": ["enableNonDefaultDenyPolicies"],
 	"cni-chaining-mode": ["cni", "chainingMode"],
+	"enable-route-mtu-for-cni-chaining": ["cni", "enableRouteMTUForCNIChaining"],
+	"helm:cni.chainingTarget": ["cni", "chainingTarget"],
 	# Cilium 1.16/1.17 render enable-ipv4-egress-gateway from it, 1.18 and later enable-egress-gateway.
 	"enable-egress-gateway": ["egressGateway", "enabled"],
 	# Charts up to 1.17 only (the feature is gone in 1.18).
@@ -160,7 +162,7 @@ boolean_keys := {
 	"helm:gke.enabled", "helm:clustermesh.useAPIServer", "helm:clustermesh.config.enabled",
 	"enable-icmp-rules", "enable-non-default-deny-policies", "allow-unsafe-policy-skb-usage",
 	"enable-egress-gateway", "enable-ipv4-egress-gateway", "enable-high-scale-ipcache",
-	"force-device-detection",
+	"force-device-detection", "enable-route-mtu-for-cni-chaining",
 }
 
 enums := {
@@ -320,6 +322,9 @@ settings_of(v) := s if {
 		# The `devices` filter (comma- or space-separated; the chart joins a list with spaces).
 		"devices": devices(c),
 		"force_device_detection": bool_of(c, "force-device-detection", false),
+		# CNI chaining: the primary plugin sets the pods' MTU unless Cilium is asked to.
+		"chaining": chaining_mode(c),
+		"route_mtu_in_chaining": bool_of(c, "enable-route-mtu-for-cni-chaining", false),
 		"cluster_name": cluster_name(c),
 		"cluster_id": int_of(c, "cluster-id", 0),
 		"max_connected_clusters": int_of(c, "max-connected-clusters", 255),
@@ -414,6 +419,15 @@ default egress_gateway(_) := false
 egress_gateway(c) if bool_of(c, "enable-egress-gateway", false)
 
 egress_gateway(c) if bool_of(c, "enable-ipv4-egress-gateway", false)
+
+# The chart renders cni-chaining-mode from cni.chainingMode, else "generic-veth" when
+# cni.chainingTarget is set, else "none" (templates/cilium-configmap.yaml).
+chaining_mode(c) := text(c, "cni-chaining-mode") if {
+	set(c, "cni-chaining-mode")
+} else := "generic-veth" if {
+	c.f == "helm"
+	set(c, "helm:cni.chainingTarget")
+} else := "none"
 
 cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-name")
 

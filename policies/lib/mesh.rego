@@ -20,9 +20,28 @@ settings := nodeconfig.everywhere
 # base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
 base_mtu := {c: base_of(c, s) | some c, s in settings}
 
-base_of(_, s) := s.mtu if s.mtu > 0
+base_of(_, s) := s.mtu if {
+	s.mtu > 0
+	not primary_sets_mtu(s)
+}
 
 base_of(c, s) := nodes.mtu(c) if s.mtu == 0
+
+# Chained to another CNI (aws-cni, ...), Cilium sets no pod MTU unless
+# enable-route-mtu-for-cni-chaining is on (pkg/mtu/endpoint_updater.go,
+# plugins/cilium-cni/chaining/generic-veth): the primary plugin does, at the node MTU unless
+# configured otherwise (aws-cni: AWS_VPC_ENI_MTU, default 9001). Cilium's mtu is then moot.
+base_of(c, s) := nodes.mtu(c) if {
+	s.mtu > 0
+	primary_sets_mtu(s)
+}
+
+default primary_sets_mtu(_) := false
+
+primary_sets_mtu(s) if {
+	object.get(s, "chaining", "none") != "none"
+	not object.get(s, "route_mtu_in_chaining", false)
+}
 
 # pod_mtu[cluster]: the route MTU Cilium gives pods.
 pod_mtu := {c: budget.pod_mtu(base_mtu[c], s) | some c, s in settings}
@@ -32,12 +51,21 @@ budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
 # base_source[cluster] explains base_mtu in a message.
 base_source := {c: source_of(c, s) | some c, s in settings}
 
-source_of(c, s) := sprintf("mtu: %d is set by CiliumNodeConfig %q for every node", [s.mtu, nodeconfig.mtu_from[c]]) if {
+source_of(c, s) := sprintf("Cilium runs chained to %s and leaves the pods' MTU to it (enable-route-mtu-for-cni-chaining is off%s), which gives them the node MTU %d (%s)", [s.chaining, ignored_mtu(s), nodes.mtu(c), nodes.source(c)]) if {
+	primary_sets_mtu(s)
+} else := sprintf("mtu: %d is set by CiliumNodeConfig %q for every node", [s.mtu, nodeconfig.mtu_from[c]]) if {
 	s.mtu > 0
 	nodeconfig.mtu_from[c]
 } else := sprintf("mtu: %d is set explicitly", [s.mtu]) if s.mtu > 0
 
-source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if s.mtu == 0
+source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d (%s)", [nodes.mtu(c), nodes.source(c)]) if {
+	s.mtu == 0
+	not primary_sets_mtu(s)
+}
+
+ignored_mtu(s) := sprintf(", so mtu: %d does not reach them", [s.mtu]) if s.mtu > 0
+
+else := ""
 
 default encapsulated(_) := false
 

@@ -107,11 +107,22 @@ mtu001_text(c, s, base) := {
 
 # set_mtu_snippet is the line to paste, in the form the user wrote the settings in; where
 # a CiliumNodeConfig sets mtu for every node, only that override changes it.
-set_mtu_snippet(c, mtu) := sprintf("Set `mtu: \"%d\"` in CiliumNodeConfig %q (its mtu overrides the cluster's on every node)", [mtu, nodeconfig.mtu_from[c]]) if {
+set_mtu_snippet(c, mtu) := sprintf("Lower the MTU %s gives pods to %d%s, or let Cilium set it: %s", [mesh.settings[c].chaining, mtu, primary_knob(mesh.settings[c].chaining, mtu), chained_snippet(c, mtu)]) if {
+	mesh.primary_sets_mtu(mesh.settings[c])
+} else := sprintf("Set `mtu: \"%d\"` in CiliumNodeConfig %q (its mtu overrides the cluster's on every node)", [mtu, nodeconfig.mtu_from[c]]) if {
 	nodeconfig.mtu_from[c]
 } else := sprintf("Set `MTU: %d` in the Cilium Helm values", [mtu]) if {
 	cilium.form[c] == "helm"
 } else := sprintf("Set `mtu: \"%d\"` in the cilium-config ConfigMap", [mtu])
+
+# The Amazon VPC CNI sets pods' MTU from POD_MTU (v1.16.4+), else AWS_VPC_ENI_MTU (9001).
+primary_knob(chaining, mtu) := sprintf(" (POD_MTU=%d on the aws-node DaemonSet, or AWS_VPC_ENI_MTU before VPC CNI 1.16.4)", [mtu]) if {
+	chaining == "aws-cni"
+} else := ""
+
+chained_snippet(c, mtu) := sprintf("`cni: {enableRouteMTUForCNIChaining: true}` and `MTU: %d` in the Cilium Helm values", [mtu]) if {
+	cilium.form[c] == "helm"
+} else := sprintf("`enable-route-mtu-for-cni-chaining: \"true\"` and `mtu: \"%d\"` in the cilium-config ConfigMap", [mtu])
 
 # METADATA
 # title: ClusterMesh members disagree on MTU

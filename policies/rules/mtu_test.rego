@@ -94,6 +94,17 @@ test_mtu001_native_routing_with_egress_gateway_sends_the_smaller_pod_mtu if {
 	contains(f.remediation, "pods get MTU 8450 (TCP MSS 8410)")
 }
 
+test_mtu001_chained_cilium_leaves_the_pod_mtu_to_the_primary_cni if {
+	# pkg/mtu/endpoint_updater.go: in chaining mode Cilium sets no route MTU unless asked.
+	chained := object.union(eni_member, {"cni": {"chainingMode": "aws-cni"}, "MTU": 8500})
+	some f in mtu.MTU001 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", chained)]}
+	contains(f.message, "Cilium runs chained to aws-cni and leaves the pods' MTU to it (enable-route-mtu-for-cni-chaining is off, so mtu: 8500 does not reach them)")
+	contains(f.remediation, "POD_MTU=8500 on the aws-node DaemonSet")
+	contains(f.remediation, "`cni: {enableRouteMTUForCNIChaining: true}` and `MTU: 8500`")
+	asked := object.union(chained, {"cni": {"chainingMode": "aws-cni", "enableRouteMTUForCNIChaining": true}})
+	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", asked)]}
+}
+
 test_mtu001_passes_native_routing_across_a_hop_that_signals if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-transit-gateway", "signals", true), "objects": [fixtures.helm(0, "a", eni_member)]}
 }

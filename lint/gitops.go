@@ -213,11 +213,11 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 			switch {
 			case vf.Broken != "":
 				at.Msg = vf.Broken
-				inv.errors = append(inv.errors, at)
+				inv.report(owner, at, false)
 				continue
 			case vf.Unreadable != "":
 				at.Msg = fmt.Sprintf("value file %s is %s, so the cluster is linted without it", vf.Entry, vf.Unreadable)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			file := nearestWithSuffix(files, vf.Path, owner.File)
@@ -225,18 +225,18 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 				file = path.Join(path.Dir(owner.File), vf.Path)
 				if _, ok := byFile[file]; !ok {
 					at.Msg = fmt.Sprintf("value file %s (%s) is not among the linted files or holds no Cilium settings, so the cluster is linted without it", vf.Entry, file)
-					inv.notes = append(inv.notes, at)
+					inv.report(owner, at, true)
 					continue
 				}
 			}
 			if plain := nearestWithSuffix(plain, vf.Path, owner.File); file == "" && plain != "" {
 				at.Msg = fmt.Sprintf("value file %s (%s) holds no Cilium setting at its top level, so the cluster is linted without it (values nested under another key, such as a wrapper chart's `cilium:` for its subchart, are not read)", vf.Entry, plain)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			if file == "" {
 				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			for _, d := range byFile[file] {

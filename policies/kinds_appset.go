@@ -533,3 +533,20 @@ func describe(v any) string {
 	}
 	return yamlKindOf(v)
 }
+
+// TemplatedString reports whether the field at path of an Application the ApplicationSet
+// appSet generated from the template at prefixes is a template string there: rendered,
+// it is a string whatever it reads ('{{id}}' gives "1", never 1).
+func TemplatedString(appSet map[string]any, prefixes [][]any, path []any) bool {
+	for _, prefix := range prefixes {
+		if v := dig(appSet, pathOf(prefix, path...)...); v != nil {
+			s, ok := v.(string)
+			return ok && strings.Contains(s, "{{")
+		}
+	}
+	return false
+}
+
+// TemplatedStringHint says what to do about a setting Cilium's chart types that an
+// ApplicationSet's template renders as a string.
+const TemplatedStringHint = "the ApplicationSet's template renders every templated value as a string: template numbers and booleans in helm.values (a YAML string, rendered before Helm reads it) or pass them in helm.parameters, which Helm types"

@@ -55,7 +55,7 @@ func layerRank(file string) int {
 
 type clusterGroup struct {
 	dir, name string
-	unit      string // an Application an ApplicationSet generates: a cluster of its own
+	unit      string // an Application an ApplicationSet generates (file#document/name): a cluster of its own
 	ids       []int
 	configMap bool // a cilium-config ConfigMap: never layered with others
 }
@@ -228,12 +228,12 @@ func clusterKeys(order []*clusterGroup) map[*clusterGroup]string {
 	key := map[*clusterGroup]string{}
 	for _, qualify := range []func(g *clusterGroup) string{
 		func(g *clusterGroup) string { return g.name },
-		// An Application an ApplicationSet generates, by its name.
+		// An Application an ApplicationSet generates, by its name (the unit's last part).
 		func(g *clusterGroup) string {
 			if g.unit == "" {
 				return ""
 			}
-			return strings.TrimPrefix(g.name+"@"+g.unit, "@")
+			return strings.TrimPrefix(g.name+"@"+g.unit[strings.LastIndex(g.unit, "/")+1:], "@")
 		},
 		func(g *clusterGroup) string { return g.name + "@" + g.dir },
 	} {

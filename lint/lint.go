@@ -5,6 +5,7 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"path/filepath"
 	"runtime"
@@ -353,7 +354,8 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	units := map[int]string{}
 	for i, doc := range ordered {
 		if g, ok := inv.generated[doc]; ok && !valueFiles.used[doc] {
-			units[first[i]] = g.name
+			// Unique in the run: two ApplicationSets may generate the same name.
+			units[first[i]] = fmt.Sprintf("%s#%d/%s", doc.File, doc.Index, g.name)
 		}
 	}
 	home := map[int]string{}

@@ -156,7 +156,7 @@ func namedApps(apps []string) string {
 type runFiles struct {
 	files []string
 	load  LoadOptions
-	kept  map[string][]*yamldoc.Document // documents loading kept, for files not on disk (stdin)
+	docs  []*yamldoc.Document // the documents loading kept, for stdin, which cannot be read again
 
 	mu    sync.Mutex
 	cache map[string]readResult
@@ -168,11 +168,7 @@ type readResult struct {
 }
 
 func newRunFiles(loaded Loaded, load LoadOptions) *runFiles {
-	r := &runFiles{files: loaded.Files, load: load, kept: map[string][]*yamldoc.Document{}, cache: map[string]readResult{}}
-	for _, d := range loaded.Documents {
-		r.kept[d.File] = append(r.kept[d.File], d)
-	}
-	return r
+	return &runFiles{files: loaded.Files, load: load, docs: loaded.Documents, cache: map[string]readResult{}}
 }
 
 func (r *runFiles) read(file string) (any, error) {
@@ -183,8 +179,11 @@ func (r *runFiles) read(file string) (any, error) {
 	}
 	var res readResult
 	if file == StdinName {
-		if docs := r.kept[file]; len(docs) > 0 {
-			res.doc = docs[0].Object
+		for _, d := range r.docs {
+			if d.File == file {
+				res.doc = d.Object
+				break
+			}
 		}
 	} else {
 		docs, err := readAndParse(file, r.load)

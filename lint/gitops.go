@@ -134,21 +134,11 @@ func (x configMapIndex) find(ns, name, releaseFile string) *yamldoc.Document {
 		if cmNamespace != "" && ns != "" {
 			continue // in another namespace: not the one Flux reads
 		}
-		if shared := sharedDirs(d.File, releaseFile); shared > bestShared {
+		if shared := policies.SharedDirs(d.File, releaseFile); shared > bestShared {
 			best, bestShared = d, shared
 		}
 	}
 	return best
-}
-
-// sharedDirs counts the leading directories two slash paths share.
-func sharedDirs(a, b string) int {
-	da, db := strings.Split(path.Dir(a), "/"), strings.Split(path.Dir(b), "/")
-	n := 0
-	for n < len(da) && n < len(db) && da[n] == db[n] {
-		n++
-	}
-	return n
 }
 
 func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*policies.CiliumValues, error) {
@@ -275,7 +265,7 @@ func nearestWithSuffix(files []string, p, from string) string {
 		if f != p && !strings.HasSuffix(f, "/"+p) {
 			continue
 		}
-		if shared := sharedDirs(f, from); shared > bestShared {
+		if shared := policies.SharedDirs(f, from); shared > bestShared {
 			best, bestShared = f, shared
 		}
 	}

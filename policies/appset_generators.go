@@ -68,7 +68,7 @@ func (x *expander) list(spec any, at []any) generated {
 // every value must be a string, and a `values` map of strings becomes values.<key>.
 func (x *expander) elementParams(em map[string]any) (paramSet, string) {
 	if x.r.goTemplate {
-		return paramSet(jsonNumbers(em).(map[string]any)), ""
+		return paramSet(copyTree(em).(map[string]any)), ""
 	}
 	p := paramSet{}
 	for k, v := range em {
@@ -261,7 +261,7 @@ func (x *expander) gitFiles(items []gitItem, repo string, at []any, g gitParams)
 				x.fail(at, fmt.Sprintf("the git files generator reads %s, which holds %s, not a map of parameters or a list of them: Argo CD fails with \"unable to parse file\"", f, describe(o)))
 				return generated{failed: true}
 			}
-			om = jsonNumbers(om).(map[string]any)
+			om = copyTree(om).(map[string]any)
 			p := paramSet{}
 			dir := slashpath.Dir(rel)
 			if x.r.goTemplate {
@@ -596,28 +596,4 @@ func flatten(m map[string]any) map[string]string {
 	}
 	walk("", map[string]any(m))
 	return out
-}
-
-// jsonNumbers types numbers as Argo CD's JSON decoding does: every one a float64, so
-// that `{{.id}}` prints as Argo CD prints it.
-func jsonNumbers(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[k] = jsonNumbers(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = jsonNumbers(x)
-		}
-		return out
-	case int64:
-		return float64(t)
-	case int:
-		return float64(t)
-	}
-	return v
 }

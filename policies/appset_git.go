@@ -118,7 +118,7 @@ func gitRoot(paths []string, match func(rel string) bool, from string) (string, 
 		if di != dj {
 			return di < dj
 		}
-		si, sj := sharedDirs(roots[i]+"x", from), sharedDirs(roots[j]+"x", from)
+		si, sj := SharedDirs(roots[i]+"x", from), SharedDirs(roots[j]+"x", from)
 		if si != sj {
 			return si > sj
 		}
@@ -171,8 +171,8 @@ func walkOrder(a, b string) bool {
 	return len(sa) < len(sb)
 }
 
-// sharedDirs counts the leading directories two slash paths share.
-func sharedDirs(a, b string) int {
+// SharedDirs counts the leading directories two slash paths share.
+func SharedDirs(a, b string) int {
 	da, db := strings.Split(slashpath.Dir(a), "/"), strings.Split(slashpath.Dir(b), "/")
 	n := 0
 	for n < len(da) && n < len(db) && da[n] == db[n] {

@@ -276,7 +276,9 @@ func copyMaps(ms []map[string]any) []map[string]any {
 	return out
 }
 
-// copyTree copies maps and lists (values passed in were measured, so it is bounded).
+// copyTree copies maps and lists (bounded: what it is given was measured or parsed),
+// typing numbers as Argo CD's JSON decoding of parameters does: every one a float64, so
+// that `{{.id}}` prints as Argo CD prints it.
 func copyTree(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
@@ -291,6 +293,10 @@ func copyTree(v any) any {
 			out[i] = copyTree(x)
 		}
 		return out
+	case int64:
+		return float64(t)
+	case int:
+		return float64(t)
 	}
 	return v
 }

@@ -284,7 +284,7 @@ func (x *expander) gitFiles(items []gitItem, repo string, at []any, g gitParams)
 	return out
 }
 
-func (x *expander) unseenRepo(at []any, repo, what string, items []gitItem) *AppSetIssue {
+func (x *expander) unseenRepo(at []any, repo, what string, items []gitItem) *unseen {
 	var paths []string
 	for _, it := range items {
 		if !it.exclude {
@@ -294,7 +294,8 @@ func (x *expander) unseenRepo(at []any, repo, what string, items []gitItem) *App
 	if repo == "" {
 		repo = "its repository"
 	}
-	return &AppSetIssue{Path: at, Note: true, Msg: fmt.Sprintf("no %s of the run matches the git generator's %s in %s: lint a checkout of that repository in the same run", what, strings.Join(paths, ", "), repo)}
+	return &unseen{path: at, msg: fmt.Sprintf("no %s of the run matches the git generator's %s", what, strings.Join(paths, ", ")),
+		fix: "lint a checkout of " + repo + " in the same run"}
 }
 
 // setPrefixed puts the path map at path, or at <prefix>.path (pathParamPrefix).
@@ -474,9 +475,7 @@ func (x *expander) merge(spec any, at []any, depth int) generated {
 			return over
 		}
 		if over.unseen != nil {
-			if x.notes {
-				x.note(over.unseen.Path, over.unseen.Msg+", so the merge's Applications are checked without the parameters it would merge in")
-			}
+			x.noteUnseen(over.unseen, "the merge's Applications are checked without the parameters it would merge in")
 			continue
 		}
 		overKey, err := mergeIndex(over.params, keys)

@@ -108,8 +108,21 @@ type paramSet map[string]any
 // generated is what one generator made.
 type generated struct {
 	params []paramSet
-	failed bool         // an input error was reported: Argo CD generates nothing from it
-	unseen *AppSetIssue // parameters the run cannot see, said without what follows
+	failed bool    // an input error was reported: Argo CD generates nothing from it
+	unseen *unseen // parameters the run cannot see
+}
+
+// unseen is what a generator takes that the run cannot see: said at path with what
+// follows for the Applications (which depends on where the generator is), then fix.
+type unseen struct {
+	path     []any
+	msg, fix string
+}
+
+func (x *expander) noteUnseen(u *unseen, follows string) {
+	if x.notes {
+		x.note(u.path, u.msg+", so "+follows+" ("+u.fix+")")
+	}
 }
 
 type expander struct {
@@ -168,8 +181,8 @@ func expandApplicationSet(obj map[string]any, run AppSetRun) AppSetExpansion {
 		}
 		for _, kind := range x.kinds(gm, at) {
 			out := x.generate(kind, gm, at, 1, nil)
-			if out.unseen != nil && x.notes {
-				x.note(out.unseen.Path, out.unseen.Msg+", so the Cilium config of the Applications it generates is not checked"+generateHint)
+			if out.unseen != nil {
+				x.noteUnseen(out.unseen, "the Cilium config of the Applications it generates is not checked")
 			}
 			tmpl, tmpls, prefixes := base, []map[string]any{base}, [][]any{{"spec", "template"}}
 			if own, ok := dig(gm, kind, "template").(map[string]any); ok && len(own) > 0 {
@@ -189,8 +202,6 @@ func expandApplicationSet(obj map[string]any, run AppSetRun) AppSetExpansion {
 	}
 	return x.result(x.validate(apps))
 }
-
-const generateHint = " (`argocd appset generate` renders them with the Argo CD server's view, for mtuguard lint to read)"
 
 func (x *expander) result(apps []GeneratedApp) AppSetExpansion {
 	if x.capped {
@@ -318,7 +329,8 @@ func (x *expander) generate(kind string, gm map[string]any, at []any, depth int,
 	case "merge":
 		return x.merge(gm[kind], atK, depth)
 	}
-	return generated{unseen: &AppSetIssue{Path: atK, Msg: fmt.Sprintf("the %s generator takes %s, which a lint run cannot see", kind, unseenGenerators[kind]), Note: true}}
+	return generated{unseen: &unseen{path: atK, msg: fmt.Sprintf("the %s generator takes %s, which a lint run cannot see", kind, unseenGenerators[kind]),
+		fix: "`argocd appset generate` renders them with the Argo CD server's view, for mtuguard lint to read"}}
 }
 
 // child runs a matrix or merge child: exactly one generator, selected by its selector.

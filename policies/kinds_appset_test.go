@@ -268,7 +268,7 @@ func TestExpandApplicationSet(t *testing.T) {
 			name:       "git files the run does not hold",
 			generators: "- git: {repoURL: https://github.com/example/fleet, files: [{path: clusters/*/config.json}]}",
 			values:     clusterValues,
-			want:       []string{"note spec.generators[0].git: no file of the run matches the git generator's clusters/*/config.json in https://github.com/example/fleet: lint a checkout of that repository in the same run, so the Cilium config"},
+			want:       []string{"note spec.generators[0].git: no file of the run matches the git generator's clusters/*/config.json, so the Cilium config of the Applications it generates is not checked (lint a checkout of https://github.com/example/fleet in the same run)"},
 		},
 		{
 			name:       "git file that is not parameters",

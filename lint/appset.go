@@ -3,6 +3,7 @@ package lint
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -149,14 +150,13 @@ func namedApps(apps []string) string {
 	return strings.Join(parts, "; ")
 }
 
-// runFiles is what a run's ApplicationSets read of its files: the list, and each file's
-// first document, read again from disk since loading dropped the documents no rule
-// reads (a git generator's config.json). Reads are cached, and safe from the goroutine
-// an expansion runs in.
+// runFiles is what a run's ApplicationSets read of its files: the list (stdin is no
+// repository's file), and each file's first document, read again from disk since loading
+// dropped the documents no rule reads (a git generator's config.json). Reads are cached,
+// and safe from the goroutine an expansion runs in.
 type runFiles struct {
 	files []string
 	load  LoadOptions
-	docs  []*yamldoc.Document // the documents loading kept, for stdin, which cannot be read again
 
 	mu    sync.Mutex
 	cache map[string]readResult
@@ -168,7 +168,8 @@ type readResult struct {
 }
 
 func newRunFiles(loaded Loaded, load LoadOptions) *runFiles {
-	return &runFiles{files: loaded.Files, load: load, docs: loaded.Documents, cache: map[string]readResult{}}
+	files := slices.DeleteFunc(slices.Clone(loaded.Files), func(f string) bool { return f == StdinName })
+	return &runFiles{files: files, load: load, cache: map[string]readResult{}}
 }
 
 func (r *runFiles) read(file string) (any, error) {
@@ -177,22 +178,12 @@ func (r *runFiles) read(file string) (any, error) {
 	if res, ok := r.cache[file]; ok {
 		return res.doc, res.err
 	}
-	var res readResult
-	if file == StdinName {
-		for _, d := range r.docs {
-			if d.File == file {
-				res.doc = d.Object
-				break
-			}
-		}
-	} else {
-		docs, err := readAndParse(file, r.load)
-		res.err = err
-		if len(docs) > 0 {
-			res.doc = docs[0].Object
-		}
-		yamldoc.RetainNodes(docs, nil)
+	docs, err := readAndParse(file, r.load)
+	res := readResult{err: err}
+	if len(docs) > 0 {
+		res.doc = docs[0].Object
 	}
+	yamldoc.RetainNodes(docs, nil)
 	r.cache[file] = res
 	return res.doc, res.err
 }

@@ -71,14 +71,16 @@ func (x *expander) elementParams(em map[string]any) (paramSet, string) {
 		return paramSet(copyTree(em).(map[string]any)), ""
 	}
 	p := paramSet{}
-	for k, v := range em {
+	for _, k := range slices.Sorted(maps.Keys(em)) { // the same error every run
+		v := em[k]
 		if k == "values" {
 			values, ok := v.(map[string]any)
 			if !ok {
 				return nil, fmt.Sprintf("values is %s; Argo CD takes a map of strings (\"error parsing values map\")", describe(v))
 			}
-			for vk, vv := range values {
-				s, ok := vv.(string)
+			for _, vk := range slices.Sorted(maps.Keys(values)) {
+				s, ok := values[vk].(string)
+				vv := values[vk]
 				if !ok {
 					return nil, fmt.Sprintf("values.%s is %s; without goTemplate Argo CD takes only strings (\"error parsing value as string\"): quote it", vk, describe(vv))
 				}
@@ -115,7 +117,8 @@ func (x *expander) git(spec any, at []any) generated {
 	prefix, _ := m["pathParamPrefix"].(string)
 	values := map[string]string{}
 	if v, ok := m["values"].(map[string]any); ok {
-		for k, val := range v {
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			val := v[k]
 			s, ok := val.(string)
 			if !ok {
 				x.fail(pathOf(at, "values", k), fmt.Sprintf("git.values.%s must be a string, got %s: the API server refuses the ApplicationSet", k, describe(val)))
@@ -337,8 +340,8 @@ func segments(dir string) []any {
 // values.<key>, or in the values map with goTemplate (appendTemplatedValues).
 func (x *expander) values(p paramSet, g gitParams, at []any) bool {
 	rendered := map[string]any{}
-	for k, v := range g.values {
-		s, err := x.r.replace(v, p)
+	for _, k := range slices.Sorted(maps.Keys(g.values)) {
+		s, err := x.r.replace(g.values[k], p)
 		if err != nil {
 			x.fail(pathOf(at, "values", k), fmt.Sprintf("git.values.%s: %v", k, err))
 			return false

@@ -364,7 +364,11 @@ func (x *expander) values(p paramSet, g gitParams, at []any) bool {
 // matrix makes every combination of its two children's parameter sets; the second child
 // is rendered with each of the first's sets.
 func (x *expander) matrix(spec any, at []any, depth int) generated {
-	m, _ := spec.(map[string]any)
+	m, ok := spec.(map[string]any)
+	if !ok {
+		x.fail(at, fmt.Sprintf("matrix must be a map with generators, got %s: the API server refuses the ApplicationSet", describe(spec)))
+		return generated{failed: true}
+	}
 	children, ok := m["generators"].([]any)
 	if !ok {
 		x.fail(at, fmt.Sprintf("matrix.generators must be a list of two generators, got %s: the API server refuses the ApplicationSet", describe(m["generators"])))
@@ -410,8 +414,8 @@ func (x *expander) combine(a, b paramSet) (paramSet, string) {
 	for k, v := range a {
 		out[k] = fmt.Sprint(v)
 	}
-	for k, v := range b {
-		s := fmt.Sprint(v)
+	for _, k := range slices.Sorted(maps.Keys(b)) {
+		s := fmt.Sprint(b[k])
 		if cur, ok := out[k]; ok && cur != s {
 			return nil, fmt.Sprintf("the matrix's generators both set parameter %s, to %q and %q: Argo CD refuses (\"found duplicate key %s with different value\")", k, cur, s, k)
 		}
@@ -437,7 +441,11 @@ func mergeParams(dst, src map[string]any) {
 // merge overrides the first child's parameter sets with the sets of the others that
 // agree with them on every merge key; sets of the others that match none are dropped.
 func (x *expander) merge(spec any, at []any, depth int) generated {
-	m, _ := spec.(map[string]any)
+	m, ok := spec.(map[string]any)
+	if !ok {
+		x.fail(at, fmt.Sprintf("merge must be a map with generators and mergeKeys, got %s: the API server refuses the ApplicationSet", describe(spec)))
+		return generated{failed: true}
+	}
 	children, ok := m["generators"].([]any)
 	if !ok || len(children) < 2 {
 		x.fail(at, "merge.generators must list two or more generators: Argo CD generates nothing from it")

@@ -383,6 +383,8 @@ func TestApplicationSetHostile(t *testing.T) {
 		{"elements a map", "", "- list: {elements: {a: b}}", clusterValues, 0, "spec.generators[0].list.elements: list.elements must be a list, got a map"},
 		{"element a string", "", "- list: {elements: [a]}", clusterValues, 0, "spec.generators[0].list.elements[0]: list element 0 is the string"},
 		{"elementsYaml not a list", "", "- list: {elementsYaml: 'a: b'}", clusterValues, 0, "spec.generators[0].list.elementsYaml: list.elementsYaml is not a YAML list of maps"},
+		{"matrix a list", "", "- matrix: [a]", clusterValues, 0, "spec.generators[0].matrix: matrix must be a map with generators, got a list"},
+		{"merge a string", "", "- merge: x", clusterValues, 0, "spec.generators[0].merge: merge must be a map with generators and mergeKeys"},
 		{"no known generator", "", "- lists: {elements: [{cluster: a}]}", clusterValues, 0, "spec.generators[0]: generator 0 names none of Argo CD's generators"},
 		{"two generators in a matrix child", "", "- matrix: {generators: [{list: {elements: [{cluster: a}]}, git: {repoURL: r, files: [{path: x}]}}, {list: {elements: [{id: '1'}]}}]}", clusterValues, 0, "spec.generators[0].matrix.generators[0]: a child generator names list and git"},
 		{"git without files or directories", "", "- git: {repoURL: r}", clusterValues, 0, "spec.generators[0].git: the git generator has neither directories nor files"},

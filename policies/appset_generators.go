@@ -16,10 +16,18 @@ import (
 // applicationset/generators run them: list, git (files and directories, from the run's
 // files), matrix, merge; and the post-selector every generator may have.
 
-func (x *expander) list(spec any, at []any) generated {
+// specMap is a generator's spec, which the CRD types a map with fields.
+func (x *expander) specMap(spec any, at []any, kind, fields string) (map[string]any, bool) {
 	m, ok := spec.(map[string]any)
 	if !ok {
-		x.fail(at, fmt.Sprintf("list must be a map with elements, got %s: the API server refuses the ApplicationSet", describe(spec)))
+		x.fail(at, fmt.Sprintf("%s must be a map with %s, got %s: the API server refuses the ApplicationSet", kind, fields, describe(spec)))
+	}
+	return m, ok
+}
+
+func (x *expander) list(spec any, at []any) generated {
+	m, ok := x.specMap(spec, at, "list", "elements")
+	if !ok {
 		return generated{failed: true}
 	}
 	elements, ok := m["elements"].([]any)
@@ -108,9 +116,8 @@ func (x *expander) add(out *generated, p paramSet) bool {
 }
 
 func (x *expander) git(spec any, at []any) generated {
-	m, ok := spec.(map[string]any)
+	m, ok := x.specMap(spec, at, "git", "repoURL and directories or files")
 	if !ok {
-		x.fail(at, fmt.Sprintf("git must be a map with repoURL and directories or files, got %s: the API server refuses the ApplicationSet", describe(spec)))
 		return generated{failed: true}
 	}
 	repo, _ := m["repoURL"].(string)
@@ -364,9 +371,8 @@ func (x *expander) values(p paramSet, g gitParams, at []any) bool {
 // matrix makes every combination of its two children's parameter sets; the second child
 // is rendered with each of the first's sets.
 func (x *expander) matrix(spec any, at []any, depth int) generated {
-	m, ok := spec.(map[string]any)
+	m, ok := x.specMap(spec, at, "matrix", "generators")
 	if !ok {
-		x.fail(at, fmt.Sprintf("matrix must be a map with generators, got %s: the API server refuses the ApplicationSet", describe(spec)))
 		return generated{failed: true}
 	}
 	children, ok := m["generators"].([]any)
@@ -441,9 +447,8 @@ func mergeParams(dst, src map[string]any) {
 // merge overrides the first child's parameter sets with the sets of the others that
 // agree with them on every merge key; sets of the others that match none are dropped.
 func (x *expander) merge(spec any, at []any, depth int) generated {
-	m, ok := spec.(map[string]any)
+	m, ok := x.specMap(spec, at, "merge", "generators and mergeKeys")
 	if !ok {
-		x.fail(at, fmt.Sprintf("merge must be a map with generators and mergeKeys, got %s: the API server refuses the ApplicationSet", describe(spec)))
 		return generated{failed: true}
 	}
 	children, ok := m["generators"].([]any)

@@ -85,6 +85,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./policies/userdata
 	$(GO) test -run '^$$' -fuzz '^FuzzHelmValues$$' -fuzztime $(FUZZTIME) ./policies
 	$(GO) test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./policies
+	$(GO) test -run '^$$' -fuzz '^FuzzExpandApplicationSet$$' -fuzztime $(FUZZTIME) ./policies
 	$(GO) test -run '^$$' -fuzz '^FuzzAdmission$$' -fuzztime $(FUZZTIME) ./webhook
 
 # --- performance: one table, one run, this machine (see README "Performance") -----------

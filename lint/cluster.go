@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
 	"github.com/mtuguard/mtuguard/policies"
@@ -54,6 +55,7 @@ func layerRank(file string) int {
 
 type clusterGroup struct {
 	dir, name string
+	unit      string // an Application an ApplicationSet generates (file#document/name): a cluster of its own
 	ids       []int
 	configMap bool // a cilium-config ConfigMap: never layered with others
 }
@@ -65,22 +67,24 @@ func (g *clusterGroup) layered() bool { return !g.configMap }
 // form one unit: named by the highest layer that sets a cluster name, as Helm would
 // merge them, and sitting in the directory of each of its files, so that a value file
 // kept beside its cluster's policies claims them. A bundle in home (a kustomize instance
-// of a release) sits in that directory alone: the overlay's, not its base's.
-func assignClusters(objects []policies.Object, bundle []int, home map[int]string) (out []SharedLayer) {
+// of a release) sits in that directory alone: the overlay's, not its base's. A bundle in
+// units (an Application an ApplicationSet generates) is a cluster of its own, whatever
+// its name: the ApplicationSet's Applications deploy to as many clusters.
+func assignClusters(objects []policies.Object, bundle []int, home, units map[int]string) (out []SharedLayer) {
 	dirOf := func(id int) string {
 		if d, ok := home[bundle[id]]; ok {
 			return d
 		}
 		return path.Dir(objects[id].Source.File)
 	}
-	groups := map[[2]string]*clusterGroup{}
+	groups := map[[3]string]*clusterGroup{}
 	var order []*clusterGroup
-	group := func(dir, name string) *clusterGroup {
-		k := [2]string{dir, name}
+	group := func(dir, name, unit string) *clusterGroup {
+		k := [3]string{dir, name, unit}
 		if g, ok := groups[k]; ok {
 			return g
 		}
-		g := &clusterGroup{dir: dir, name: name}
+		g := &clusterGroup{dir: dir, name: name, unit: unit}
 		groups[k] = g
 		order = append(order, g)
 		return g
@@ -106,8 +110,8 @@ func assignClusters(objects []policies.Object, bundle []int, home map[int]string
 			order = append(order, g)
 			continue
 		}
-		if name != "" {
-			g := group(dirOf(b), name)
+		if name != "" || units[b] != "" {
+			g := group(dirOf(b), name, units[b])
 			g.ids = append(g.ids, members[b]...)
 		} else {
 			unnamed = append(unnamed, b)
@@ -135,7 +139,7 @@ func assignClusters(objects []policies.Object, bundle []int, home map[int]string
 			}
 			continue
 		}
-		g := group(dir, "")
+		g := group(dir, "", "")
 		g.ids = append(g.ids, members[b]...)
 	}
 	key := clusterKeys(order)
@@ -211,7 +215,7 @@ func bundleName(objects []policies.Object, ids []int) string {
 func groupsIn(order []*clusterGroup, dir string) []*clusterGroup {
 	var out []*clusterGroup
 	for _, g := range order {
-		if g.dir == dir && g.name != "" && len(g.ids) > 0 && g.layered() {
+		if g.dir == dir && g.name != "" && g.unit == "" && len(g.ids) > 0 && g.layered() {
 			out = append(out, g)
 		}
 	}
@@ -224,6 +228,13 @@ func clusterKeys(order []*clusterGroup) map[*clusterGroup]string {
 	key := map[*clusterGroup]string{}
 	for _, qualify := range []func(g *clusterGroup) string{
 		func(g *clusterGroup) string { return g.name },
+		// An Application an ApplicationSet generates, by its name (the unit's last part).
+		func(g *clusterGroup) string {
+			if g.unit == "" {
+				return ""
+			}
+			return strings.TrimPrefix(g.name+"@"+g.unit[strings.LastIndex(g.unit, "/")+1:], "@")
+		},
 		func(g *clusterGroup) string { return g.name + "@" + g.dir },
 	} {
 		seen := map[string]int{}
@@ -231,7 +242,7 @@ func clusterKeys(order []*clusterGroup) map[*clusterGroup]string {
 			seen[qualify(g)]++
 		}
 		for _, g := range order {
-			if _, done := key[g]; !done && seen[qualify(g)] == 1 && g.name != "" {
+			if _, done := key[g]; !done && seen[qualify(g)] == 1 && qualify(g) != "" && (g.name != "" || g.unit != "") {
 				key[g] = qualify(g)
 			}
 		}

@@ -29,7 +29,7 @@ func TestClusterGrouping(t *testing.T) {
 		helmDoc("clusters/d/two.yaml", cm("same")),
 		helmDoc("shared/p.yaml", cnp), // no enclosing cluster, several clusters: unknown
 	}
-	inv := newInventory(docs, newClassifier(nil))
+	inv := newInventory(Loaded{Documents: docs}, newClassifier(nil), LoadOptions{})
 	got := map[string]string{}
 	order := map[string]int{}
 	for i, o := range inv.objects {
@@ -61,7 +61,7 @@ func TestOnlyClusterAdoptsStrays(t *testing.T) {
 		helmDoc("cilium/values.yaml", map[string]any{"routingMode": "tunnel", "cluster": map[string]any{"name": "solo"}}),
 		helmDoc("netpol/p.yaml", map[string]any{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy"}),
 	}
-	inv := newInventory(docs, newClassifier(nil))
+	inv := newInventory(Loaded{Documents: docs}, newClassifier(nil), LoadOptions{})
 	if inv.objects[1].Cluster != "solo" {
 		t.Errorf("cluster %q", inv.objects[1].Cluster)
 	}
@@ -122,7 +122,7 @@ func TestHelmOverlays(t *testing.T) {
 		}, nil, map[string]string{}, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			inv := newInventory(c.docs, newClassifier(c.forced))
+			inv := newInventory(Loaded{Documents: c.docs}, newClassifier(c.forced), LoadOptions{})
 			got := map[string]string{}
 			for _, o := range inv.objects {
 				got[o.Source.File] = o.Cluster
@@ -169,7 +169,7 @@ func TestArgoValueFileClusters(t *testing.T) {
 		helmDoc("repo/clusters/prod/policies/p.yaml", cnp),
 		helmDoc("repo/clusters/staging/policies/p.yaml", cnp),
 	}
-	inv := newInventory(docs, newClassifier(nil))
+	inv := newInventory(Loaded{Documents: docs}, newClassifier(nil), LoadOptions{})
 	got := map[string][]string{}
 	for _, o := range inv.objects {
 		got[o.Source.File] = append(got[o.Source.File], o.Cluster)
@@ -199,7 +199,7 @@ func TestSharedBaseValues(t *testing.T) {
 		helmDoc("c/values-zz-override.yaml", m{"ipv6": m{"enabled": true}}),
 		helmDoc("c/policies/p.yaml", m{"apiVersion": "cilium.io/v2", "kind": "CiliumNetworkPolicy"}),
 	}
-	inv := newInventory(docs, newClassifier(nil))
+	inv := newInventory(Loaded{Documents: docs}, newClassifier(nil), LoadOptions{})
 	// layers[cluster] lists each cluster's files lowest layer first, as Rego ranks them.
 	type layer struct {
 		order, id int

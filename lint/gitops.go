@@ -134,21 +134,11 @@ func (x configMapIndex) find(ns, name, releaseFile string) *yamldoc.Document {
 		if cmNamespace != "" && ns != "" {
 			continue // in another namespace: not the one Flux reads
 		}
-		if shared := sharedDirs(d.File, releaseFile); shared > bestShared {
+		if shared := policies.SharedDirs(d.File, releaseFile); shared > bestShared {
 			best, bestShared = d, shared
 		}
 	}
 	return best
-}
-
-// sharedDirs counts the leading directories two slash paths share.
-func sharedDirs(a, b string) int {
-	da, db := strings.Split(path.Dir(a), "/"), strings.Split(path.Dir(b), "/")
-	n := 0
-	for n < len(da) && n < len(db) && da[n] == db[n] {
-		n++
-	}
-	return n
 }
 
 func valuesLayer(doc *yamldoc.Document, ref policies.ValuesRef, order int) (*policies.CiliumValues, error) {
@@ -213,11 +203,11 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 			switch {
 			case vf.Broken != "":
 				at.Msg = vf.Broken
-				inv.errors = append(inv.errors, at)
+				inv.report(owner, at, false)
 				continue
 			case vf.Unreadable != "":
 				at.Msg = fmt.Sprintf("value file %s is %s, so the cluster is linted without it", vf.Entry, vf.Unreadable)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			file := nearestWithSuffix(files, vf.Path, owner.File)
@@ -225,18 +215,18 @@ func (inv *inventory) valueFiles(ordered []*yamldoc.Document, classes []policies
 				file = path.Join(path.Dir(owner.File), vf.Path)
 				if _, ok := byFile[file]; !ok {
 					at.Msg = fmt.Sprintf("value file %s (%s) is not among the linted files or holds no Cilium settings, so the cluster is linted without it", vf.Entry, file)
-					inv.notes = append(inv.notes, at)
+					inv.report(owner, at, true)
 					continue
 				}
 			}
 			if plain := nearestWithSuffix(plain, vf.Path, owner.File); file == "" && plain != "" {
 				at.Msg = fmt.Sprintf("value file %s (%s) holds no Cilium setting at its top level, so the cluster is linted without it (values nested under another key, such as a wrapper chart's `cilium:` for its subchart, are not read)", vf.Entry, plain)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			if file == "" {
 				at.Msg = fmt.Sprintf("value file %s is not among the linted files (none ends in %s and holds Cilium settings), so the cluster is linted without it: lint a checkout of the repository that holds it in the same run", vf.Entry, vf.Path)
-				inv.notes = append(inv.notes, at)
+				inv.report(owner, at, true)
 				continue
 			}
 			for _, d := range byFile[file] {
@@ -275,7 +265,7 @@ func nearestWithSuffix(files []string, p, from string) string {
 		if f != p && !strings.HasSuffix(f, "/"+p) {
 			continue
 		}
-		if shared := sharedDirs(f, from); shared > bestShared {
+		if shared := policies.SharedDirs(f, from); shared > bestShared {
 			best, bestShared = f, shared
 		}
 	}

@@ -5,11 +5,13 @@ package lint
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -130,15 +132,15 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 	if opts.classifier == nil {
 		opts.classifier = newClassifier(opts.HelmValues)
 	}
-	set := newInventory(loaded.Documents, opts.classifier)
+	set := newInventory(loaded, opts.classifier, opts.Load)
 	if opts.Cluster != "" {
 		for i := range set.objects {
 			set.objects[i].Cluster = opts.Cluster
 		}
 	}
-	rep.InputErrors = append(rep.InputErrors, set.errors...)
-	rep.Notes = slices.Concat(loaded.Notes, set.notes)
 	if len(set.objects) == 0 {
+		set.flushAppErrors()
+		rep.InputErrors, rep.Notes = append(rep.InputErrors, set.errors...), slices.Concat(loaded.Notes, set.notes)
 		return rep, nil
 	}
 	res, err := engine.EvalParallel(ctx, policies.Input{Config: opts.Config, Objects: set.objects}, runtime.GOMAXPROCS(0))
@@ -146,14 +148,29 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		return nil, err
 	}
 	seen := map[yamldoc.Error]bool{}
+	var problems []error
 	for _, p := range res.Problems {
 		doc := set.docs[p.Object]
 		e := yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message}
+		if g, ok := set.generated[doc]; ok {
+			if strings.Contains(e.Msg, "is a string") && policies.TemplatedString(g.appSet, g.template, p.Path) {
+				// Unquoting is no fix in a template: the rendering makes the string.
+				if i := strings.LastIndex(e.Msg, ": write "); i > 0 {
+					e.Msg = e.Msg[:i]
+				}
+				e.Msg += ": " + policies.TemplatedStringHint
+			}
+			set.appError(g, &e, false)
+			continue
+		}
 		if !seen[e] { // a file layered into several clusters is wrong once
 			seen[e] = true
-			rep.InputErrors = append(rep.InputErrors, &e)
+			problems = append(problems, &e)
 		}
 	}
+	set.flushAppErrors() // generated Applications' errors, once each, naming them
+	rep.InputErrors = append(append(rep.InputErrors, set.errors...), problems...)
+	rep.Notes = slices.Concat(loaded.Notes, set.notes)
 	rep.Findings = set.locateAll(opts.Config.Apply(res.Findings, set.annotations))
 	return rep, nil
 }
@@ -203,6 +220,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
 		return true
 	}
+	if policies.IsApplicationSet(obj) {
+		return true // expanded with the whole run (appset.go)
+	}
 	if _, ok := kustomizationDoc(d); ok || fluxHelmRelease(obj) {
 		return true // kustomize overlays and their patches (kustomize.go)
 	}
@@ -240,7 +260,8 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 // Objects classifies loaded documents and groups them into clusters: the rules' input,
 // with the input errors and notes (Report.Notes) met on the way.
 func Objects(loaded Loaded, opts Options) (objects []policies.Object, errs, notes []error) {
-	inv := newInventory(loaded.Documents, newClassifier(opts.HelmValues))
+	inv := newInventory(loaded, newClassifier(opts.HelmValues), opts.Load)
+	inv.flushAppErrors()
 	return inv.objects, slices.Concat(loaded.Errors, inv.errors), slices.Concat(loaded.Notes, inv.notes)
 }
 
@@ -253,10 +274,16 @@ type inventory struct {
 	bundle []int
 	errors []error
 	notes  []error // what the run could not see, without failing it (Report.Notes)
+	// generated are the documents of Applications an ApplicationSet generates (views of
+	// the ApplicationSet's document), and their errors, said once per ApplicationSet.
+	generated     map[*yamldoc.Document]generatedApp
+	appErrors     map[appErrorKey][]string
+	appErrorOrder []appErrorKey
 }
 
-func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
-	inv := &inventory{}
+func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
+	inv := &inventory{generated: map[*yamldoc.Document]generatedApp{}}
+	docs := loaded.Documents
 	ordered := orderLayers(docs)
 	// First every document's own classification: whether a document is an overlay or
 	// an Argo CD value file depends on the rest of the run.
@@ -279,7 +306,13 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		classes[i] = c
 	}
 	resolveChartRefs(ordered, classes)
+	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
 	valueFiles := inv.valueFiles(ordered, classes, cl)
+	for _, doc := range ordered {
+		if _, gen := inv.generated[doc]; gitRead[doc.File] && !gen {
+			valueFiles.used[doc] = true // a git generator's parameters, not a cluster's settings
+		}
+	}
 	kust := inv.kustomizeInstances(ordered, classes)
 	for d := range kust.used {
 		valueFiles.used[d] = true
@@ -305,7 +338,11 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 			continue
 		}
 		first[i] = len(inv.objects)
-		for _, o := range c.Objects(obj, policies.Source{File: doc.File, Line: doc.Line}, len(inv.objects)) {
+		src := policies.Source{File: doc.File, Line: doc.Line}
+		if _, ok := inv.generated[doc]; ok {
+			src.Line = doc.LineOf(nil) // its template's
+		}
+		for _, o := range c.Objects(obj, src, len(inv.objects)) {
 			inv.objects = append(inv.objects, o)
 			inv.docs = append(inv.docs, doc)
 			inv.bundle = append(inv.bundle, first[i])
@@ -315,11 +352,18 @@ func newInventory(docs []*yamldoc.Document, cl *classifier) *inventory {
 		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
 	configMaps := inv.addValuesFrom(docs)
+	units := map[int]string{}
+	for i, doc := range ordered {
+		if g, ok := inv.generated[doc]; ok && !valueFiles.used[doc] {
+			// Unique in the run: two ApplicationSets may generate the same name.
+			units[first[i]] = fmt.Sprintf("%s#%d/%s", doc.File, doc.Index, g.name)
+		}
+	}
 	home := map[int]string{}
 	for _, in := range kust.instances {
 		home[inv.addInstance(in, classes[in.release], configMaps)] = in.dir
 	}
-	for _, s := range assignClusters(inv.objects, inv.bundle, home) {
+	for _, s := range assignClusters(inv.objects, inv.bundle, home, units) {
 		o := inv.objects[s.ID]
 		o.ID, o.Cluster, o.Cilium = len(inv.objects), s.Cluster, s.Values
 		inv.objects = append(inv.objects, o)
@@ -371,6 +415,14 @@ func (inv *inventory) addInstance(in releaseInstance, c policies.Classified, con
 
 func (inv *inventory) annotations(id int) map[string]string {
 	_, _, ann := policies.Meta(inv.objects[id].Object)
+	if g, ok := inv.generated[inv.docs[id]]; ok {
+		// The ApplicationSet's own annotations suppress for all it generates.
+		_, _, own := policies.Meta(g.appSet)
+		for k, v := range ann {
+			own[k] = v
+		}
+		return own
+	}
 	return ann
 }
 
@@ -411,6 +463,9 @@ func (inv *inventory) locate(v policies.Verdict) Finding {
 		ref.Kind = "HelmValues"
 	}
 	line := doc.LineOf(v.Path)
+	if g, ok := inv.generated[inv.docs[inv.bundle[v.Object]]]; ok {
+		v.Message = g.String() + ": " + v.Message // its findings share the template's lines
+	}
 	if v.Suppressed == "" {
 		v.Suppressed = inlineSuppression(doc, line, v.Rule)
 	}

@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -73,5 +74,40 @@ func FuzzClassify(f *testing.F) {
 			return nil
 		}
 		return c.Objects(obj, Source{}, 0)
+	})
+}
+
+// FuzzExpandApplicationSet feeds arbitrary ApplicationSets to the expansion: whatever the
+// generators and templates, it answers with Applications and issues, never an internal
+// error, and every Application it makes classifies.
+func FuzzExpandApplicationSet(f *testing.F) {
+	values := "cluster: {name: '{{cluster}}', id: '{{id}}'}"
+	for _, g := range []string{
+		"- list: {elements: [{cluster: a, id: '1'}], elementsYaml: '[{cluster: b}]'}",
+		"- matrix: {generators: [{list: {elements: [{cluster: a}]}}, {git: {repoURL: r, files: [{path: 'c/*.json'}]}}]}",
+		"- merge: {mergeKeys: [cluster], generators: [{list: {elements: [{cluster: a}]}}, {clusters: {}}]}\n  selector: {matchLabels: {cluster: a}}",
+		"- git: {repoURL: r, directories: [{path: '*'}, {path: c, exclude: true}], values: {x: '{{path}}'}}",
+	} {
+		f.Add([]byte(appSet("", g, values)))
+		f.Add([]byte(appSet("  goTemplate: true\n", g, "cluster: {name: '{{ .cluster | upper }}', id: '{{ index . \"id\" }}'}")))
+	}
+	files := []string{"c/a.json", "c/b/d.json"}
+	run := AppSetRun{Files: files, From: "x.yaml", Read: func(string) (any, error) {
+		return map[string]any{"cluster": "a", "id": "1"}, nil
+	}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var obj map[string]any
+		if yaml.Unmarshal(data, &obj) != nil || obj == nil {
+			return
+		}
+		e := ExpandApplicationSet(obj, run)
+		for _, is := range e.Issues {
+			if strings.Contains(is.Msg, "internal error") {
+				t.Fatalf("%s on %q", is.Msg, data)
+			}
+		}
+		for _, a := range e.Apps {
+			_, _ = Classify(a.Object)
+		}
 	})
 }

@@ -51,6 +51,20 @@ type Document struct {
 
 	src  *source // the whole file, shared by its documents
 	item int     // index in a List's items, or -1
+	// within, for a view (Within), are the places in the document its paths are under.
+	within [][]any
+}
+
+// Within is a view of d for an object made from part of it, such as an Argo CD
+// Application an ApplicationSet's template renders: the view's paths are looked up under
+// each prefix in turn (a generator's own template before spec.template), the first that
+// holds the whole path winning, else the nearest parent under the last. Line stays the
+// document's, for the comments above it.
+func (d *Document) Within(obj any, prefixes ...[]any) *Document {
+	v := *d
+	v.Object = obj
+	v.within = prefixes
+	return &v
 }
 
 // source is a file's bytes and the node trees of its documents, kept from Parse for LineOf
@@ -268,9 +282,26 @@ func expandList(file string, index int, root *yaml.Node, obj any, src *source) [
 // int): the key's line for a map entry, the item's line for a list index, or the line of
 // the nearest existing parent. It is never below 1 for a Document made by Parse.
 func (d *Document) LineOf(path []any) int {
+	if len(d.within) > 0 {
+		base := *d
+		base.within = nil
+		for i, prefix := range d.within {
+			full := append(append([]any{}, prefix...), path...)
+			if line, found := base.lineOf(full); found || i == len(d.within)-1 {
+				return line
+			}
+		}
+	}
+	line, _ := d.lineOf(path)
+	return line
+}
+
+// lineOf is LineOf, and whether the whole path is in the document (a path into a block
+// string counts as found).
+func (d *Document) lineOf(path []any) (int, bool) {
 	n := d.root()
 	if n == nil {
-		return max(d.Line, 1)
+		return max(d.Line, 1), false
 	}
 	line := n.Line
 	for i, step := range path {
@@ -279,42 +310,48 @@ func (d *Document) LineOf(path []any) int {
 			// A line inside a block string that is not YAML (user data, a script).
 			off, err := strconv.Atoi(ls[2:])
 			if err != nil || off < 1 || n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 {
-				return line
+				return line, false
 			}
-			return n.Line + off
+			return n.Line + off, true
 		}
 		if n.Kind == yaml.ScalarNode && n.Style&yaml.LiteralStyle != 0 {
 			// A block of YAML inside a string (Argo CD helm.values, a values.yaml key of a
 			// ConfigMap): find the line within it, offset by where the block starts.
-			return embeddedLine(n, path[i:], line)
+			return embeddedLine(n, path[i:], line), true
 		}
 		switch s := step.(type) {
 		case string:
 			if n.Kind != yaml.MappingNode {
-				return line
+				return line, false
 			}
 			key, val := mapEntry(n, s, 0)
 			if key == nil {
-				return line
+				return line, false
 			}
 			line, n = key.Line, val
 		case int:
 			if n.Kind != yaml.SequenceNode || s < 0 || s >= len(n.Content) {
-				return line
+				return line, false
 			}
 			n = n.Content[s]
 			line = n.Line
 		default:
-			return line
+			return line, false
 		}
 	}
-	return line
+	return line, true
 }
 
 // embeddedLine maps a path inside a literal block scalar to a file line. The block's
 // content starts on the line after its indicator (`|`), one line per line.
 func embeddedLine(n *yaml.Node, path []any, fallback int) int {
 	docs, err := Parse("", []byte(n.Value), Limits{MaxNodes: 100_000})
+	if err != nil && strings.Contains(n.Value, "{{") {
+		// A template (an Argo CD ApplicationSet's helm.values): `id: {{id}}` is a flow map
+		// to YAML until rendered, so read it with the braces blanked, line for line.
+		blanked := strings.NewReplacer("{{", "__", "}}", "__").Replace(n.Value)
+		docs, err = Parse("", []byte(blanked), Limits{MaxNodes: 100_000})
+	}
 	if err != nil || len(docs) == 0 {
 		return fallback
 	}

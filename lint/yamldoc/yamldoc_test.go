@@ -853,3 +853,58 @@ func TestRetainAndReleaseNodes(t *testing.T) {
 		t.Errorf("after ReleaseNodes: line %d, want 7 (parsed again)", got)
 	}
 }
+
+// A view of part of a document (an Application an ApplicationSet's template renders)
+// finds its paths under the first prefix that holds them, else under the last; a
+// template string that is YAML only once rendered still has its lines.
+func TestWithin(t *testing.T) {
+	src := `apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+spec:
+  generators:
+  - list:
+      elements: []
+      template:
+        spec:
+          source:
+            helm:
+              valuesObject:
+                MTU: 9001
+  template:
+    metadata:
+      name: 'cilium-{{cluster}}'
+    spec:
+      source:
+        chart: cilium
+        helm:
+          values: |
+            cluster:
+              name: {{cluster}}
+              id: {{id}}
+            MTU: 8500
+`
+	docs, err := Parse("appset.yaml", []byte(src), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := docs[0].Within(map[string]any{"kind": "Application"},
+		[]any{"spec", "generators", 0, "list", "template"}, []any{"spec", "template"})
+	for _, c := range []struct {
+		path []any
+		want int
+	}{
+		{[]any{"spec", "source", "helm", "valuesObject", "MTU"}, 12}, // the generator's own template
+		{[]any{"metadata", "name"}, 15},                              // spec.template
+		{[]any{"spec", "source", "helm", "values", "cluster", "id"}, 23},
+		{[]any{"spec", "source", "helm", "values", "MTU"}, 24},
+		{[]any{"spec", "destination"}, 16}, // nearest parent under spec.template
+		{nil, 7},                           // the first prefix
+	} {
+		if got := view.LineOf(c.path); got != c.want {
+			t.Errorf("%v: line %d, want %d", c.path, got, c.want)
+		}
+	}
+	if view.Line != docs[0].Line || view.File != "appset.yaml" {
+		t.Errorf("a view keeps its document's file and line: %s:%d", view.File, view.Line)
+	}
+}

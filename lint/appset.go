@@ -1,0 +1,189 @@
+package lint
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/mtuguard/mtuguard/lint/yamldoc"
+	"github.com/mtuguard/mtuguard/policies"
+)
+
+// An Argo CD ApplicationSet whose template installs Cilium's chart stands for the
+// Applications it generates (policies.ExpandApplicationSet): each is linted as an
+// Application of its own, one cluster each, its findings pointing into the
+// ApplicationSet's template and naming the generated Application.
+
+// generatedApp says which ApplicationSet made a generated Application's document.
+type generatedApp struct {
+	name     string         // the Application's
+	appSet   map[string]any // the ApplicationSet
+	template [][]any        // where the Application's template is in it
+}
+
+func (g generatedApp) String() string {
+	_, appSet, _ := policies.Meta(g.appSet)
+	return fmt.Sprintf("Application %s of ApplicationSet %s", g.name, appSet)
+}
+
+// expandApplicationSets replaces each ApplicationSet among ordered with views of it, one
+// per Cilium Application it generates, classified, and returns the run's files its git
+// generators read.
+func (inv *inventory) expandApplicationSets(ordered []*yamldoc.Document, classes []policies.Classified, run *runFiles) ([]*yamldoc.Document, []policies.Classified, map[string]bool) {
+	read := map[string]bool{}
+	var docs []*yamldoc.Document
+	var cls []policies.Classified
+	for i, doc := range ordered {
+		obj, _ := doc.Object.(map[string]any)
+		if obj == nil || !policies.IsApplicationSet(obj) {
+			docs, cls = append(docs, doc), append(cls, classes[i])
+			continue
+		}
+		e := policies.ExpandApplicationSet(obj, policies.AppSetRun{Files: run.files, Read: run.read, From: doc.File})
+		for _, is := range e.Issues {
+			err := &yamldoc.Error{File: doc.File, Line: doc.LineOf(is.Path), Msg: is.Msg}
+			if is.Note {
+				inv.notes = append(inv.notes, err)
+			} else {
+				inv.errors = append(inv.errors, err)
+			}
+		}
+		for _, f := range e.Read {
+			read[f] = true
+		}
+		for _, app := range e.Apps {
+			view := doc.Within(app.Object, app.Template...)
+			g := generatedApp{name: app.Name, appSet: obj, template: app.Template}
+			c, err := policies.Classify(app.Object)
+			if err != nil {
+				var fe *policies.FieldError
+				line := view.LineOf(nil)
+				if errors.As(err, &fe) {
+					line = view.LineOf(fe.Path)
+				}
+				inv.appError(g, &yamldoc.Error{File: doc.File, Line: line, Msg: err.Error()}, false)
+				continue
+			}
+			if c.Kind != policies.KindCiliumConfig {
+				continue // its chart, named by a parameter, is not Cilium's
+			}
+			inv.generated[view] = g
+			docs, cls = append(docs, view), append(cls, c)
+		}
+	}
+	return docs, cls, read
+}
+
+// report records an input error or note about owner's document.
+func (inv *inventory) report(owner *yamldoc.Document, e *yamldoc.Error, note bool) {
+	switch g, ok := inv.generated[owner]; {
+	case ok:
+		inv.appError(g, e, note)
+	case note:
+		inv.notes = append(inv.notes, e)
+	default:
+		inv.errors = append(inv.errors, e)
+	}
+}
+
+// appError records an input error or note about a generated Application. The
+// Applications of one ApplicationSet often share it (a template value every one
+// renders the same way), so they are said once, naming them.
+func (inv *inventory) appError(g generatedApp, e *yamldoc.Error, note bool) {
+	k := appErrorKey{*e, note}
+	if inv.appErrors == nil {
+		inv.appErrors = map[appErrorKey][]string{}
+	}
+	if _, seen := inv.appErrors[k]; !seen {
+		inv.appErrorOrder = append(inv.appErrorOrder, k)
+	}
+	inv.appErrors[k] = append(inv.appErrors[k], g.String())
+}
+
+type appErrorKey struct {
+	err  yamldoc.Error
+	note bool
+}
+
+// flushAppErrors adds the generated Applications' errors and notes, once each.
+func (inv *inventory) flushAppErrors() {
+	for _, k := range inv.appErrorOrder {
+		e := k.err
+		e.Msg = namedApps(inv.appErrors[k]) + ": " + e.Msg
+		if k.note {
+			inv.notes = append(inv.notes, &e)
+		} else {
+			inv.errors = append(inv.errors, &e)
+		}
+	}
+	inv.appErrors, inv.appErrorOrder = nil, nil
+}
+
+// namedApps lists the Applications an error is about: a few by name, then how many more.
+func namedApps(apps []string) string {
+	if len(apps) == 1 {
+		return apps[0]
+	}
+	const shown = 3
+	byAppSet := map[string][]string{}
+	var order []string
+	for _, a := range apps {
+		name, appSet, _ := strings.Cut(strings.TrimPrefix(a, "Application "), " of ")
+		if _, ok := byAppSet[appSet]; !ok {
+			order = append(order, appSet)
+		}
+		byAppSet[appSet] = append(byAppSet[appSet], name)
+	}
+	var parts []string
+	for _, appSet := range order {
+		names := byAppSet[appSet]
+		sort.Strings(names)
+		list := strings.Join(names[:min(shown, len(names))], ", ")
+		if len(names) > shown {
+			list += fmt.Sprintf(" and %d more", len(names)-shown)
+		}
+		parts = append(parts, fmt.Sprintf("Applications %s of %s", list, appSet))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// runFiles is what a run's ApplicationSets read of its files: the list (stdin is no
+// repository's file), and each file's first document, read again from disk since loading
+// dropped the documents no rule reads (a git generator's config.json). Reads are cached,
+// and safe from the goroutine an expansion runs in.
+type runFiles struct {
+	files []string
+	load  LoadOptions
+
+	mu    sync.Mutex
+	cache map[string]readResult
+}
+
+type readResult struct {
+	doc any
+	err error
+}
+
+func newRunFiles(loaded Loaded, load LoadOptions) *runFiles {
+	files := slices.DeleteFunc(slices.Clone(loaded.Files), func(f string) bool { return f == StdinName })
+	return &runFiles{files: files, load: load, cache: map[string]readResult{}}
+}
+
+func (r *runFiles) read(file string) (any, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if res, ok := r.cache[file]; ok {
+		return res.doc, res.err
+	}
+	docs, err := readAndParse(file, r.load)
+	res := readResult{err: err}
+	if len(docs) > 0 {
+		res.doc = docs[0].Object
+	}
+	yamldoc.RetainNodes(docs, nil)
+	r.cache[file] = res
+	return res.doc, res.err
+}

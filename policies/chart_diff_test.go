@@ -188,16 +188,16 @@ func renderCached(t *testing.T, render, chart, file string, raw []byte) (string,
 	cmd := exec.Command(render, chart, file)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		return "", &renderError{errOut.String()}
+		return "", &helmRenderError{errOut.String()}
 	}
 	os.MkdirAll(filepath.Dir(cache), 0o755)
 	os.WriteFile(cache, out.Bytes(), 0o644)
 	return out.String(), nil
 }
 
-type renderError struct{ msg string }
+type helmRenderError struct{ msg string }
 
-func (e *renderError) Error() string { return e.msg }
+func (e *helmRenderError) Error() string { return e.msg }
 
 func ciliumConfigMap(t *testing.T, manifest string) map[string]any {
 	t.Helper()

@@ -38,8 +38,14 @@ base_of(c, s) := nodes.mtu(c) if {
 
 default primary_sets_mtu(_) := false
 
+# In `portmap` mode cilium-cni is the first plugin and sets up the pod as it does unchained
+# (plugins/cilium-cni/cmd/cmd.go getChainedAction treats the network name "portmap" as a
+# standard plugin; daemon/cmd/cni/config.go puts cilium-cni first), so it gives the pods
+# Cilium's route MTU at creation; only the endpoint updater that would change it later is
+# off (pkg/mtu/endpoint_updater.go). The generic-veth chainers (aws-cni, azure, flannel,
+# generic-veth) leave the MTU to the primary plugin.
 primary_sets_mtu(s) if {
-	object.get(s, "chaining", "none") != "none"
+	not object.get(s, "chaining", "none") in {"none", "portmap"}
 	not object.get(s, "route_mtu_in_chaining", false)
 }
 

@@ -105,6 +105,16 @@ test_mtu001_chained_cilium_leaves_the_pod_mtu_to_the_primary_cni if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", asked)]}
 }
 
+test_mtu001_portmap_chaining_keeps_cilium_setting_the_pod_mtu if {
+	# In portmap mode cilium-cni is the first plugin and sets the route MTU itself
+	# (plugins/cilium-cni/cmd/cmd.go getChainedAction), so Cilium's mtu reaches the pods.
+	portmap := object.union(eni_member, {"cni": {"chainingMode": "portmap"}, "MTU": 8500})
+	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", portmap)]}
+	unclamped := object.union(eni_member, {"cni": {"chainingMode": "portmap"}})
+	some f in mtu.MTU001 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", unclamped)]}
+	not contains(f.message, "chained")
+}
+
 test_mtu001_passes_native_routing_across_a_hop_that_signals if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-transit-gateway", "signals", true), "objects": [fixtures.helm(0, "a", eni_member)]}
 }

@@ -28,6 +28,7 @@ type ClusterSettings struct {
 	ForceDeviceDetection bool     `json:"force_device_detection"`
 	Chaining             string   `json:"chaining"`
 	RouteMTUInChaining   bool     `json:"route_mtu_in_chaining"`
+	CustomCNIConf        bool     `json:"custom_cni_conf"`
 	IPv4                 bool     `json:"ipv4"`
 	IPv6                 bool     `json:"ipv6"`
 	IPAM                 string   `json:"ipam"`

@@ -38,6 +38,10 @@ helm_paths := {
 	"cni-chaining-mode": ["cni", "chainingMode"],
 	"enable-route-mtu-for-cni-chaining": ["cni", "enableRouteMTUForCNIChaining"],
 	"helm:cni.chainingTarget": ["cni", "chainingTarget"],
+	# A CNI configuration the agent reads instead of writing its own; its cilium-cni entry's
+	# `enable-route-mtu` turns the route MTU on in chaining too (pkg/mtu/endpoint_updater.go).
+	"read-cni-conf": ["cni", "readCniConf"],
+	"helm:cni.configMap": ["cni", "configMap"],
 	# Cilium 1.16/1.17 render enable-ipv4-egress-gateway from it, 1.18 and later enable-egress-gateway.
 	"enable-egress-gateway": ["egressGateway", "enabled"],
 	# Charts up to 1.17 only (the feature is gone in 1.18).
@@ -325,6 +329,7 @@ settings_of(v) := s if {
 		# CNI chaining: the primary plugin sets the pods' MTU unless Cilium is asked to.
 		"chaining": chaining_mode(c),
 		"route_mtu_in_chaining": bool_of(c, "enable-route-mtu-for-cni-chaining", false),
+		"custom_cni_conf": custom_cni_conf(c),
 		"cluster_name": cluster_name(c),
 		"cluster_id": int_of(c, "cluster-id", 0),
 		"max_connected_clusters": int_of(c, "max-connected-clusters", 255),
@@ -428,6 +433,16 @@ chaining_mode(c) := text(c, "cni-chaining-mode") if {
 	c.f == "helm"
 	set(c, "helm:cni.chainingTarget")
 } else := "none"
+
+# The chart renders read-cni-conf from cni.configMap, else cni.readCniConf.
+default custom_cni_conf(_) := false
+
+custom_cni_conf(c) if set(c, "read-cni-conf")
+
+custom_cni_conf(c) if {
+	c.f == "helm"
+	set(c, "helm:cni.configMap")
+}
 
 cluster_name(c) := sprintf("%v", [value(c, "cluster-name")]) if set(c, "cluster-name")
 

@@ -57,7 +57,7 @@ budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
 # base_source[cluster] explains base_mtu in a message.
 base_source := {c: source_of(c, s) | some c, s in settings}
 
-source_of(c, s) := sprintf("Cilium runs chained to %s and leaves the pods' MTU to it (enable-route-mtu-for-cni-chaining is off%s), which gives them the node MTU %d (%s)", [s.chaining, ignored_mtu(s), nodes.mtu(c), nodes.source(c)]) if {
+source_of(c, s) := sprintf("Cilium runs chained to %s and leaves the pods' MTU to it (enable-route-mtu-for-cni-chaining is off%s%s), which gives them the node MTU %d (%s)", [s.chaining, custom_conf_text(s), ignored_mtu(s), nodes.mtu(c), nodes.source(c)]) if {
 	primary_sets_mtu(s)
 } else := sprintf("mtu: %d is set by CiliumNodeConfig %q for every node", [s.mtu, nodeconfig.mtu_from[c]]) if {
 	s.mtu > 0
@@ -68,6 +68,13 @@ source_of(c, s) := sprintf("mtu is unset, so Cilium auto-detects the node MTU %d
 	s.mtu == 0
 	not primary_sets_mtu(s)
 }
+
+# The custom CNI configuration (read-cni-conf) is a file the run does not read: its
+# cilium-cni entry's `enable-route-mtu: true` would turn the route MTU on as well
+# (pkg/mtu/endpoint_updater.go, plugins/cilium-cni/chaining/generic-veth).
+custom_conf_text(s) := ", and unless the custom CNI configuration the agent reads (read-cni-conf) sets `enable-route-mtu: true` on cilium-cni" if {
+	object.get(s, "custom_cni_conf", false)
+} else := ""
 
 ignored_mtu(s) := sprintf(", so mtu: %d does not reach them", [s.mtu]) if s.mtu > 0
 

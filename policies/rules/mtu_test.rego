@@ -105,6 +105,14 @@ test_mtu001_chained_cilium_leaves_the_pod_mtu_to_the_primary_cni if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", asked)]}
 }
 
+test_mtu001_chained_with_a_custom_cni_conf_names_its_enable_route_mtu if {
+	# A cilium-cni entry with enable-route-mtu in the CNI configuration the agent reads
+	# turns the route MTU on too (pkg/mtu/endpoint_updater.go); the run cannot see it.
+	custom := object.union(eni_member, {"cni": {"chainingMode": "generic-veth", "customConf": true, "configMap": "cni-configuration"}, "MTU": 8500})
+	some f in mtu.MTU001 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", custom)]}
+	contains(f.message, "unless the custom CNI configuration the agent reads (read-cni-conf) sets `enable-route-mtu: true` on cilium-cni, so mtu: 8500 does not reach them")
+}
+
 test_mtu001_portmap_chaining_keeps_cilium_setting_the_pod_mtu if {
 	# In portmap mode cilium-cni is the first plugin and sets the route MTU itself
 	# (plugins/cilium-cni/cmd/cmd.go getChainedAction), so Cilium's mtu reaches the pods.

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -248,11 +249,41 @@ func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 // withTemplateHint tells the user of a file that fails to read and holds template
 // directives (Helm's and Go's {{ }}, Jinja's {% %}) that it is a template, not YAML yet:
 // such files fail to parse, or parse into mappings with mappings for keys.
+//
+// A manifest that carries templates for another tool to render, such as an Argo CD
+// ApplicationSet (`name: {{.cluster}}-cilium`), is YAML as it stands, and there the cause
+// is an unquoted value starting with {{, which YAML reads as a flow mapping: when the
+// error's line holds one, the hint says to quote it as well.
 func withTemplateHint(e *Error, data []byte) *Error {
 	if bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%")) {
 		e.Msg += "; the file looks like a template ({{ }} or {% %}), which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml"
+		if unquotedTemplateValue.Match(lineOf(data, e.Line)) {
+			e.Msg += "; if it is a manifest itself, such as an Argo CD ApplicationSet, quote the value that starts with {{ on this line (name: '{{.cluster}}-cilium'): unquoted, YAML reads it as a mapping"
+		}
 	}
 	return e
+}
+
+// unquotedTemplateValue matches a line whose mapping value or list item starts with {{
+// outside quotes.
+var unquotedTemplateValue = regexp.MustCompile(`^\s*(?:-\s+)?(?:[^\s#'"{][^#'"]*?:\s+|-\s+)\{\{`)
+
+// lineOf is the 1-based line n of data, or nothing.
+func lineOf(data []byte, n int) []byte {
+	if n < 1 {
+		return nil
+	}
+	for i := 1; i < n; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return nil
+		}
+		data = data[j+1:]
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		data = data[:j]
+	}
+	return data
 }
 
 // internalError starts the message of a recovered parser panic (the fuzz target looks for it).

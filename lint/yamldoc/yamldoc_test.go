@@ -235,6 +235,7 @@ func TestParseErrors(t *testing.T) {
 		{name: "Jinja template", data: "spec:\n  blocks:\n    {% for c in cidrs %}\n    - cidr: {{ c }}\n    {% endfor %}\n", want: "found character that cannot start any token (quote a value that starts with @, ` or %, and indent with spaces, not tabs); the file looks like a template ({{ }} or {% %}), which is YAML only once rendered", line: 3},
 		{name: "Helm template", data: "metadata:\n  {{- include \"x.labels\" . | nindent 4 }}\n", want: "did not find expected node content; the file looks like a template", line: 2},
 		{name: "Helm template that parses", data: "metadata:\n  labels:\n    {{ .Values.labels }}\n", want: "a mapping key must be a scalar (a string), not a list or mapping; the file looks like a template", line: 3},
+		{name: "ApplicationSet with an unquoted template value", data: "spec:\n  template:\n    metadata:\n      name: {{.cluster}}-cilium\n", want: "the file looks like a template ({{ }} or {% %}), which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml; if it is a manifest itself, such as an Argo CD ApplicationSet, quote the value that starts with {{ on this line (name: '{{.cluster}}-cilium')", line: 4},
 		{name: "too big", data: strings.Repeat("a: b\n", 100), want: "file is 500 bytes, over the 64-byte limit (raise --max-file-size if it is genuine)", lim: Limits{MaxFileBytes: 64}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -210,7 +210,29 @@ func discover(ctx context.Context, paths []string, ignore []string) ([]string, [
 	}
 	errs = append(errs, w.errs...)
 	sort.Strings(files)
-	return files, errs, w.notes
+	return files, errs, chartNotes(w.charts)
+}
+
+// maxChartNotes is how many charts get a note of their own; a monorepo of charts gets
+// one more note counting the rest rather than one per chart on every run.
+const maxChartNotes = 5
+
+// chartNotes says, per Helm chart found by the walk, that its templates are not read.
+func chartNotes(charts []string) []error {
+	var notes []error
+	for i, dir := range charts {
+		if i == maxChartNotes-1 && len(charts) > maxChartNotes {
+			rest := charts[i:]
+			named := strings.Join(rest[:min(3, len(rest))], ", ")
+			if len(rest) > 3 {
+				named += ", …"
+			}
+			notes = append(notes, &yamldoc.Error{File: rest[0] + "/templates", Msg: fmt.Sprintf("the templates of %d more Helm charts (%s) are not read either: lint their rendered output", len(rest), named)})
+			break
+		}
+		notes = append(notes, &yamldoc.Error{File: dir + "/templates", Msg: fmt.Sprintf("the templates of the Helm chart in %s are not read: they become manifests only when rendered; to check what the chart installs, lint its output (helm template %s | mtuguard lint -)", dir, dir)})
+	}
+	return notes
 }
 
 // walker lists directories' YAML and JSON files. It follows symlinks to files and to
@@ -226,7 +248,7 @@ type walker struct {
 	visits map[string]int // real path of a directory → times entered
 	files  []string
 	errs   []error
-	notes  []error
+	charts []string // directories of Helm charts, whose templates the walk leaves unread
 }
 
 const maxVisits = 1000
@@ -263,7 +285,7 @@ func (w *walker) visit(dir, real string, ancestors map[string]bool) {
 		if chart && name == "templates" {
 			// Go templates, not manifests, until Helm renders them: read as YAML they are
 			// syntax errors, or objects with the chart's placeholders for values.
-			w.notes = append(w.notes, &yamldoc.Error{File: p, Msg: fmt.Sprintf("the templates of the Helm chart in %s are not read: they become manifests only when rendered; to check what the chart installs, lint its output (helm template %s | mtuguard lint -)", dir, dir)})
+			w.charts = append(w.charts, dir)
 			continue
 		}
 		mode := e.Type()

@@ -152,6 +152,18 @@ func TestLoadHelmChartTemplates(t *testing.T) {
 	if len(got.Notes) != 1 || !strings.Contains(got.Notes[0].Error(), "charts/x/templates: the templates of the Helm chart in charts/x are not read") || !strings.Contains(got.Notes[0].Error(), "helm template charts/x | mtuguard lint -") {
 		t.Errorf("notes %v, want one naming charts/x/templates and how to lint the rendered chart", got.Notes)
 	}
+	// A monorepo of charts: a note for each of the first few, one counting the rest.
+	tree := map[string]string{}
+	for i := range 8 {
+		tree[fmt.Sprintf("many/c%d/Chart.yaml", i)] = "name: c\n"
+		tree[fmt.Sprintf("many/c%d/templates/x.yaml", i)] = "{{ x }}\n"
+	}
+	t.Chdir(writeTree(t, tree))
+	got = Load(context.Background(), []string{"many"}, LoadOptions{})
+	if len(got.Errors) > 0 || len(got.Notes) != 5 || !strings.Contains(got.Notes[4].Error(), "many/c4/templates: the templates of 4 more Helm charts (many/c4, many/c5, many/c6, …) are not read either") {
+		t.Errorf("notes for eight charts: %v", got.Notes)
+	}
+	t.Chdir(root)
 	// Named explicitly, a template is read (and fails as the YAML it is not).
 	got = Load(context.Background(), []string{"charts/x/templates/cm.yaml"}, LoadOptions{})
 	if len(got.Errors) != 1 || !strings.Contains(got.Errors[0].Error(), "looks like a template") {

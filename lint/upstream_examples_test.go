@@ -3,12 +3,14 @@ package lint_test
 import (
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/mtuguard/mtuguard/lint"
+	"github.com/mtuguard/mtuguard/policies"
 	"github.com/mtuguard/mtuguard/policies/upstream"
 )
 
@@ -129,6 +131,79 @@ func TestUpstreamCiliumExamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	for rel := range upstreamExpectations {
+		if !seen[rel] {
+			t.Errorf("%s: listed but no longer upstream", rel)
+		}
+	}
+}
+
+// upstreamNodePoolExamples lists the node-pool examples Karpenter's AWS provider and eksctl
+// ship whose verdicts differ from the rest: each example is linted beside a ClusterMesh
+// member in tunnel mode that auto-detects the MTU, across a Transit Gateway. None of
+// them sets an interface MTU, so each must leave the nodes at 9001 (MTU001 on the config,
+// naming its Linux pools) and read without input errors, unless listed here with why.
+var upstreamNodePoolExamples = map[string]struct {
+	inputError string // what the input error must say
+	reason     string
+}{
+	// The example names nodeClassRef.group "karpenter.k8s.aws/v1"; the NodePool CRD's
+	// pattern ^[^/]*$ refuses it, so kubectl apply fails on it as published.
+	"karpenter/windows-custom-userdata.yaml": {`nodeClassRef.group "karpenter.k8s.aws/v1" is an API group and version`, "the upstream example is refused by its own CRD"},
+}
+
+func TestUpstreamNodePoolExamples(t *testing.T) {
+	e := testEngine(t)
+	cfg := policies.Config{Mesh: policies.MeshConfig{Links: []string{"aws-transit-gateway"}}}
+	member := "cluster: {name: a, id: 1}\nclustermesh: {useAPIServer: true}\n"
+	seen := map[string]bool{}
+	for _, src := range []struct{ name, module, dir string }{
+		{"karpenter", upstream.KarpenterAWS, "examples/v1"},
+		{"eksctl", upstream.Eksctl, "examples"},
+	} {
+		mod, err := upstream.ModuleDir(src.module)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, _ := filepath.Glob(filepath.Join(mod, src.dir, "*.yaml"))
+		if len(files) < 10 {
+			t.Fatalf("%s: %d examples in %s; expected the published set", src.name, len(files), src.dir)
+		}
+		for _, file := range files {
+			rel := src.name + "/" + filepath.Base(file)
+			seen[rel] = true
+			t.Run(rel, func(t *testing.T) {
+				dir := t.TempDir()
+				data, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(dir, "example.yaml"), data, 0o644)
+				os.WriteFile(filepath.Join(dir, "values.yaml"), []byte(member), 0o644)
+				rep, err := lint.Run(context.Background(), e, []string{dir}, lint.Options{Config: cfg})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, listed := upstreamNodePoolExamples[rel]
+				if listed {
+					if len(rep.InputErrors) != 1 || !strings.Contains(rep.InputErrors[0].Error(), want.inputError) {
+						t.Errorf("input errors %v, want one saying %q (%s)", rep.InputErrors, want.inputError, want.reason)
+					}
+					return
+				}
+				for _, ie := range rep.InputErrors {
+					t.Errorf("input error %v", ie)
+				}
+				var rules []string
+				for _, f := range rep.Findings {
+					rules = append(rules, f.Rule)
+				}
+				if len(rules) != 1 || rules[0] != "MTU001" || !strings.Contains(rep.Findings[0].Message, "auto-detects the node MTU 9001") {
+					t.Errorf("findings %v, want MTU001 alone, at the node MTU 9001: %v", rules, rep.Findings)
+				}
+			})
+		}
+	}
+	for rel := range upstreamNodePoolExamples {
 		if !seen[rel] {
 			t.Errorf("%s: listed but no longer upstream", rel)
 		}

@@ -86,7 +86,7 @@ func classifyNodePools(obj map[string]any) (Classified, bool, error) {
 	case group == "karpenter.k8s.aws" && kind == "EC2NodeClass":
 		pools, err = karpenterNodeClass(obj, version)
 	case group == "karpenter.sh" && kind == "NodePool":
-		pools = karpenterNodePool(obj)
+		pools, err = karpenterNodePool(obj)
 	case group == "eksctl.io" && kind == "ClusterConfig":
 		pools, err = eksctlPools(obj)
 	case group == "bootstrap.cluster.x-k8s.io" && (strings.HasSuffix(kind, "ConfigTemplate") || strings.HasSuffix(kind, "Config")):
@@ -174,15 +174,24 @@ func karpenterWrapLoses(family, data string) string {
 // configuration (v1 nodeClassRef {group, kind, name}; v1beta1 {apiVersion, kind, name},
 // where kind and apiVersion are optional and the AWS provider looks the EC2NodeClass up
 // by name alone: pkg/cloudprovider of karpenter-provider-aws v0.36). A ref without kind
-// names an EC2NodeClass unless its group says otherwise.
-func karpenterNodePool(obj map[string]any) []NodePool {
+// names an EC2NodeClass unless its group says otherwise. A pool whose requirements keep
+// it to Windows (kubernetes.io/os In [windows]) boots nodes that run no Cilium.
+func karpenterNodePool(obj map[string]any) ([]NodePool, error) {
 	_, name, _ := Meta(obj)
 	labels := stringMap(dig(obj, "spec", "template", "metadata", "labels"))
 	labels[labelKarpenterNodePool] = name
-	p := NodePool{Name: name, Path: []any{"spec", "template", "spec", "nodeClassRef"}, Labels: labels}
-	ref, _ := dig(obj, "spec", "template", "spec", "nodeClassRef").(map[string]any)
+	refAt := []any{"spec", "template", "spec", "nodeClassRef"}
+	p := NodePool{Name: name, Path: refAt, Labels: labels}
+	if windowsOnly(dig(obj, "spec", "template", "spec", "requirements")) {
+		p.Family = "windows"
+	}
+	ref, _ := dig(obj, refAt...).(map[string]any)
 	kind, _ := ref["kind"].(string)
 	group, _ := ref["group"].(string)
+	if strings.Contains(group, "/") {
+		// karpenter.sh_nodepools.yaml: group has pattern ^[^/]*$.
+		return nil, &FieldError{Path: append(refAt, "group"), Msg: fmt.Sprintf("nodeClassRef.group %q is an API group and version; the API server refuses the NodePool (the CRD allows no \"/\"): write %q", group, strings.SplitN(group, "/", 2)[0])}
+	}
 	if av, ok := ref["apiVersion"].(string); ok {
 		group, _, _ = strings.Cut(av, "/")
 	}
@@ -192,7 +201,20 @@ func karpenterNodePool(obj map[string]any) []NodePool {
 			p.Labels[labelKarpenterNodeClass] = p.NodeClass
 		}
 	}
-	return []NodePool{p}
+	return []NodePool{p}, nil
+}
+
+// windowsOnly: a NodePool requirement limits kubernetes.io/os to windows.
+func windowsOnly(requirements any) bool {
+	for _, r := range sliceOf(requirements) {
+		m, _ := r.(map[string]any)
+		if m["key"] != "kubernetes.io/os" || m["operator"] != "In" {
+			continue
+		}
+		values := sliceOf(m["values"])
+		return len(values) > 0 && !slices.ContainsFunc(values, func(v any) bool { return v != "windows" })
+	}
+	return false
 }
 
 func eksctlPools(obj map[string]any) ([]NodePool, error) {

@@ -85,6 +85,12 @@ func TestKarpenterNodePoolRefs(t *testing.T) {
 	if other.NodeClass != "" {
 		t.Errorf("another provider's class is not an EC2NodeClass: %+v", other)
 	}
+	// Windows nodes run no Cilium: a pool kept to them counts as Windows whatever its class.
+	win := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      requirements: [{key: kubernetes.io/os, operator: In, values: [windows]}]\n      nodeClassRef: {group: example.com, kind: Other, name: y}\n")[0]
+	mixed := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: m}\nspec:\n  template:\n    spec:\n      requirements: [{key: kubernetes.io/os, operator: In, values: [linux, windows]}]\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: y}\n")[0]
+	if win.Family != "windows" || mixed.Family != "" {
+		t.Errorf("windows-only pool %+v, mixed pool %+v", win, mixed)
+	}
 	class := poolsOf(t, "apiVersion: karpenter.k8s.aws/v1beta1\nkind: EC2NodeClass\nmetadata: {name: old}\nspec: {role: r}\n")[0]
 	if class.Family != "al2" {
 		t.Errorf("v1beta1 without amiFamily is AL2: %+v", class)
@@ -228,6 +234,8 @@ func TestPoolErrorsNameTheField(t *testing.T) {
 		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData", "not TOML"},
 		{"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\nmetadata: {name: c}\nnodeGroups:\n- name: a\n- name: b\n  overrideBootstrapCommand: |\n    #cloud-config\n    runcmd: [\n", "nodeGroups[1].overrideBootstrapCommand", "not YAML"},
 		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: base64, content: \"%%%\"}\n", "spec.template.spec.files[0].content", "invalid base64"},
+		// Karpenter's own windows-custom-userdata example; the NodePool CRD refuses it.
+		{"apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws/v1, kind: EC2NodeClass, name: w}\n", "spec.template.spec.nodeClassRef.group", `write "karpenter.k8s.aws"`},
 		{"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      files:\n      - {path: /etc/systemd/network/a.network, encoding: gzip+base64, content: \"" + gzipBomb(t) + "\"}\n", "spec.template.spec.files[0].content", "encoding gzip+base64: gzip content decompresses to more than 1048576 bytes"},
 	} {
 		var obj map[string]any

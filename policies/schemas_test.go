@@ -21,12 +21,12 @@ import (
 // through the module proxy, then offline).
 const (
 	karpenterCore     = "sigs.k8s.io/karpenter@v1.14.1"
-	karpenterAWS      = "github.com/aws/karpenter-provider-aws@v1.14.1"
+	karpenterAWS      = upstream.KarpenterAWS
 	karpenterCoreBeta = "sigs.k8s.io/karpenter@v1.0.0" // the last releases serving v1beta1
 	karpenterAWSBeta  = "github.com/aws/karpenter-provider-aws@v1.0.0"
 	clusterAPI        = "sigs.k8s.io/cluster-api@v1.14.2"
 	clusterAPIAWS     = "sigs.k8s.io/cluster-api-provider-aws/v2@v2.13.0"
-	eksctl            = "github.com/weaveworks/eksctl@v0.215.0"
+	eksctl            = upstream.Eksctl
 )
 
 // schemaSource says where the schema of one apiVersion/kind is.

@@ -13,7 +13,9 @@ import (
 
 // Modules the tests read, pinned in one place.
 const (
-	Cilium = "github.com/cilium/cilium@v1.20.2"
+	Cilium       = "github.com/cilium/cilium@v1.20.2"
+	KarpenterAWS = "github.com/aws/karpenter-provider-aws@v1.14.1"
+	Eksctl       = "github.com/weaveworks/eksctl@v0.215.0"
 )
 
 var (

@@ -142,12 +142,11 @@ func startCluster(t *testing.T) *cluster {
 	return c
 }
 
-// Upstream modules whose CRDs the suite installs. Karpenter is pinned here rather than in
-// policies/upstream because only this suite needs its CRDs; v1.14.1 is the newest release
+// Upstream modules whose CRDs the suite installs; v1.14.1 is the newest Karpenter release
 // whose go.mod this toolchain accepts.
 const (
 	karpenterCore = "sigs.k8s.io/karpenter@v1.14.1"
-	karpenterAWS  = "github.com/aws/karpenter-provider-aws@v1.14.1"
+	karpenterAWS  = upstream.KarpenterAWS
 )
 
 // crdPaths are the real CRDs of the kinds mtuguard watches, from their Go modules.

@@ -137,8 +137,8 @@ func TestUpstreamCiliumExamples(t *testing.T) {
 	}
 }
 
-// upstreamNodePoolExamples lists the node-pool examples Karpenter's AWS provider and eksctl
-// ship whose verdicts differ from the rest: each example is linted beside a ClusterMesh
+// upstreamNodePoolExamples lists the node-pool examples Karpenter's AWS provider, eksctl
+// and Cluster API's AWS provider ship whose verdicts differ from the rest: each example is linted beside a ClusterMesh
 // member in tunnel mode that auto-detects the MTU, across a Transit Gateway. None of
 // them sets an interface MTU, so each must leave the nodes at 9001 (MTU001 on the config,
 // naming its Linux pools) and read without input errors, unless listed here with why.
@@ -159,6 +159,7 @@ func TestUpstreamNodePoolExamples(t *testing.T) {
 	for _, src := range []struct{ name, module, dir string }{
 		{"karpenter", upstream.KarpenterAWS, "examples/v1"},
 		{"eksctl", upstream.Eksctl, "examples"},
+		{"capa", upstream.ClusterAPIAWS, "templates"},
 	} {
 		mod, err := upstream.ModuleDir(src.module)
 		if err != nil {

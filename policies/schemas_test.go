@@ -25,7 +25,7 @@ const (
 	karpenterCoreBeta = "sigs.k8s.io/karpenter@v1.0.0" // the last releases serving v1beta1
 	karpenterAWSBeta  = "github.com/aws/karpenter-provider-aws@v1.0.0"
 	clusterAPI        = "sigs.k8s.io/cluster-api@v1.14.2"
-	clusterAPIAWS     = "sigs.k8s.io/cluster-api-provider-aws/v2@v2.13.0"
+	clusterAPIAWS     = upstream.ClusterAPIAWS
 	eksctl            = upstream.Eksctl
 )
 

@@ -13,9 +13,10 @@ import (
 
 // Modules the tests read, pinned in one place.
 const (
-	Cilium       = "github.com/cilium/cilium@v1.20.2"
-	KarpenterAWS = "github.com/aws/karpenter-provider-aws@v1.14.1"
-	Eksctl       = "github.com/weaveworks/eksctl@v0.215.0"
+	Cilium        = "github.com/cilium/cilium@v1.20.2"
+	KarpenterAWS  = "github.com/aws/karpenter-provider-aws@v1.14.1"
+	Eksctl        = "github.com/weaveworks/eksctl@v0.215.0"
+	ClusterAPIAWS = "sigs.k8s.io/cluster-api-provider-aws/v2@v2.13.0"
 )
 
 var (

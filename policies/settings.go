@@ -8,7 +8,7 @@ import (
 // settingsQuery reads each cluster's effective Cilium settings and base MTU, as the rules
 // see them (for `mtuguard explain FILE` and the Helm differential test): what every node
 // runs with, CiliumNodeConfigs selecting every node included.
-const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c]}) | some c, s in data.mtuguard.lib.mesh.settings}`
+const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c], "primary_sets_mtu": data.mtuguard.lib.mesh.primary_sets_mtu(s)}) | some c, s in data.mtuguard.lib.mesh.settings}`
 
 // ClusterSettings is one cluster's normalised Cilium configuration.
 type ClusterSettings struct {
@@ -28,17 +28,20 @@ type ClusterSettings struct {
 	ForceDeviceDetection bool     `json:"force_device_detection"`
 	Chaining             string   `json:"chaining"`
 	RouteMTUInChaining   bool     `json:"route_mtu_in_chaining"`
-	CustomCNIConf        bool     `json:"custom_cni_conf"`
-	IPv4                 bool     `json:"ipv4"`
-	IPv6                 bool     `json:"ipv6"`
-	IPAM                 string   `json:"ipam"`
-	PodCIDRs             []string `json:"pod_cidrs"`
-	ClusterMesh          bool     `json:"clustermesh"`
-	PLPMTUDMode          string   `json:"plpmtud_mode"`
-	AllowFragNeed        bool     `json:"allow_icmp_frag_needed"`
-	HostFirewall         bool     `json:"host_firewall"`
-	MaxConnected         int      `json:"max_connected_clusters"`
-	PMTUDiscovery        bool     `json:"pmtu_discovery"`
+	// PrimarySetsMTU: chained to another CNI that gives the pods their MTU, so Cilium's
+	// mtu does not reach them and BaseMTU is the node's.
+	PrimarySetsMTU bool     `json:"primary_sets_mtu"`
+	CustomCNIConf  bool     `json:"custom_cni_conf"`
+	IPv4           bool     `json:"ipv4"`
+	IPv6           bool     `json:"ipv6"`
+	IPAM           string   `json:"ipam"`
+	PodCIDRs       []string `json:"pod_cidrs"`
+	ClusterMesh    bool     `json:"clustermesh"`
+	PLPMTUDMode    string   `json:"plpmtud_mode"`
+	AllowFragNeed  bool     `json:"allow_icmp_frag_needed"`
+	HostFirewall   bool     `json:"host_firewall"`
+	MaxConnected   int      `json:"max_connected_clusters"`
+	PMTUDiscovery  bool     `json:"pmtu_discovery"`
 }
 
 // Settings evaluates the normalised settings of every cluster in the input.

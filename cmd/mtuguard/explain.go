@@ -133,6 +133,7 @@ func resolveLinks(names []string) []policies.Link {
 type datapath struct {
 	protocol    string // vxlan or geneve
 	explicitMTU bool   // Cilium's mtu is set, rather than auto-detected from the node
+	primary     string // the CNI Cilium is chained to, when that one sets the pods' MTU
 }
 
 // printBudget draws the budget. Every number comes from b, which budget.rego computed;
@@ -156,7 +157,10 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 		encryption = encryptionName(q.Encryption) + " encryption"
 	}
 	base := fmt.Sprintf("Cilium mtu %d", b.BaseMTU)
-	if !d.explicitMTU {
+	switch {
+	case d.primary != "":
+		base = fmt.Sprintf("node MTU %d, which %s gives the pods (Cilium is chained to it and leaves their MTU alone)", b.BaseMTU, d.primary)
+	case !d.explicitMTU:
 		base = fmt.Sprintf("node MTU %d, auto-detected (Cilium mtu unset)", b.BaseMTU)
 	}
 	fmt.Fprintf(w, "Byte budget: %s, %s; %s\n\n", tunnel, encryption, base)
@@ -215,7 +219,11 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 	if !d.explicitMTU {
 		clamp = fmt.Sprintf("; or clamp the nodes' interface MTU to %d", b.SafeMTU)
 	}
-	fmt.Fprintf(w, "  (cilium-config ConfigMap: mtu: \"%d\"; Helm values: MTU: %d%s)\n", b.SafeMTU, b.SafeMTU, clamp)
+	if d.primary != "" {
+		fmt.Fprintf(w, "  (Cilium's mtu reaches the pods only with enable-route-mtu-for-cni-chaining: \"true\" (Helm cni.enableRouteMTUForCNIChaining); else set the MTU %s gives pods to %d)\n", d.primary, b.SafeMTU)
+	} else {
+		fmt.Fprintf(w, "  (cilium-config ConfigMap: mtu: \"%d\"; Helm values: MTU: %d%s)\n", b.SafeMTU, b.SafeMTU, clamp)
+	}
 	minimumNote(w, b.SafePodMTU)
 }
 
@@ -336,7 +344,11 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 			member = "ClusterMesh member"
 		}
 		fmt.Fprintf(out, "== cluster %q (%s)\n", s.ClusterName, member)
-		printBudget(out, q, b, datapath{protocol: s.TunnelProtocol, explicitMTU: s.MTU > 0}, links)
+		d := datapath{protocol: s.TunnelProtocol, explicitMTU: s.MTU > 0}
+		if s.PrimarySetsMTU {
+			d.primary = s.Chaining
+		}
+		printBudget(out, q, b, d, links)
 	}
 	return nil
 }

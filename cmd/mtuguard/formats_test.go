@@ -284,6 +284,16 @@ func TestExplainFiles(t *testing.T) {
 	if code, _, _ := mtuguard(t, examples, "", "explain", "clusters/prod-euw1/policies/payments.yaml"); code != 2 {
 		t.Errorf("no Cilium config: exit %d", code)
 	}
+	// Chained to aws-cni, Cilium's mtu does not reach the pods: the budget starts at the node's.
+	chained := t.TempDir()
+	values := "cluster: {name: a, id: 1}\nclustermesh: {useAPIServer: true}\ncni: {chainingMode: aws-cni}\nroutingMode: native\nMTU: 8500\n"
+	if err := os.WriteFile(filepath.Join(chained, "values.yaml"), []byte(values), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = mtuguard(t, chained, "", "explain", "--path", "aws-vpc-peering-inter-region", "values.yaml")
+	if !strings.Contains(out, "node MTU 9001, which aws-cni gives the pods") || !strings.Contains(out, "UNSAFE: pod MTU 9001") || !strings.Contains(out, "only with enable-route-mtu-for-cni-chaining") {
+		t.Errorf("aws-cni chaining:\n%s", out)
+	}
 	// Cilium 1.16/1.17's high-scale ipcache: Geneve in native routing, with the DSR option.
 	dir := t.TempDir()
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\n" +

@@ -186,6 +186,7 @@ type classifier struct {
 	// chart's (foreign), another chart's values, whose names tell which overlays are
 	// theirs (overlays.go).
 	plainFiles sync.Map // file -> foreign
+	chartDirs  sync.Map // directory -> the Cilium dependency of its Chart.yaml (subchart.go)
 }
 
 type classification struct {
@@ -237,6 +238,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep || policies.HasCiliumSettings(obj) {
 		return true
 	}
+	if _, ok := cl.subchartValues(d, obj); ok {
+		return true // what an umbrella chart's values file passes Cilium's chart (subchart.go)
+	}
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" {
 		foreign := !policies.OnlyChartKeys(obj)
 		if prev, seen := cl.plainFiles.LoadOrStore(d.File, foreign); seen && !prev.(bool) && foreign {
@@ -253,6 +257,9 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 	if v, ok := cl.seen.LoadAndDelete(d); ok {
 		c := v.(classification)
 		return c.c, c.err
+	}
+	if c, ok := cl.subchartValues(d, obj); ok {
+		return c, nil
 	}
 	return policies.Classify(obj)
 }

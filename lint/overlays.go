@@ -56,9 +56,10 @@ func plainValues(c policies.Classified) bool {
 	return c.Kind == policies.KindCiliumConfig && len(c.Layers) == 1 && plainLayer(c.Layers[0])
 }
 
-// plainLayer reports whether l is a whole document of Helm values.
+// plainLayer reports whether l is a whole document of Helm values, or the part of an
+// umbrella chart's values file its Cilium dependency gets.
 func plainLayer(l *policies.CiliumValues) bool {
-	return l != nil && l.Form == "helm" && len(l.At) == 0
+	return l != nil && l.Form == "helm" && (len(l.At) == 0 || l.Subchart)
 }
 
 // overlay reports whether doc, which nothing else claimed, is a Helm overlay of the

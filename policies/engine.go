@@ -55,6 +55,9 @@ type CiliumValues struct {
 	// Order ranks layers of one cluster: higher wins, as later -f files and Flux/Argo
 	// precedence do; equal orders fall back to the object order.
 	Order int `json:"order,omitempty"`
+	// Subchart: the values an umbrella chart's values file passes Cilium's chart as its
+	// dependency (At names the key): layered like a values file of Cilium's own.
+	Subchart bool `json:"-"`
 }
 
 // Finding is a rule's verdict on one object (DESIGN.md finding contract).

@@ -20,21 +20,14 @@ settings := nodeconfig.everywhere
 # base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
 base_mtu := {c: base_of(c, s) | some c, s in settings}
 
-base_of(_, s) := s.mtu if {
-	s.mtu > 0
-	not primary_sets_mtu(s)
-}
-
-base_of(c, s) := nodes.mtu(c) if s.mtu == 0
-
 # Chained to another CNI (aws-cni, ...), Cilium sets no pod MTU unless
 # enable-route-mtu-for-cni-chaining is on (pkg/mtu/endpoint_updater.go,
 # plugins/cilium-cni/chaining/generic-veth): the primary plugin does, at the node MTU unless
 # configured otherwise (aws-cni: AWS_VPC_ENI_MTU, default 9001). Cilium's mtu is then moot.
-base_of(c, s) := nodes.mtu(c) if {
+base_of(c, s) := s.mtu if {
 	s.mtu > 0
-	primary_sets_mtu(s)
-}
+	not primary_sets_mtu(s)
+} else := nodes.mtu(c)
 
 default primary_sets_mtu(_) := false
 

@@ -59,9 +59,10 @@ const maxRetained = 10000
 // the files it did not read are not in Files.
 func Load(ctx context.Context, paths []string, opts LoadOptions) Loaded {
 	var out Loaded
-	files, errs, notes := discover(ctx, paths, opts.Ignore)
+	files, errs, notes, chartOf := discover(ctx, paths, opts.Ignore)
 	out.Errors = append(out.Errors, errs...)
 	out.Notes = notes
+	var templated []string // files of Helm charts that are templates, by chart
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -115,16 +116,43 @@ dispatch:
 		}
 		out.Files = append(out.Files, f)
 		if r.err != nil {
+			if e, ok := r.err.(*yamldoc.Error); ok && chartOf[f] != "" && strings.Contains(e.Msg, yamldoc.TemplateHint) {
+				templated = append(templated, f)
+				continue
+			}
 			out.Errors = append(out.Errors, r.err)
 			continue
 		}
 		out.Documents = append(out.Documents, r.docs...)
 		out.Skipped += r.skipped
 	}
+	out.Notes = append(out.Notes, chartTemplateNotes(templated, chartOf)...)
 	if err := ctx.Err(); err != nil {
 		out.Errors = append(out.Errors, fmt.Errorf("stopped before reading every file: %w", err))
 	}
 	return out
+}
+
+// chartTemplateNotes says, per Helm chart, that its files outside templates/ that are
+// templates (Cilium's chart keeps its Envoy bootstrap config in files/, rendered with
+// tpl) are not read: Helm renders them into the chart's manifests, it never installs
+// them as they stand, so they are no input error of a repository vendoring the chart.
+func chartTemplateNotes(files []string, chartOf map[string]string) []error {
+	var notes []error
+	for i := 0; i < len(files); {
+		chart := chartOf[files[i]]
+		j := i + 1
+		for j < len(files) && chartOf[files[j]] == chart {
+			j++
+		}
+		more := ""
+		if j-i > 1 {
+			more = fmt.Sprintf(" (and %d more of its files)", j-i-1)
+		}
+		notes = append(notes, &yamldoc.Error{File: files[i], Msg: fmt.Sprintf("a template of the Helm chart in %s%s, rendered by the chart's templates rather than installed: not read; lint the chart's output (helm template %s | mtuguard lint -)", chart, more, chart)})
+		i = j
+	}
+	return notes
 }
 
 func readAndParse(file string, opts LoadOptions) ([]*yamldoc.Document, error) {
@@ -163,7 +191,8 @@ func readAndParse(file string, opts LoadOptions) ([]*yamldoc.Document, error) {
 
 // discover expands paths into the files to read, sorted and de-duplicated, with what the
 // walk skipped on purpose as notes.
-func discover(ctx context.Context, paths []string, ignore []string) ([]string, []error, []error) {
+// chartOf maps each file the walk found inside a Helm chart to the chart's directory.
+func discover(ctx context.Context, paths []string, ignore []string) ([]string, []error, []error, map[string]string) {
 	var errs []error
 	seen := map[string]bool{}
 	var files []string
@@ -173,7 +202,7 @@ func discover(ctx context.Context, paths []string, ignore []string) ([]string, [
 			files = append(files, f)
 		}
 	}
-	w := &walker{ctx: ctx, ignore: ignore, visits: map[string]int{}}
+	w := &walker{ctx: ctx, ignore: ignore, visits: map[string]int{}, chartOf: map[string]string{}}
 	for _, p := range paths {
 		if p == "-" {
 			add(StdinName)
@@ -210,7 +239,7 @@ func discover(ctx context.Context, paths []string, ignore []string) ([]string, [
 	}
 	errs = append(errs, w.errs...)
 	sort.Strings(files)
-	return files, errs, chartNotes(w.charts)
+	return files, errs, chartNotes(w.charts), w.chartOf
 }
 
 // maxChartNotes is how many charts get a note of their own; a monorepo of charts gets
@@ -249,6 +278,10 @@ type walker struct {
 	files  []string
 	errs   []error
 	charts []string // directories of Helm charts, whose templates the walk leaves unread
+	// chart is the innermost Helm chart directory being walked, "" outside charts;
+	// chartOf maps the files found inside one to it.
+	chart   string
+	chartOf map[string]string
 }
 
 const maxVisits = 1000
@@ -276,6 +309,11 @@ func (w *walker) visit(dir, real string, ancestors map[string]bool) {
 		return
 	}
 	chart := slices.ContainsFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "Chart.yaml" })
+	if chart {
+		outer := w.chart
+		w.chart = dir
+		defer func() { w.chart = outer }()
+	}
 	for _, e := range entries {
 		name := e.Name()
 		p := join(dir, name)
@@ -318,6 +356,9 @@ func (w *walker) visit(dir, real string, ancestors map[string]bool) {
 		case !isManifest(name):
 		case mode.IsRegular():
 			w.files = append(w.files, p)
+			if w.chart != "" {
+				w.chartOf[p] = w.chart
+			}
 		default:
 			// A FIFO would block the read forever; a device could be endless.
 			w.errs = append(w.errs, &yamldoc.Error{File: p, Msg: "not a regular file; skipped (name it explicitly to read it)"})

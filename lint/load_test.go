@@ -437,3 +437,40 @@ func TestLoadKeep(t *testing.T) {
 		t.Errorf("%d documents, %d skipped", len(got.Documents), got.Skipped)
 	}
 }
+
+// TestLoadHelmChartFileTemplates: a chart's files outside templates/ that are templates
+// (Cilium's chart renders files/cilium-envoy/configmap/bootstrap-config.yaml with tpl),
+// here in a chart vendored under an umbrella chart's charts/, are a note for their chart,
+// not an input error; those that parse are read; outside a chart, one is still an error.
+func TestLoadHelmChartFileTemplates(t *testing.T) {
+	tmpl := "a:\n  {{- include \"x\" . | nindent 2 }}\n"
+	t.Chdir(writeTree(t, map[string]string{
+		"platform/Chart.yaml":                           "apiVersion: v2\nname: platform\n",
+		"platform/values.yaml":                          "cilium:\n  MTU: 8500\n",
+		"platform/charts/cilium/Chart.yaml":             "apiVersion: v2\nname: cilium\n",
+		"platform/charts/cilium/values.yaml":            "MTU: 0\n",
+		"platform/charts/cilium/files/envoy/boot.yaml":  tmpl,
+		"platform/charts/cilium/files/envoy/other.yaml": tmpl,
+		"platform/ci/values-ci.yaml":                    "cilium:\n  MTU: 1500\n",
+		"platform/ci/bad.yaml":                          tmpl,
+		"other/x.yaml":                                  tmpl,
+	}))
+	got := Load(context.Background(), []string{"."}, LoadOptions{})
+	if len(got.Errors) != 1 || !strings.Contains(got.Errors[0].Error(), "other/x.yaml") {
+		t.Errorf("errors %v, want other/x.yaml's alone", got.Errors)
+	}
+	var notes []string
+	for _, n := range got.Notes {
+		notes = append(notes, n.Error())
+	}
+	want := []string{
+		"platform/charts/cilium/files/envoy/boot.yaml: a template of the Helm chart in platform/charts/cilium (and 1 more of its files), rendered by the chart's templates rather than installed: not read; lint the chart's output (helm template platform/charts/cilium | mtuguard lint -)",
+		"platform/ci/bad.yaml: a template of the Helm chart in platform, rendered by the chart's templates rather than installed: not read; lint the chart's output (helm template platform | mtuguard lint -)",
+	}
+	if !slices.Equal(notes, want) {
+		t.Errorf("notes\n%q\nwant\n%q", notes, want)
+	}
+	if !slices.Contains(got.Files, "platform/ci/values-ci.yaml") || !slices.Contains(got.Files, "platform/charts/cilium/values.yaml") {
+		t.Errorf("files %v: a chart's other YAML files are read", got.Files)
+	}
+}

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,20 +21,32 @@ import (
 const chartFile = "Chart.yaml"
 
 // ciliumSubchart is how a chart depends on Cilium's: the values key Helm hands Cilium
-// (the dependency's alias, else its name) and its condition (a values path that turns
-// the dependency off when false).
+// (the dependency's alias, else its name), its condition (values paths that turn the
+// dependency off when false) and tags. base is the chart's own values.yaml, which Helm
+// always coalesces under the -f files, and enabledBy says whether some values file of
+// the directory other than values.yaml turns the dependency on over it.
 type ciliumSubchart struct {
 	key       string
 	condition string
+	tags      []string
+	base      map[string]any
+	enabledBy bool
 }
 
-// subchartOf reads a Chart.yaml document: the Cilium dependency it declares, if any.
-func subchartOf(d *yamldoc.Document) (ciliumSubchart, bool) {
+// maxChartBytes bounds what is read of a Chart.yaml, requirements.yaml or a sibling
+// values file to decide the dependency (Helm's own chart files are small).
+const maxChartBytes = 1 << 20
+
+// subchartOf reads a chart's metadata document (Chart.yaml, or requirements.yaml, whose
+// dependencies Helm's loader reads over Chart.yaml's): the Cilium dependency it declares,
+// and whether it declares dependencies at all. A dependency's `enabled` in Chart.yaml is
+// not read: Helm sets every dependency enabled before its tags and condition decide.
+func subchartOf(d *yamldoc.Document) (s ciliumSubchart, declared bool) {
 	obj, ok := d.Object.(map[string]any)
 	if !ok {
 		return ciliumSubchart{}, false
 	}
-	deps, _ := obj["dependencies"].([]any)
+	deps, declared := obj["dependencies"].([]any)
 	for _, dep := range deps {
 		m, _ := dep.(map[string]any)
 		if name, _ := m["name"].(string); name != "cilium" {
@@ -44,14 +57,25 @@ func subchartOf(d *yamldoc.Document) (ciliumSubchart, bool) {
 			key = "cilium"
 		}
 		condition, _ := m["condition"].(string)
-		return ciliumSubchart{key: key, condition: condition}, true
+		var tags []string
+		for _, t := range sliceOfAny(m["tags"]) {
+			if t, ok := t.(string); ok {
+				tags = append(tags, t)
+			}
+		}
+		return ciliumSubchart{key: key, condition: condition, tags: tags}, true
 	}
-	return ciliumSubchart{}, false
+	return ciliumSubchart{}, declared
+}
+
+func sliceOfAny(v any) []any {
+	s, _ := v.([]any)
+	return s
 }
 
 // subchartValues classifies a values file of an umbrella chart as the Cilium values it
 // passes its Cilium dependency; ok is false for any other document, and for values that
-// turn the dependency off through its condition.
+// turn the dependency off through its condition or tags.
 func (cl *classifier) subchartValues(d *yamldoc.Document, obj map[string]any) (policies.Classified, bool) {
 	if !valuesFileName(d.File) || path.Base(d.File) == chartFile {
 		return policies.Classified{}, false
@@ -64,7 +88,7 @@ func (cl *classifier) subchartValues(d *yamldoc.Document, obj map[string]any) (p
 		return policies.Classified{}, false
 	}
 	values, ok := obj[s.key].(map[string]any)
-	if !ok || disabled(obj, s.condition) {
+	if !ok || !s.enabledIn(path.Base(d.File), obj) {
 		return policies.Classified{}, false
 	}
 	return policies.Classified{Kind: policies.KindCiliumConfig, Layers: []*policies.CiliumValues{
@@ -72,25 +96,70 @@ func (cl *classifier) subchartValues(d *yamldoc.Document, obj map[string]any) (p
 	}}, true
 }
 
-// disabled: Helm's dependency condition (comma-separated values paths, the first that
-// is set decides) is false in these values.
-func disabled(obj map[string]any, condition string) bool {
-	for _, p := range strings.Split(condition, ",") {
-		var v any = obj
-		for _, k := range strings.Split(strings.TrimSpace(p), ".") {
-			m, _ := v.(map[string]any)
-			v = m[k]
-		}
-		if b, ok := v.(bool); ok {
-			return !b
-		}
+// enabledIn: Helm installs the dependency with the values file named base (obj) given
+// to it. Helm decides on the chart's values.yaml coalesced with the -f files, so an
+// overlay that says nothing inherits values.yaml's verdict, and values.yaml turned off
+// is still a layer when an overlay beside it turns the dependency on.
+func (s ciliumSubchart) enabledIn(base string, obj map[string]any) bool {
+	if base == "values.yaml" {
+		return s.enabled(obj) || s.enabledBy
 	}
-	return false
+	return s.enabled(coalesce(s.base, obj))
 }
 
-// subchart is the Cilium dependency of the Chart.yaml beside file, if it has one: read
-// from disk once per directory, since a values file is read with its chart (as Helm
-// does) whether or not the run names the Chart.yaml too.
+// enabled is Helm's verdict on the dependency for the coalesced values v
+// (pkg/chartutil/dependencies.go): enabled, unless its tags are all false or unset with
+// one false; then the first condition path (split at commas, each taken as written)
+// that holds a bool decides.
+func (s ciliumSubchart) enabled(v map[string]any) bool {
+	on := true
+	if tags, ok := v["tags"].(map[string]any); ok {
+		var hasTrue, hasFalse bool
+		for _, t := range s.tags {
+			if b, ok := tags[t].(bool); ok {
+				hasTrue, hasFalse = hasTrue || b, hasFalse || !b
+			}
+		}
+		on = hasTrue || !hasFalse
+	}
+	for _, p := range strings.Split(strings.TrimSpace(s.condition), ",") {
+		if p == "" {
+			continue
+		}
+		var x any = v
+		for _, k := range strings.Split(p, ".") {
+			m, _ := x.(map[string]any)
+			x = m[k]
+		}
+		if b, ok := x.(bool); ok {
+			return b
+		}
+	}
+	return on
+}
+
+// coalesce is over laid on base, maps merged key by key, as Helm coalesces values files.
+func coalesce(base, over map[string]any) map[string]any {
+	out := make(map[string]any, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		if bm, ok := out[k].(map[string]any); ok {
+			if om, ok := v.(map[string]any); ok {
+				out[k] = coalesce(bm, om)
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// subchart is the Cilium dependency of the chart whose Chart.yaml is beside file, if it
+// has one: read from disk once per directory, since a values file is read with its chart
+// (as Helm does) whether or not the run names the Chart.yaml too. Nothing read here is an
+// error: a chart Helm cannot load is not one whose values mtuguard reinterprets.
 func (cl *classifier) subchart(file string) (ciliumSubchart, bool) {
 	if file == StdinName {
 		return ciliumSubchart{}, false
@@ -100,12 +169,63 @@ func (cl *classifier) subchart(file string) (ciliumSubchart, bool) {
 		s := v.(ciliumSubchart)
 		return s, s.key != ""
 	}
-	var s ciliumSubchart
-	if data, err := os.ReadFile(filepath.Join(dir, chartFile)); err == nil {
-		if docs, err := yamldoc.Parse(chartFile, data, yamldoc.Limits{MaxFileBytes: 1 << 20}); err == nil && len(docs) > 0 {
-			s, _ = subchartOf(docs[0])
+	s, _ := readSubchart(filepath.Join(dir, chartFile))
+	if r, declared := readSubchart(filepath.Join(dir, "requirements.yaml")); declared {
+		s = r // Helm's loader reads requirements.yaml's dependencies over Chart.yaml's
+	}
+	if s.key != "" {
+		s.base = readValues(filepath.Join(dir, "values.yaml"))
+		if entries, err := os.ReadDir(dir); err == nil {
+			for _, e := range entries {
+				name := e.Name()
+				if name == "values.yaml" || layerStem(name) == name || !valuesFileName(name) || !e.Type().IsRegular() {
+					continue
+				}
+				if v := readValues(filepath.Join(dir, name)); v != nil && s.enabled(coalesce(s.base, v)) && !s.enabled(s.base) {
+					s.enabledBy = true
+					break
+				}
+			}
 		}
 	}
 	cl.chartDirs.Store(dir, s)
 	return s, s.key != ""
+}
+
+// readChartFile is the first document of a small regular file, or nil.
+func readChartFile(file string) *yamldoc.Document {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() > maxChartBytes {
+		return nil // a FIFO would block the read; a huge file is no chart's
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxChartBytes+1))
+	if err != nil {
+		return nil
+	}
+	docs, err := yamldoc.Parse(filepath.Base(file), data, yamldoc.Limits{MaxFileBytes: maxChartBytes, MaxNodes: 100_000, MaxDepth: 100})
+	if err != nil || len(docs) == 0 {
+		return nil
+	}
+	return docs[0]
+}
+
+func readSubchart(file string) (ciliumSubchart, bool) {
+	d := readChartFile(file)
+	if d == nil {
+		return ciliumSubchart{}, false
+	}
+	return subchartOf(d)
+}
+
+func readValues(file string) map[string]any {
+	d := readChartFile(file)
+	if d == nil {
+		return nil
+	}
+	m, _ := d.Object.(map[string]any)
+	return m
 }

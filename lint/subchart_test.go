@@ -1,6 +1,9 @@
 package lint_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestUmbrellaChartValues: a chart depending on Cilium's passes it the values under the
 // dependency's name or alias, in its values files and their overlays, unless the
@@ -42,6 +45,72 @@ func TestUmbrellaChartValues(t *testing.T) {
 			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n"),
 			"platform/values.yaml": "cilium:\n  enabled: false\n" + member,
 		}, nil},
+		// Helm (pkg/chartutil/dependencies.go) decides on values.yaml coalesced with the
+		// -f file: an overlay that says nothing inherits values.yaml's condition.
+		{"off in values.yaml, an overlay silent", map[string]string{
+			"platform/Chart.yaml":       chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n"),
+			"platform/values.yaml":      "cilium:\n  enabled: false\n",
+			"platform/values-prod.yaml": "cilium:\n" + member,
+		}, nil},
+		// ...and values.yaml turned off is still the base of an overlay turning it on.
+		{"off in values.yaml, on in an overlay", map[string]string{
+			"platform/Chart.yaml":       chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n"),
+			"platform/values.yaml":      "cilium:\n  enabled: false\n  MTU: 8500\n",
+			"platform/values-prod.yaml": "cilium:\n  enabled: true\n" + member,
+		}, nil},
+		{"off in values.yaml, on in an overlay, unclamped", map[string]string{
+			"platform/Chart.yaml":       chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n"),
+			"platform/values.yaml":      "cilium:\n  enabled: false\n  clustermesh: {useAPIServer: true}\n",
+			"platform/values-prod.yaml": "cilium:\n  enabled: true\n  cluster: {name: prod, id: 1}\n",
+		}, []string{"platform/values.yaml"}},
+		// The first condition path that holds a bool decides; one that holds none is passed over.
+		{"several condition paths, the first unset", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled,global.cilium.enabled\n"),
+			"platform/values.yaml": "global:\n  cilium:\n    enabled: false\ncilium:\n" + member,
+		}, nil},
+		{"several condition paths, the first decides", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled,global.cilium.enabled\n"),
+			"platform/values.yaml": "global:\n  cilium:\n    enabled: false\ncilium:\n  enabled: true\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"a non-bool condition is passed over", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n"),
+			"platform/values.yaml": "cilium:\n  enabled: \"false\"\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"turned off by its tags", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  tags: [networking]\n"),
+			"platform/values.yaml": "tags:\n  networking: false\ncilium:\n" + member,
+		}, nil},
+		{"one true tag keeps it", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  tags: [networking, cni]\n"),
+			"platform/values.yaml": "tags:\n  networking: false\n  cni: true\ncilium:\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"its condition overrides its tags", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  condition: cilium.enabled\n  tags: [networking]\n"),
+			"platform/values.yaml": "tags:\n  networking: false\ncilium:\n  enabled: true\n" + member,
+		}, []string{"platform/values.yaml"}},
+		// Helm sets every dependency enabled before its tags and condition decide.
+		{"enabled: false in Chart.yaml is not read by Helm", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  enabled: false\n"),
+			"platform/values.yaml": "cilium:\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"an apiVersion v1 chart's requirements.yaml", map[string]string{
+			"platform/Chart.yaml":        "apiVersion: v1\nname: platform\nversion: 1.0.0\n",
+			"platform/requirements.yaml": "dependencies:\n- name: cilium\n  version: 1.18.3\n  repository: https://helm.cilium.io/\n",
+			"platform/values.yaml":       "cilium:\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"requirements.yaml's dependencies replace Chart.yaml's", map[string]string{
+			"platform/Chart.yaml":        chart("- name: cilium\n  version: 1.18.3\n"),
+			"platform/requirements.yaml": "dependencies:\n- name: cert-manager\n  version: 1.0.0\n",
+			"platform/values.yaml":       "cilium:\n" + member,
+		}, nil},
+		{"from an OCI registry", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  repository: oci://quay.io/cilium/charts\n"),
+			"platform/values.yaml": "cilium:\n" + member,
+		}, []string{"platform/values.yaml"}},
+		{"from a directory", map[string]string{
+			"platform/Chart.yaml":  chart("- name: cilium\n  version: 1.18.3\n  repository: file://../cilium\n"),
+			"platform/values.yaml": "cilium:\n" + member,
+		}, []string{"platform/values.yaml"}},
 		{"no Cilium dependency", map[string]string{
 			"platform/Chart.yaml":  chart(""),
 			"platform/values.yaml": "cilium:\n" + member,
@@ -57,5 +126,33 @@ func TestUmbrellaChartValues(t *testing.T) {
 				t.Errorf("MTU001 on %v, want %v: %+v", files, tc.want, got)
 			}
 		})
+	}
+}
+
+// TestUmbrellaChartOddChartFiles: a Chart.yaml of any shape is no input error and no
+// panic; one that declares no Cilium dependency leaves the values file another chart's.
+func TestUmbrellaChartOddChartFiles(t *testing.T) {
+	values := "cilium:\n  cluster: {name: prod, id: 1}\n  clustermesh: {useAPIServer: true}\n"
+	for name, chart := range map[string]string{
+		"a list":             "- name: cilium\n",
+		"a string":           "cilium\n",
+		"empty":              "",
+		"dependencies a map": "apiVersion: v2\nname: p\nversion: 1.0.0\ndependencies: {name: cilium}\n",
+		"odd dependencies":   "apiVersion: v2\nname: p\nversion: 1.0.0\ndependencies: [1, null, [cilium], {name: [cilium]}, {name: 3}]\n",
+		"huge":               "apiVersion: v2\nname: p\nversion: 1.0.0\ndescription: " + strings.Repeat("x", 2<<20) + "\ndependencies: [{name: cilium}]\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := findings(lintFiles(t, map[string]string{"platform/Chart.yaml": chart, "platform/values.yaml": values}), "MTU001"); len(got) != 0 {
+				t.Errorf("MTU001 %+v", got)
+			}
+		})
+	}
+	// Odd fields of the Cilium dependency itself are passed over.
+	got := findings(lintFiles(t, map[string]string{
+		"platform/Chart.yaml":  "apiVersion: v2\nname: p\nversion: 1.0.0\ndependencies: [{name: cilium, alias: [x], condition: 3, tags: x}]\n",
+		"platform/values.yaml": values,
+	}), "MTU001")
+	if len(got) != 1 {
+		t.Errorf("MTU001 %+v, want one", got)
 	}
 }

@@ -204,15 +204,33 @@ func karpenterNodePool(obj map[string]any) ([]NodePool, error) {
 	return []NodePool{p}, nil
 }
 
-// windowsOnly: a NodePool requirement limits kubernetes.io/os to windows.
+// windowsOnly: the NodePool's requirements leave its nodes no Linux, so none runs
+// Cilium. Karpenter intersects the requirements on one key (pkg/scheduling
+// requirements.go Add), reads beta.kubernetes.io/os as kubernetes.io/os, and the AWS
+// provider's instance types offer only the OS of the EC2NodeClass's AMI family
+// (instancetype/types.go getOS): In without linux, NotIn [linux], DoesNotExist, or a
+// numeric bound (Gt, Lt, Gte, Lte: "linux" is no integer) all keep Linux out.
 func windowsOnly(requirements any) bool {
 	for _, r := range sliceOf(requirements) {
 		m, _ := r.(map[string]any)
-		if m["key"] != "kubernetes.io/os" || m["operator"] != "In" {
+		if key := m["key"]; key != "kubernetes.io/os" && key != "beta.kubernetes.io/os" {
 			continue
 		}
 		values := sliceOf(m["values"])
-		return len(values) > 0 && !slices.ContainsFunc(values, func(v any) bool { return v != "windows" })
+		hasLinux := slices.Contains(values, any("linux"))
+		switch m["operator"] {
+		case "In":
+			// The CRD refuses In without values.
+			if len(values) > 0 && !hasLinux {
+				return true
+			}
+		case "NotIn":
+			if hasLinux {
+				return true
+			}
+		case "DoesNotExist", "Gt", "Lt", "Gte", "Lte":
+			return true
+		}
 	}
 	return false
 }

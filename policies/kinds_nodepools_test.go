@@ -293,3 +293,30 @@ func TestEksctlGroupShape(t *testing.T) {
 		}
 	}
 }
+
+// TestKarpenterWindowsOnlyRequirements: Karpenter intersects the requirements on
+// kubernetes.io/os (beta.kubernetes.io/os normalized to it), so any that keeps Linux out
+// leaves the pool no node that runs Cilium; one that still admits Linux does not.
+func TestKarpenterWindowsOnlyRequirements(t *testing.T) {
+	for _, tc := range []struct {
+		requirements string
+		windows      bool
+	}{
+		{"[{key: kubernetes.io/os, operator: In, values: [windows]}]", true},
+		{"[{key: kubernetes.io/os, operator: In, values: [linux, windows]}]", false},
+		{"[{key: kubernetes.io/os, operator: NotIn, values: [linux]}]", true},
+		{"[{key: kubernetes.io/os, operator: NotIn, values: [windows]}]", false},
+		{"[{key: kubernetes.io/os, operator: Exists}]", false},
+		{"[{key: kubernetes.io/os, operator: DoesNotExist}]", true},
+		{"[{key: beta.kubernetes.io/os, operator: In, values: [windows]}]", true},
+		// ANDed: the second one keeps Linux out whatever the first says.
+		{"[{key: kubernetes.io/os, operator: In, values: [linux, windows]}, {key: kubernetes.io/os, operator: NotIn, values: [linux]}]", true},
+		{"[{key: kubernetes.io/os, operator: In, values: [linux, windows], minValues: 1}, {key: kubernetes.io/arch, operator: In, values: [amd64]}]", false},
+		{"[{key: node.kubernetes.io/windows-build, operator: In, values: [10.0.20348]}]", false},
+	} {
+		p := poolsOf(t, "apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata: {name: p}\nspec:\n  template:\n    spec:\n      requirements: "+tc.requirements+"\n      nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: y}\n")[0]
+		if got := p.Family == "windows"; got != tc.windows {
+			t.Errorf("%s: Windows only %v, want %v", tc.requirements, got, tc.windows)
+		}
+	}
+}

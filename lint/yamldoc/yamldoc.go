@@ -254,9 +254,12 @@ func Parse(file string, data []byte, lim Limits) (docs []*Document, err error) {
 // ApplicationSet (`name: {{.cluster}}-cilium`), is YAML as it stands, and there the cause
 // is an unquoted value starting with {{, which YAML reads as a flow mapping: when the
 // error's line holds one, the hint says to quote it as well.
+// TemplateHint is in the message of a parse error of a file that looks like a template.
+const TemplateHint = "the file looks like a template ({{ }} or {% %})"
+
 func withTemplateHint(e *Error, data []byte) *Error {
 	if bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%")) {
-		e.Msg += "; the file looks like a template ({{ }} or {% %}), which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml"
+		e.Msg += "; " + TemplateHint + ", which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml"
 		if unquotedTemplateValue.Match(lineOf(data, e.Line)) {
 			e.Msg += "; if it is a manifest itself, such as an Argo CD ApplicationSet, quote the value that starts with {{ on this line (name: '{{.cluster}}-cilium'): unquoted, YAML reads it as a mapping"
 		}

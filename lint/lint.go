@@ -238,6 +238,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if keep || policies.HasCiliumSettings(obj) {
 		return true
 	}
+	if len(umbrellaSources(obj)) > 0 {
+		return true // may install an umbrella chart of Cilium's (subchart.go)
+	}
 	if _, ok := cl.subchartValues(d, obj); ok {
 		return true // what an umbrella chart's values file passes Cilium's chart (subchart.go)
 	}
@@ -313,6 +316,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		classes[i] = c
 	}
 	resolveChartRefs(ordered, classes)
+	inv.umbrellaReleaseNotes(ordered, classes, loaded.Files, cl)
 	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
 	valueFiles := inv.valueFiles(ordered, classes, cl)
 	for _, doc := range ordered {

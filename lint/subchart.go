@@ -229,3 +229,105 @@ func readValues(file string) map[string]any {
 	m, _ := d.Object.(map[string]any)
 	return m
 }
+
+// umbrellaReleaseNotes notes the Argo CD Applications and Flux HelmReleases that install
+// an umbrella chart of Cilium's from a directory of the run (a git source's `path`, a
+// HelmRelease's chart path) and carry values of their own for its Cilium dependency:
+// the chart's values files are read as the cluster's Cilium settings, but these values,
+// which Helm layers over them, are not, so what they set (a clamp, the cluster name) is
+// not seen.
+func (inv *inventory) umbrellaReleaseNotes(ordered []*yamldoc.Document, classes []policies.Classified, files []string, cl *classifier) {
+	dirs := map[string]bool{}
+	var dirList []string
+	for _, f := range files {
+		if d := path.Dir(f); !dirs[d] {
+			dirs[d] = true
+			dirList = append(dirList, d)
+		}
+	}
+	for i, doc := range ordered {
+		obj, ok := doc.Object.(map[string]any)
+		if !ok || classes[i].Kind != "" {
+			continue
+		}
+		for _, src := range umbrellaSources(obj) {
+			dir := nearestWithSuffix(dirList, strings.Trim(path.Clean(src.path), "/"), doc.File)
+			if dir == "" {
+				continue
+			}
+			s, ok := cl.subchart(path.Join(dir, "values.yaml"))
+			if !ok || !src.sets(s.key) {
+				continue
+			}
+			inv.report(doc, &yamldoc.Error{File: doc.File, Line: doc.LineOf(src.at), Msg: "this release installs the umbrella chart in " + dir + ", whose values files are read for Cilium (under `" + s.key + ":`), but its own values for `" + s.key + ":`, which Helm layers over them, are not: a clamp or cluster name set here is not seen"}, true)
+		}
+	}
+}
+
+// umbrellaSource is a chart path a release installs from, with the values it passes.
+type umbrellaSource struct {
+	path   string
+	at     []any          // where the release's values are, for the note's line
+	values map[string]any // valuesObject / spec.values
+	text   string         // Argo CD's helm.values string
+	params []any          // Argo CD's helm.parameters
+}
+
+// sets reports whether the release passes values under key.
+func (u umbrellaSource) sets(key string) bool {
+	if _, ok := u.values[key]; ok {
+		return true
+	}
+	for _, line := range strings.Split(u.text, "\n") {
+		if strings.HasPrefix(line, key+":") {
+			return true
+		}
+	}
+	for _, p := range u.params {
+		m, _ := p.(map[string]any)
+		if name, _ := m["name"].(string); strings.HasPrefix(name, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// umbrellaSources lists the chart directories an Argo CD Application (git sources with
+// a path and no chart) or a Flux HelmRelease (a chart given as a path) installs from.
+func umbrellaSources(obj map[string]any) []umbrellaSource {
+	apiVersion, kind := policies.TypeMeta(obj)
+	spec, _ := obj["spec"].(map[string]any)
+	var out []umbrellaSource
+	switch {
+	case kind == "Application" && strings.HasPrefix(apiVersion, "argoproj.io/"):
+		sources := []any{spec["source"]}
+		at := [][]any{{"spec", "source"}}
+		if list, ok := spec["sources"].([]any); ok {
+			sources, at = list, nil
+			for i := range list {
+				at = append(at, []any{"spec", "sources", i})
+			}
+		}
+		for i, s := range sources {
+			m, _ := s.(map[string]any)
+			p, _ := m["path"].(string)
+			if p == "" || m["chart"] != nil {
+				continue
+			}
+			helm, _ := m["helm"].(map[string]any)
+			values, _ := helm["valuesObject"].(map[string]any)
+			text, _ := helm["values"].(string)
+			params, _ := helm["parameters"].([]any)
+			out = append(out, umbrellaSource{path: p, at: append(at[i], "helm"), values: values, text: text, params: params})
+		}
+	case fluxHelmRelease(obj):
+		chartSpec, _ := spec["chart"].(map[string]any)
+		inner, _ := chartSpec["spec"].(map[string]any)
+		chart, _ := inner["chart"].(string)
+		values, _ := spec["values"].(map[string]any)
+		if strings.Contains(chart, "/") {
+			out = append(out, umbrellaSource{path: chart, at: []any{"spec", "values"}, values: values})
+		}
+	}
+	return out
+}

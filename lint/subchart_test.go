@@ -1,6 +1,7 @@
 package lint_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -154,5 +155,42 @@ func TestUmbrellaChartOddChartFiles(t *testing.T) {
 	}), "MTU001")
 	if len(got) != 1 {
 		t.Errorf("MTU001 %+v, want one", got)
+	}
+}
+
+// TestUmbrellaReleaseValuesNoted: a release installing an umbrella chart of Cilium's from
+// the run, with values of its own for the dependency, gets a note saying those values are
+// not layered over the chart's (a clamp there is not seen); without such values, none.
+func TestUmbrellaReleaseValuesNoted(t *testing.T) {
+	chart := map[string]string{
+		"charts/platform/Chart.yaml":  "apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n- name: cilium\n  version: 1.18.3\n",
+		"charts/platform/values.yaml": "cilium:\n  cluster: {name: prod, id: 1}\n",
+	}
+	argo := "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: platform}\nspec:\n  source:\n    repoURL: https://example.com/platform.git\n    path: charts/platform\n    helm:\n%s"
+	flux := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: platform}\nspec:\n  chart:\n    spec:\n      chart: ./charts/platform\n      sourceRef: {kind: GitRepository, name: platform}\n  values:\n%s"
+	for _, tc := range []struct {
+		name, release string
+		noted         bool
+	}{
+		{"Argo CD valuesObject", fmt.Sprintf(argo, "      valuesObject:\n        cilium: {MTU: 8500}\n"), true},
+		{"Argo CD values string", fmt.Sprintf(argo, "      values: |\n        cilium:\n          MTU: 8500\n"), true},
+		{"Argo CD parameters", fmt.Sprintf(argo, "      parameters:\n      - {name: cilium.MTU, value: \"8500\"}\n"), true},
+		{"Argo CD values for another dependency", fmt.Sprintf(argo, "      valuesObject:\n        cert-manager: {installCRDs: true}\n"), false},
+		{"Flux values", fmt.Sprintf(flux, "    cilium: {MTU: 8500}\n"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{"apps/platform.yaml": tc.release}
+			for k, v := range chart {
+				files[k] = v
+			}
+			rep := lintFiles(t, files)
+			noted := false
+			for _, n := range rep.Notes {
+				noted = noted || strings.Contains(n.Error(), "installs the umbrella chart in charts/platform") && strings.HasPrefix(n.Error(), "apps/platform.yaml:")
+			}
+			if noted != tc.noted {
+				t.Errorf("noted %v, want %v: %v", noted, tc.noted, rep.Notes)
+			}
+		})
 	}
 }

@@ -58,7 +58,8 @@ func subchartOf(d *yamldoc.Document) (s ciliumSubchart, declared bool) {
 		}
 		condition, _ := m["condition"].(string)
 		var tags []string
-		for _, t := range sliceOfAny(m["tags"]) {
+		listed, _ := m["tags"].([]any)
+		for _, t := range listed {
 			if t, ok := t.(string); ok {
 				tags = append(tags, t)
 			}
@@ -66,11 +67,6 @@ func subchartOf(d *yamldoc.Document) (s ciliumSubchart, declared bool) {
 		return ciliumSubchart{key: key, condition: condition, tags: tags}, true
 	}
 	return ciliumSubchart{}, declared
-}
-
-func sliceOfAny(v any) []any {
-	s, _ := v.([]any)
-	return s
 }
 
 // subchartValues classifies a values file of an umbrella chart as the Cilium values it

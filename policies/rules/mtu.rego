@@ -81,14 +81,17 @@ else := "error"
 
 native_text(c, s, pod, droppers) := {
 	"message": sprintf(
-		"cluster %q is a ClusterMesh member in native routing and %s: pods get MTU %d, so their packets to other clusters reach %d bytes, but %s carries at most %d and %s drops larger packets without ICMP, so path-MTU discovery never learns of it. %s",
-		[s.cluster_name, mesh.base_source[c], pod, pod, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
+		"cluster %q is a ClusterMesh member in native routing and %s: pods get MTU %d, so their packets to other clusters reach %d bytes, but %s, so path-MTU discovery never learns of it. %s",
+		[s.cluster_name, mesh.base_source[c], pod, pod, silent_drop_text(droppers), native_effect(droppers)],
 	),
 	"remediation": sprintf(
 		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d.",
 		[set_mtu_snippet(c, mesh.path_mtu), budget.pod_mtu(mesh.path_mtu, s), budget.tcp_mss(budget.pod_mtu(mesh.path_mtu, s), mesh.inner_family(s)), mesh.path_mtu, mesh.path_mtu],
 	),
 }
+
+# silent_drop_text names the path and the links of it that drop larger packets silently.
+silent_drop_text(droppers) := sprintf("%s carries at most %d and %s drops larger packets without ICMP", [mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers}))])
 
 native_effect(droppers) := "TCP survives because the path clamps its MSS, but UDP datagrams over the path MTU between clusters are lost." if {
 	mesh.mss_clamped(droppers)

@@ -52,7 +52,7 @@ MTU002 contains f if {
 			"node pool %s sets %s to MTU %d (%s), and cluster %q, a ClusterMesh member %s, auto-detects it: pods get %d and encapsulated packets reach %d bytes, but %s carries at most %d and drops the rest.",
 			[name, iface(set), set.mtu, set.method, s.cluster_name, mesh.mode_text(s), budget.pod_mtu(set.mtu, s), set.mtu, mesh.path_text, mesh.path_mtu],
 		),
-		"remediation": sprintf("Set the MTU to %d in this pool, persistently and before kubelet starts (on AL2023: MTUBytes=%d in a drop-in in /etc/systemd/network/70-ens5.network.d/, then networkctl reload), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
+		"remediation": pool_remediation,
 	})
 }
 
@@ -77,14 +77,16 @@ MTU002 contains f if {
 	f := finding.with_severity(
 		{"object": o.id, "path": array.concat(p.path, set.at)}, {
 			"message": sprintf(
-				"node pool %s sets %s to MTU %d (%s), and cluster %q, a ClusterMesh member in native routing, auto-detects it: pods get %d, so their packets to other clusters reach %d bytes, but %s carries at most %d and %s drops larger packets without ICMP. %s",
-				[name, iface(set), set.mtu, set.method, s.cluster_name, pod, pod, mesh.path_text, mesh.path_mtu, concat(", ", sort({l.name | some l in droppers})), native_effect(droppers)],
+				"node pool %s sets %s to MTU %d (%s), and cluster %q, a ClusterMesh member in native routing, auto-detects it: pods get %d, so their packets to other clusters reach %d bytes, but %s. %s",
+				[name, iface(set), set.mtu, set.method, s.cluster_name, pod, pod, silent_drop_text(droppers), native_effect(droppers)],
 			),
-			"remediation": sprintf("Set the MTU to %d in this pool, persistently and before kubelet starts (on AL2023: MTUBytes=%d in a drop-in in /etc/systemd/network/70-ens5.network.d/, then networkctl reload), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu]),
+			"remediation": pool_remediation,
 		},
 		native_severity(droppers),
 	)
 }
+
+pool_remediation := sprintf("Set the MTU to %d in this pool, persistently and before kubelet starts (on AL2023: MTUBytes=%d in a drop-in in /etc/systemd/network/70-ens5.network.d/, then networkctl reload), or set Cilium's mtu to %d.", [mesh.path_mtu, mesh.path_mtu, mesh.path_mtu])
 
 iface(set) := sprintf("interface %s", [set.interface]) if not set.interface in {"", "$"}
 

@@ -156,21 +156,10 @@ func (d *Document) root() *yaml.Node {
 
 // SourceLine returns line n (1-based) of the document's file, without its newline.
 func (d *Document) SourceLine(n int) string {
-	if n < 1 || d.src == nil {
+	if d.src == nil {
 		return ""
 	}
-	rest := d.src.data
-	for i := 1; i < n; i++ {
-		j := bytes.IndexByte(rest, '\n')
-		if j < 0 {
-			return ""
-		}
-		rest = rest[j+1:]
-	}
-	if j := bytes.IndexByte(rest, '\n'); j >= 0 {
-		rest = rest[:j]
-	}
-	return string(bytes.TrimRight(rest, "\r"))
+	return string(bytes.TrimRight(nthLine(d.src.data, n), "\r"))
 }
 
 // Node is the document's yaml.v3 node, comments included (the List item's, for List
@@ -260,7 +249,7 @@ const TemplateHint = "the file looks like a template ({{ }} or {% %})"
 func withTemplateHint(e *Error, data []byte) *Error {
 	if bytes.Contains(data, []byte("{{")) || bytes.Contains(data, []byte("{%")) {
 		e.Msg += "; " + TemplateHint + ", which is YAML only once rendered: lint what it renders to, or list it under ignore: in .mtuguard.yaml"
-		if unquotedTemplateValue.Match(lineOf(data, e.Line)) {
+		if unquotedTemplateValue.Match(nthLine(data, e.Line)) {
 			e.Msg += "; if it is a manifest itself, such as an Argo CD ApplicationSet, quote the value that starts with {{ on this line (name: '{{.cluster}}-cilium'): unquoted, YAML reads it as a mapping"
 		}
 	}
@@ -271,8 +260,8 @@ func withTemplateHint(e *Error, data []byte) *Error {
 // outside quotes.
 var unquotedTemplateValue = regexp.MustCompile(`^\s*(?:-\s+)?(?:[^\s#'"{][^#'"]*?:\s+|-\s+)\{\{`)
 
-// lineOf is the 1-based line n of data, or nothing.
-func lineOf(data []byte, n int) []byte {
+// nthLine is the 1-based line n of data, without its newline, or nothing.
+func nthLine(data []byte, n int) []byte {
 	if n < 1 {
 		return nil
 	}

@@ -241,7 +241,8 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if len(umbrellaSources(obj)) > 0 {
 		return true // may install an umbrella chart of Cilium's (subchart.go)
 	}
-	if _, ok := cl.subchartValues(d, obj); ok {
+	if c, ok := cl.subchartValues(d, obj); ok {
+		cl.seen.Store(d, classification{c, nil})
 		return true // what an umbrella chart's values file passes Cilium's chart (subchart.go)
 	}
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "" && kind == "" {

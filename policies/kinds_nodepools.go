@@ -175,7 +175,7 @@ func karpenterWrapLoses(family, data string) string {
 // where kind and apiVersion are optional and the AWS provider looks the EC2NodeClass up
 // by name alone: pkg/cloudprovider of karpenter-provider-aws v0.36). A ref without kind
 // names an EC2NodeClass unless its group says otherwise. A pool whose requirements keep
-// it to Windows (kubernetes.io/os In [windows]) boots nodes that run no Cilium.
+// Linux out (windowsOnly) boots nodes that run no Cilium.
 func karpenterNodePool(obj map[string]any) ([]NodePool, error) {
 	_, name, _ := Meta(obj)
 	labels := stringMap(dig(obj, "spec", "template", "metadata", "labels"))

@@ -17,16 +17,30 @@ import (
 // Application of its own, one cluster each, its findings pointing into the
 // ApplicationSet's template and naming the generated Application.
 
-// generatedApp says which ApplicationSet made a generated Application's document.
+// generatedApp says what made a generated document: an Application an ApplicationSet
+// generates, or a HelmChartProxy's values for one Cluster (helmchartproxy.go).
 type generatedApp struct {
-	name     string         // the Application's
-	appSet   map[string]any // the ApplicationSet
-	template [][]any        // where the Application's template is in it
+	name     string         // the Application's, or the Cluster's
+	appSet   map[string]any // the ApplicationSet or HelmChartProxy
+	template [][]any        // where the Application's template is in the ApplicationSet
+	proxy    bool           // a HelmChartProxy's
 }
 
-func (g generatedApp) String() string {
-	_, appSet, _ := policies.Meta(g.appSet)
-	return fmt.Sprintf("Application %s of ApplicationSet %s", g.name, appSet)
+func (g generatedApp) String() string { return g.what() + " " + g.name + " " + g.of() }
+
+func (g generatedApp) what() string {
+	if g.proxy {
+		return "Cluster"
+	}
+	return "Application"
+}
+
+func (g generatedApp) of() string {
+	_, owner, _ := policies.Meta(g.appSet)
+	if g.proxy {
+		return "of HelmChartProxy " + owner
+	}
+	return "of ApplicationSet " + owner
 }
 
 // expandApplicationSets replaces each ApplicationSet among ordered with views of it, one
@@ -89,18 +103,18 @@ func (inv *inventory) report(owner *yamldoc.Document, e *yamldoc.Error, note boo
 	}
 }
 
-// appError records an input error or note about a generated Application. The
-// Applications of one ApplicationSet often share it (a template value every one
-// renders the same way), so they are said once, naming them.
+// appError records an input error or note about a generated Application (or a
+// HelmChartProxy's Cluster). The Applications of one ApplicationSet often share it (a
+// template value every one renders the same way), so they are said once, naming them.
 func (inv *inventory) appError(g generatedApp, e *yamldoc.Error, note bool) {
 	k := appErrorKey{*e, note}
 	if inv.appErrors == nil {
-		inv.appErrors = map[appErrorKey][]string{}
+		inv.appErrors = map[appErrorKey][]generatedApp{}
 	}
 	if _, seen := inv.appErrors[k]; !seen {
 		inv.appErrorOrder = append(inv.appErrorOrder, k)
 	}
-	inv.appErrors[k] = append(inv.appErrors[k], g.String())
+	inv.appErrors[k] = append(inv.appErrors[k], g)
 }
 
 type appErrorKey struct {
@@ -123,29 +137,30 @@ func (inv *inventory) flushAppErrors() {
 }
 
 // namedApps lists the Applications an error is about: a few by name, then how many more.
-func namedApps(apps []string) string {
+func namedApps(apps []generatedApp) string {
 	if len(apps) == 1 {
-		return apps[0]
+		return apps[0].String()
 	}
 	const shown = 3
-	byAppSet := map[string][]string{}
-	var order []string
+	type owner struct{ what, of string }
+	byOwner := map[owner][]string{}
+	var order []owner
 	for _, a := range apps {
-		name, appSet, _ := strings.Cut(strings.TrimPrefix(a, "Application "), " of ")
-		if _, ok := byAppSet[appSet]; !ok {
-			order = append(order, appSet)
+		o := owner{a.what(), a.of()}
+		if _, ok := byOwner[o]; !ok {
+			order = append(order, o)
 		}
-		byAppSet[appSet] = append(byAppSet[appSet], name)
+		byOwner[o] = append(byOwner[o], a.name)
 	}
 	var parts []string
-	for _, appSet := range order {
-		names := byAppSet[appSet]
+	for _, o := range order {
+		names := byOwner[o]
 		sort.Strings(names)
 		list := strings.Join(names[:min(shown, len(names))], ", ")
 		if len(names) > shown {
 			list += fmt.Sprintf(" and %d more", len(names)-shown)
 		}
-		parts = append(parts, fmt.Sprintf("Applications %s of %s", list, appSet))
+		parts = append(parts, fmt.Sprintf("%ss %s %s", o.what, list, o.of))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -153,7 +153,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		doc := set.docs[p.Object]
 		e := yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message}
 		if g, ok := set.generated[doc]; ok {
-			if strings.Contains(e.Msg, "is a string") && policies.TemplatedString(g.appSet, g.template, p.Path) {
+			if !g.proxy && strings.Contains(e.Msg, "is a string") && policies.TemplatedString(g.appSet, g.template, p.Path) {
 				// Unquoting is no fix in a template: the rendering makes the string.
 				if i := strings.LastIndex(e.Msg, ": write "); i > 0 {
 					e.Msg = e.Msg[:i]
@@ -221,8 +221,11 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
 		return true
 	}
-	if policies.IsApplicationSet(obj) {
-		return true // expanded with the whole run (appset.go)
+	if policies.IsApplicationSet(obj) || policies.IsCiliumHelmChartProxy(obj) {
+		return true // expanded with the whole run (appset.go, helmchartproxy.go)
+	}
+	if policies.IsCAPICluster(obj) || policies.IsCAPIClusterPart(obj) {
+		return true // what a HelmChartProxy's template reads (helmchartproxy.go)
 	}
 	if _, ok := kustomizationDoc(d); ok || fluxHelmRelease(obj) {
 		return true // kustomize overlays and their patches (kustomize.go)
@@ -265,6 +268,10 @@ func (cl *classifier) classify(d *yamldoc.Document, obj map[string]any) (policie
 	if c, ok := cl.subchartValues(d, obj); ok {
 		return c, nil
 	}
+	if policies.IsCiliumHelmChartProxy(obj) {
+		// Rendered for each Cluster it selects, with the whole run (helmchartproxy.go).
+		return policies.Classified{Kind: policies.KindCiliumConfig}, nil
+	}
 	return policies.Classify(obj)
 }
 
@@ -288,7 +295,7 @@ type inventory struct {
 	// generated are the documents of Applications an ApplicationSet generates (views of
 	// the ApplicationSet's document), and their errors, said once per ApplicationSet.
 	generated     map[*yamldoc.Document]generatedApp
-	appErrors     map[appErrorKey][]string
+	appErrors     map[appErrorKey][]generatedApp
 	appErrorOrder []appErrorKey
 }
 
@@ -319,6 +326,8 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	resolveChartRefs(ordered, classes)
 	inv.umbrellaReleaseNotes(ordered, classes, loaded.Files, cl)
 	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
+	proxyHome := map[*yamldoc.Document]string{}
+	ordered, classes = inv.expandHelmChartProxies(ordered, classes, proxyHome)
 	valueFiles := inv.valueFiles(ordered, classes, cl)
 	for _, doc := range ordered {
 		if _, gen := inv.generated[doc]; gitRead[doc.File] && !gen {
@@ -372,6 +381,11 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		}
 	}
 	home := map[int]string{}
+	for i, doc := range ordered {
+		if d, ok := proxyHome[doc]; ok && !valueFiles.used[doc] {
+			home[first[i]] = d // its Cluster's directory
+		}
+	}
 	for _, in := range kust.instances {
 		home[inv.addInstance(in, classes[in.release], configMaps)] = in.dir
 	}
@@ -382,7 +396,27 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.docs = append(inv.docs, inv.docs[s.ID])
 		inv.bundle = append(inv.bundle, o.ID)
 	}
+	inv.deferredNotes()
 	return inv
+}
+
+// deferredNotes says, once each, which settings are left to Flux's post-build
+// substitution: the rules read them as unknown.
+func (inv *inventory) deferredNotes() {
+	seen := map[yamldoc.Error]bool{}
+	for id, o := range inv.objects {
+		if o.Cilium == nil {
+			continue
+		}
+		doc := inv.docs[id]
+		for _, p := range policies.DeferredSettings(o.Cilium) {
+			e := yamldoc.Error{File: doc.File, Line: doc.LineOf(slices.Concat(o.Cilium.At, p)), Msg: policies.DeferredNote(o.Cilium, p)}
+			if !seen[e] {
+				seen[e] = true
+				inv.report(doc, &e, true)
+			}
+		}
+	}
 }
 
 // addLayer adds a document's values as a layer of owner's cluster: a value file read

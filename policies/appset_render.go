@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -33,11 +34,12 @@ const (
 	maxValueDepth     = 100      // nesting of a value passed to a template function
 )
 
-// renderer renders one ApplicationSet's strings.
+// renderer renders one ApplicationSet's strings (or one HelmChartProxy's values).
 type renderer struct {
 	goTemplate bool
-	options    []string // goTemplateOptions, checked
-	left       int      // bytes left of maxRenderedTotal
+	options    []string                      // goTemplateOptions, checked
+	base       func() *texttemplate.Template // the functions; nil for Argo CD's
+	left       int                           // bytes left of maxRenderedTotal
 	parsed     map[string]*texttemplate.Template
 }
 
@@ -82,7 +84,11 @@ func (r *renderer) parse(s string, options []string) (*texttemplate.Template, er
 	if t, ok := r.parsed[key]; ok {
 		return t, nil
 	}
-	t, err := templateBase().Clone()
+	base := r.base
+	if base == nil {
+		base = templateBase
+	}
+	t, err := base().Clone()
 	if err == nil {
 		for _, o := range options {
 			t = t.Option(o)
@@ -176,14 +182,35 @@ func (w *limitedWriter) Write(p []byte) (int, error) {
 // functions (sprig's generic ones without env, expandenv and getHostByName, plus
 // normalize, toYaml, fromYaml, fromYamlArray), each bounded.
 var templateBase = sync.OnceValue(func() *texttemplate.Template {
-	return texttemplate.New("base").Funcs(boundedFuncs())
+	return texttemplate.New("base").Funcs(boundedFuncs("Argo CD", argoFuncs()))
 })
 
-// refused are sprig functions mtuguard does not run: Argo CD removes the first three
-// (they read the controller's environment); the others cost seconds of CPU each and make
-// keys and secrets, never a Cilium setting.
+// argoFuncs are the functions Argo CD adds to sprig's.
+func argoFuncs() texttemplate.FuncMap {
+	return texttemplate.FuncMap{
+		"normalize": SanitizeName,
+		"toYaml": func(v any) (string, error) {
+			data, err := yaml.Marshal(v)
+			return strings.TrimSuffix(string(data), "\n"), err
+		},
+		"fromYaml": func(s string) (map[string]any, error) {
+			m := map[string]any{}
+			return m, yaml.Unmarshal([]byte(s), &m)
+		},
+		"fromYamlArray": func(s string) ([]any, error) {
+			var a []any
+			return a, yaml.Unmarshal([]byte(s), &a)
+		},
+	}
+}
+
+// controllerRemoved are the sprig functions that read the controller's environment:
+// Argo CD and CAAPH remove them.
+var controllerRemoved = []string{"env", "expandenv", "getHostByName"}
+
+// refused are sprig functions mtuguard does not run besides those: they cost seconds of
+// CPU each and make keys and secrets, never a Cilium setting.
 var refused = map[string]string{
-	"env": "Argo CD removes it", "expandenv": "Argo CD removes it", "getHostByName": "Argo CD removes it",
 	"genPrivateKey": "costly", "genCA": "costly", "genCAWithKey": "costly", "genSelfSignedCert": "costly",
 	"genSelfSignedCertWithKey": "costly", "genSignedCert": "costly", "genSignedCertWithKey": "costly",
 	"derivePassword": "costly", "bcrypt": "costly", "htpasswd": "costly",
@@ -213,21 +240,11 @@ func indentSize(a []reflect.Value) int {
 	return intArg(a, 0)*(strings.Count(strArg(a, 1), "\n")+2) + len(strArg(a, 1))
 }
 
-func boundedFuncs() texttemplate.FuncMap {
+// boundedFuncs are sprig's functions with extra, as controller offers them to its users'
+// templates (without the environment's), each bounded.
+func boundedFuncs(controller string, extra texttemplate.FuncMap) texttemplate.FuncMap {
 	funcs := sprig.GenericFuncMap()
-	funcs["normalize"] = SanitizeName
-	funcs["toYaml"] = func(v any) (string, error) {
-		data, err := yaml.Marshal(v)
-		return strings.TrimSuffix(string(data), "\n"), err
-	}
-	funcs["fromYaml"] = func(s string) (map[string]any, error) {
-		m := map[string]any{}
-		return m, yaml.Unmarshal([]byte(s), &m)
-	}
-	funcs["fromYamlArray"] = func(s string) ([]any, error) {
-		var a []any
-		return a, yaml.Unmarshal([]byte(s), &a)
-	}
+	maps.Copy(funcs, extra)
 	// text/template's own printing functions, so that their output is bounded too (a
 	// template's functions come before its builtins).
 	funcs["print"] = fmt.Sprint
@@ -245,6 +262,9 @@ func boundedFuncs() texttemplate.FuncMap {
 	}
 	for name, why := range refused {
 		funcs[name] = refusedFunc(name, why)
+	}
+	for _, name := range controllerRemoved {
+		funcs[name] = refusedFunc(name, controller+" removes it")
 	}
 	for name, fn := range funcs {
 		funcs[name] = boundedFunc(name, fn)

@@ -12,7 +12,7 @@ import (
 
 // Normalised kinds: what the rules call the objects they read.
 const (
-	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application/HelmChart(Config) values
+	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application/HelmChart(Config)/HelmChartProxy values
 	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
 	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
 	KindNetworkPolicy                  = "NetworkPolicy"
@@ -70,6 +70,7 @@ var classifiers = []classifier{
 	classifyFluxHelmRelease,
 	classifyArgoApplication,
 	classifyHelmController,
+	classifyHelmChartProxy,
 	classifyKustomization,
 	classifyNodePools,
 	classifyHelmValues,

@@ -81,25 +81,15 @@ type AppSetExpansion struct {
 // ExpandApplicationSet makes the Applications an ApplicationSet that installs Cilium
 // generates; for any other ApplicationSet, nothing.
 func ExpandApplicationSet(obj map[string]any, run AppSetRun) AppSetExpansion {
-	done := make(chan AppSetExpansion, 1)
-	go func() {
-		defer func() {
-			if r := recover(); r != nil {
-				done <- AppSetExpansion{Issues: []AppSetIssue{{Path: []any{"spec"}, Msg: fmt.Sprintf("internal error expanding the ApplicationSet (%v); please report this file to mtuguard", r)}}}
+	e, _ := bounded(appSetTimeout, func() (AppSetExpansion, error) { return expandApplicationSet(obj, run), nil },
+		func(late bool, r any) (AppSetExpansion, error) {
+			if late {
+				return AppSetExpansion{Issues: []AppSetIssue{{Path: []any{"spec", "template"},
+					Msg: fmt.Sprintf("rendering the ApplicationSet's Applications takes longer than %s (a Go template that loops?), so mtuguard checks none of them", appSetTimeout)}}}, nil
 			}
-		}()
-		done <- expandApplicationSet(obj, run)
-	}()
-	timer := time.NewTimer(appSetTimeout)
-	defer timer.Stop()
-	select {
-	case e := <-done:
-		return e
-	case <-timer.C:
-		// The expansion goes on until it ends, but its result is not waited for.
-		return AppSetExpansion{Issues: []AppSetIssue{{Path: []any{"spec", "template"},
-			Msg: fmt.Sprintf("rendering the ApplicationSet's Applications takes longer than %s (a Go template that loops?), so mtuguard checks none of them", appSetTimeout)}}}
-	}
+			return AppSetExpansion{Issues: []AppSetIssue{{Path: []any{"spec"}, Msg: fmt.Sprintf("internal error expanding the ApplicationSet (%v); please report this file to mtuguard", r)}}}, nil
+		})
+	return e
 }
 
 // paramSet is one parameter set a generator makes.

@@ -74,11 +74,14 @@ configs := objects.kind("CiliumConfig")
 # raw[id][key] = {"value", "path", "object"}: each setting as written in one object.
 raw := {o.id: entries_of(o) | some o in configs}
 
-entries_of(o) := {key: {"value": v, "path": array.concat(o.cilium.at, [key]), "object": o.id} |
+entries_of(o) := {key: e | some key, e in written(o); not deferred(e.value)}
+
+# written(o) is every setting o writes, deferred ones included.
+written(o) := {key: {"value": v, "path": array.concat(o.cilium.at, [key]), "object": o.id} |
 	some key, v in o.cilium.values
 } if o.cilium.form == "configmap"
 
-entries_of(o) := object.union(
+written(o) := object.union(
 	{key: {"value": v, "path": array.concat(o.cilium.at, p), "object": o.id} |
 		some key, p in helm_paths
 		not has_extra_config(o, key)
@@ -89,6 +92,69 @@ entries_of(o) := object.union(
 		some key, v in object.get(o.cilium.values, "extraConfig", {})
 	},
 ) if o.cilium.form == "helm"
+
+# deferred(v): a value the file does not hold but gets when it is applied: a Flux
+# post-build substitution variable (${VAR}, ${VAR:=default}; kustomize-controller
+# substitutes them, envsubst-style, after building), or what a Cluster API
+# HelmChartProxy's template renders for a field the linted files do not set ("<no value>").
+# The rules read such a setting as unknown (unknown below), never as its default.
+deferred(v) if {
+	is_string(v)
+	regex.match(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=][^}]*)?\}`, v)
+}
+
+deferred(v) if {
+	is_string(v)
+	contains(v, "<no value>")
+}
+
+# deferred_keys[id] are the settings object id writes as deferred values.
+deferred_keys := {o.id: keys |
+	some o in configs
+	keys := {key | some key, e in written(o); deferred(e.value)}
+	count(keys) > 0
+}
+
+# unknown[cluster] are the settings whose winning layer defers them: no higher layer
+# writes them outright.
+unknown := {c: keys |
+	some c, ids in layers
+	keys := {key |
+		some i, id in ids
+		some key in object.get(deferred_keys, id, set())
+		not written_above(ids, i, key)
+	}
+	count(keys) > 0
+}
+
+written_above(ids, i, key) if {
+	some j, id in ids
+	j > i
+	raw[id][key]
+}
+
+# unknown_of(c) are cluster c's unknown settings (a list once the webhook's derived
+# settings went through JSON).
+unknown_of(c) := {k | some k in object.get(settings[c], "unknown", [])}
+
+# known(c, keys): none of keys is unknown in cluster c. The rules comparing members skip
+# a member whose identity setting they compare is unknown.
+known(c, keys) if count(keys & unknown_of(c)) == 0
+
+# identity_keys tell mesh members apart without changing their packets' sizes.
+identity_keys := {
+	"cluster-name", "cluster-id", "max-connected-clusters", "cluster-pool-ipv4-cidr",
+	"cluster-pool-ipv6-cidr", "helm:clustermesh.config.clusters",
+}
+
+# mtu_known(c): every setting the byte budget reads is known; the MTU rules pass other
+# clusters by (lib/mesh.rego settings), since an unknown mtu or routing mode may close
+# or open the black hole.
+mtu_known(c) if {
+	every k in unknown_of(c) {
+		k in identity_keys
+	}
+}
 
 has_extra_config(o, key) if o.cilium.values.extraConfig[key]
 
@@ -302,7 +368,29 @@ settings := input.mtuguard_derived.cilium if input.mtuguard_derived
 
 settings := derived_settings if not input.mtuguard_derived
 
-derived_settings := {c: object.union(settings_of(view(c)), {"cluster": c}) | some c, _ in layers}
+derived_settings := {c: with_unknown(settings_of(view(c)), c) | some c, _ in layers}
+
+# with_unknown adds a cluster's name and unknown settings to what settings_of read. A
+# deferred cluster-id is one set per cluster when applied: a ClusterMesh member's; a
+# deferred cluster-name is shown as written (${CLUSTER_NAME}).
+with_unknown(s, c) := object.union(s, object.union(
+	{"cluster": c, "unknown": object.get(unknown, c, set())},
+	object.union(deferred_member(c), deferred_name(c)),
+))
+
+deferred_member(c) := {"clustermesh": true} if "cluster-id" in object.get(unknown, c, set())
+
+else := {}
+
+deferred_name(c) := {"cluster_name": deferred_value(c, "cluster-name")} if "cluster-name" in object.get(unknown, c, set())
+
+else := {}
+
+# deferred_value is the deferred text of the highest layer of c that writes key.
+deferred_value(c, key) := written(objects.by_id(id))[key].value if {
+	ids := layers[c]
+	id := ids[max({i | some i, id in ids; key in object.get(deferred_keys, id, set())})]
+}
 
 view(c) := {"m": object.get(merged, c, {}), "f": form[c]}
 

@@ -2,6 +2,7 @@
 package mtuguard.lib.mesh
 
 import data.mtuguard.lib.budget
+import data.mtuguard.lib.cilium
 import data.mtuguard.lib.nodeconfig
 import data.mtuguard.lib.nodes
 
@@ -14,8 +15,9 @@ path_text := sprintf("the mesh path (%s)", [input.config.mesh.pathSource]) if pa
 
 # settings[cluster] are what every node of a cluster runs with: its Cilium settings and the
 # CiliumNodeConfigs selecting every node, which the agent applies over them. An every-node
-# `mtu` override is the cluster's MTU.
-settings := nodeconfig.everywhere
+# `mtu` override is the cluster's MTU. Clusters with unknown MTU settings (a Flux
+# substitution variable) are left out: nothing can be said of their packets.
+settings := {c: s | some c, s in nodeconfig.everywhere; cilium.mtu_known(c)}
 
 # base_mtu[cluster]: what Cilium sizes packets to, `mtu` or the detected node MTU.
 base_mtu := {c: base_of(c, s) | some c, s in settings}

@@ -24,8 +24,13 @@ import data.mtuguard.lib.objects
 MESH001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, {"cluster-id"}) # set per cluster when applied: nothing to compare
 	id := cilium.settings[c].cluster_id
-	twins := sort([sprintf("%q", [cilium.settings[o].cluster_name]) | some o in cilium.meshmates[c]; cilium.settings[o].cluster_id == id])
+	twins := sort([sprintf("%q", [cilium.settings[o].cluster_name]) |
+		some o in cilium.meshmates[c]
+		cilium.known(o, {"cluster-id"})
+		cilium.settings[o].cluster_id == id
+	])
 	count(twins) > 0
 	at := cilium.at(c, "cluster-id")
 	objects.focused(at.object)
@@ -38,6 +43,7 @@ MESH001 contains f if {
 MESH001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, {"cluster-id"})
 	s := cilium.settings[c]
 	not in_range(s)
 	at := cilium.at(c, "cluster-id")
@@ -54,6 +60,7 @@ MESH001 contains f if {
 MESH001 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, {"cluster-id"})
 	s := cilium.settings[c]
 	in_range(s)
 	bits.and(s.cluster_id, 128) != 0
@@ -102,8 +109,10 @@ max_id(s) := 255 if s.max_connected_clusters != 511
 MESH002 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, {"cluster-name"})
 	name := cilium.settings[c].cluster_name
 	some o in cilium.meshmates[c]
+	cilium.known(o, {"cluster-name"})
 	cilium.settings[o].cluster_name == name
 	at := cilium.at(c, "cluster-name")
 	objects.focused(at.object)
@@ -116,6 +125,7 @@ MESH002 contains f if {
 MESH002 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, {"cluster-name"})
 	s := cilium.settings[c]
 	s.cluster_name == "default"
 	s.cluster_id != 0
@@ -144,10 +154,12 @@ MESH002 contains f if {
 MESH003 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, tunnel_keys)
 	s := cilium.settings[c]
 	s.routing_mode == "tunnel"
 	others := sort([sprintf("%q (%s/%d)", [t.cluster_name, t.tunnel_protocol, t.tunnel_port]) |
 		some o in cilium.meshmates[c]
+		cilium.known(o, tunnel_keys)
 		t := cilium.settings[o]
 		t.routing_mode == "tunnel"
 		[t.tunnel_protocol, t.tunnel_port] != [s.tunnel_protocol, s.tunnel_port]
@@ -160,6 +172,9 @@ MESH003 contains f if {
 		"remediation": "Set the same `tunnel-protocol` and `tunnel-port` (Helm `tunnelProtocol`, `tunnelPort`) on every member.",
 	})
 }
+
+# tunnel_keys decide how a member tunnels.
+tunnel_keys := {"routing-mode", "tunnel-protocol", "tunnel", "tunnel-port", "underlay-protocol", "helm:eni.enabled", "helm:gke.enabled", "ipam"}
 
 tunnel_at(c, _) := cilium.at(c, "tunnel-protocol") if cilium.merged[c]["tunnel-protocol"]
 
@@ -190,9 +205,11 @@ tunnel_at(c, _) := cilium.at(c, "routing-mode") if {
 MESH004 contains f if {
 	"CiliumConfig" in objects.focused_kinds
 	some c in cilium.members
+	cilium.known(c, cidr_keys)
 	s := cilium.settings[c]
 	clashes := sort([sprintf("%s of %q", [b, t.cluster_name]) |
 		some o in cilium.meshmates[c]
+		cilium.known(o, cidr_keys)
 		t := cilium.settings[o]
 		some a in s.pod_cidrs
 		some b in t.pod_cidrs
@@ -206,6 +223,9 @@ MESH004 contains f if {
 		"remediation": "Give each member a distinct pod CIDR (`cluster-pool-ipv4-cidr`, Helm `ipam.operator.clusterPoolIPv4PodCIDRList`); existing clusters need their pods re-addressed.",
 	})
 }
+
+# cidr_keys decide a member's pod CIDRs.
+cidr_keys := {"cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr", "ipam", "enable-ipv4", "enable-ipv6"}
 
 cidr_at(c) := cilium.at(c, "cluster-pool-ipv4-cidr") if cilium.merged[c]["cluster-pool-ipv4-cidr"]
 

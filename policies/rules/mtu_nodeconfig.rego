@@ -31,6 +31,7 @@ MTU003 contains f if {
 	o.kind == "CiliumNodeConfig"
 	c := o.cluster
 	cilium.settings[c].clustermesh
+	cilium.mtu_known(c)
 	mesh.path_known
 	m := nodeconfig.group_entries(o)
 	keys := [k | some k in nodeconfig.mtu_keys; m[k].object == o.id] # the overrides in force

@@ -91,13 +91,13 @@ func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classe
 }
 
 func selectedClusters(hcp map[string]any, clusters []*yamldoc.Document) ([]*yamldoc.Document, error) {
+	sel, err := policies.ClusterSelector(hcp)
+	if err != nil {
+		return nil, err
+	}
 	var out []*yamldoc.Document
 	for _, c := range clusters {
-		ok, err := policies.HelmChartProxySelects(hcp, c.Object.(map[string]any))
-		if err != nil {
-			return nil, err
-		}
-		if ok {
+		if policies.HelmChartProxySelects(hcp, sel, c.Object.(map[string]any)) {
 			out = append(out, c)
 		}
 	}

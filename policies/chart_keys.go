@@ -57,6 +57,17 @@ var ruleReadKeys = setOf("MTU", "cluster", "clustermesh", "cni", "daemon", "devi
 	"extraConfig", "forceDeviceDetection", "gke", "highScaleIPcache", "hostFirewall", "ipam", "ipv4", "ipv6", "namespaceOverride", "pmtuDiscovery", "routingMode", "tunnel",
 	"tunnelPort", "tunnelProtocol", "underlayProtocol")
 
+// ruleReadConfigKeys are the cilium-config keys the rules read (read_keys in
+// lib/cilium.rego, less the Helm-only ones): a deferred value of any other key of a
+// cilium-config ConfigMap, or of extraConfig, changes nothing a rule sees.
+var ruleReadConfigKeys = setOf("allow-icmp-frag-needed", "allow-unsafe-policy-skb-usage", "cluster-id", "cluster-name",
+	"cluster-pool-ipv4-cidr", "cluster-pool-ipv6-cidr", "cni-chaining-mode", "devices", "enable-egress-gateway",
+	"enable-high-scale-ipcache", "enable-host-firewall", "enable-icmp-rules", "enable-ipsec", "enable-ipv4",
+	"enable-ipv4-egress-gateway", "enable-ipv6", "enable-non-default-deny-policies", "enable-pmtu-discovery",
+	"enable-route-mtu-for-cni-chaining", "enable-wireguard", "force-device-detection", "ipam", "max-connected-clusters",
+	"mtu", "packetization-layer-pmtud-mode", "read-cni-conf", "routing-mode", "tunnel", "tunnel-port",
+	"tunnel-protocol", "underlay-protocol")
+
 // HasCiliumSettings reports whether obj, a document without apiVersion/kind, has a
 // top-level key the rules read Cilium settings from: a value file an Argo CD
 // Application names may be any such document, whatever else it holds.

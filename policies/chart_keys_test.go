@@ -3,6 +3,7 @@ package policies
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,7 +50,8 @@ func TestChartKeysMatchUpstream(t *testing.T) {
 }
 
 // TestRuleReadKeysMatchRego: ruleReadKeys are exactly the top-level keys lib/cilium.rego
-// reads Helm values from, so an overlay is claimed exactly when a rule could see it.
+// reads Helm values from, so an overlay is claimed exactly when a rule could see it; and
+// ruleReadConfigKeys the cilium-config keys it reads, so a deferred one is noted.
 func TestRuleReadKeysMatchRego(t *testing.T) {
 	p := parsed()
 	if p.err != nil {
@@ -81,6 +83,20 @@ func TestRuleReadKeysMatchRego(t *testing.T) {
 		if !ciliumChartKeys[k] {
 			t.Errorf("rule key %q is not a chart key", k)
 		}
+	}
+	rs, err = rego.New(rego.Query(`x := {k | some k in data.mtuguard.lib.cilium.read_keys; not startswith(k, "helm:")}`),
+		rego.Compiler(compiler)).Eval(context.Background())
+	if err != nil || len(rs) != 1 {
+		t.Fatal(err, rs)
+	}
+	got = got[:0]
+	for _, k := range rs[0].Bindings["x"].([]any) {
+		got = append(got, k.(string))
+	}
+	want = slices.Sorted(maps.Keys(ruleReadConfigKeys))
+	sort.Strings(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("Rego reads the cilium-config keys %v, ruleReadConfigKeys has %v", got, want)
 	}
 }
 

@@ -39,7 +39,17 @@ func DeferredSettings(l *CiliumValues) [][]any {
 		}
 	}
 	for k, v := range l.Values {
-		if l.Form == "configmap" || ruleReadKeys[k] {
+		switch {
+		case l.Form == "configmap" && ruleReadConfigKeys[k]:
+			walk(v, []any{k})
+		case k == "extraConfig":
+			extra, _ := v.(map[string]any)
+			for ek, ev := range extra {
+				if ruleReadConfigKeys[ek] {
+					walk(ev, []any{k, ek})
+				}
+			}
+		case l.Form == "helm" && ruleReadKeys[k]:
 			walk(v, []any{k})
 		}
 	}

@@ -69,18 +69,14 @@ func ClusterRefs(cluster map[string]any) (controlPlane, infra [2]string) {
 	return ref("controlPlaneRef"), ref("infrastructureRef")
 }
 
-// HelmChartProxySelects reports whether hcp selects cluster: the same namespace (an
-// unset one is whichever the objects are applied to) and labels its clusterSelector
-// matches. The error is about the selector, at spec.clusterSelector.
-func HelmChartProxySelects(hcp, cluster map[string]any) (bool, error) {
+// HelmChartProxySelects reports whether hcp, whose ClusterSelector is sel, selects
+// cluster: the same namespace (an unset one is whichever the objects are applied to) and
+// labels sel matches.
+func HelmChartProxySelects(hcp map[string]any, sel labels.Selector, cluster map[string]any) bool {
 	hns, _, _ := Meta(hcp)
 	cns, _, _ := Meta(cluster)
 	if hns != "" && cns != "" && hns != cns {
-		return false, nil
-	}
-	sel, err := clusterSelector(hcp)
-	if err != nil {
-		return false, err
+		return false
 	}
 	md, _ := cluster["metadata"].(map[string]any)
 	set := labels.Set{}
@@ -91,10 +87,11 @@ func HelmChartProxySelects(hcp, cluster map[string]any) (bool, error) {
 			}
 		}
 	}
-	return sel.Matches(set), nil
+	return sel.Matches(set)
 }
 
-func clusterSelector(hcp map[string]any) (labels.Selector, error) {
+// ClusterSelector reads hcp's spec.clusterSelector; the error says what is wrong with it.
+func ClusterSelector(hcp map[string]any) (labels.Selector, error) {
 	var ls metav1.LabelSelector
 	if raw, ok := dig(hcp, "spec", "clusterSelector").(map[string]any); ok {
 		if err := decodeTyped(raw, &ls); err != nil {

@@ -98,22 +98,34 @@ written(o) := object.union(
 # substitutes them, envsubst-style, after building), or what a Cluster API
 # HelmChartProxy's template renders for a field the linted files do not set ("<no value>").
 # The rules read such a setting as unknown (unknown below), never as its default.
+deferred(v) if deferred_text(v)
+
 deferred(v) if {
+	is_array(v)
+	some x in v
+	deferred_text(x)
+}
+
+deferred_text(v) if {
 	is_string(v)
 	regex.match(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=][^}]*)?\}`, v)
 }
 
-deferred(v) if {
+deferred_text(v) if {
 	is_string(v)
 	contains(v, "<no value>")
 }
 
-# deferred_keys[id] are the settings object id writes as deferred values.
+# deferred_keys[id] are the settings the rules read that object id writes as deferred
+# values (a cilium-config's other keys may be deferred too: nothing reads them).
 deferred_keys := {o.id: keys |
 	some o in configs
-	keys := {key | some key, e in written(o); deferred(e.value)}
+	keys := {key | some key, e in written(o); key in read_keys; deferred(e.value)}
 	count(keys) > 0
 }
+
+# read_keys are the settings the rules read.
+read_keys := ({k | some k, _ in helm_paths} | numeric_keys) | (boolean_keys | {k | some k, _ in enums})
 
 # unknown[cluster] are the settings whose winning layer defers them: no higher layer
 # writes them outright.

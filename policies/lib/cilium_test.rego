@@ -25,3 +25,15 @@ test_no_problem_ipv6_underlay_with_ipv6 if {
 	count(cilium.problems) == 0 with input as fixtures.run([fixtures.helm(0, "a", {"underlayProtocol": "ipv6", "ipv6": {"enabled": true}})])
 	count(cilium.problems) == 0 with input as fixtures.run([fixtures.configmap(0, "a", {"underlay-protocol": "ipv6"})])
 }
+
+test_deferred_cluster_id_makes_a_member if {
+	s := cilium.settings with input as {"config": fixtures.undeclared, "objects": [fixtures.helm(0, "a", {"cluster": {"name": "${NAME}", "id": "${ID}"}})]}
+	s.a.clustermesh
+	s.a.cluster_name == "${NAME}"
+	s.a.unknown == {"cluster-id", "cluster-name"}
+}
+
+test_deferred_values_are_no_problems if {
+	cm := {"cluster-name": "a", "cluster-id": "${CLUSTER_ID}", "mtu": "${MTU:=8500}", "enable-ipv6": "<no value>"}
+	count(cilium.problems) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)], "focus": [0]}
+}

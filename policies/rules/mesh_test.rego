@@ -106,3 +106,34 @@ test_mesh001_undeclared_members_share_a_mesh if {
 	objs := [fixtures.configmap(0, "a", fixtures.member("a", 1)), fixtures.configmap(1, "b", fixtures.member("b", 1))]
 	count(mesh.MESH001) == 2 with input as fixtures.run(objs)
 }
+
+# A Flux substitution variable (or a HelmChartProxy's unrendered field) is unknown, not
+# the default: cluster-id ${CLUSTER_ID} makes a member whose id is not compared.
+test_mesh001_passes_deferred_ids if {
+	a := {"cluster-name": "a", "cluster-id": "${CLUSTER_ID}"}
+	b := {"cluster-name": "b", "cluster-id": "${CLUSTER_ID:=1}"}
+	count(mesh.MESH001) == 0 with input as two(a, b)
+}
+
+test_mesh001_compares_known_ids_beside_a_deferred_one if {
+	objs := [
+		fixtures.configmap(0, "a", fixtures.member("a", 3)),
+		fixtures.configmap(1, "b", fixtures.member("b", 3)),
+		fixtures.configmap(2, "c", {"cluster-name": "c", "cluster-id": "${CLUSTER_ID}"}),
+	]
+	fs := mesh.MESH001 with input as {"config": fixtures.undeclared, "objects": objs}
+	{f.object | some f in fs} == {0, 1}
+}
+
+test_mesh002_passes_deferred_names if {
+	a := {"cluster": {"name": "${CLUSTER_NAME}", "id": 1}}
+	b := {"cluster": {"name": "${CLUSTER_NAME}", "id": 2}}
+	objs := [fixtures.helm(0, "a", a), fixtures.helm(1, "b", b)]
+	count(mesh.MESH002) == 0 with input as {"config": fixtures.undeclared, "objects": objs}
+}
+
+test_mesh004_passes_deferred_cidrs if {
+	a := object.union(fixtures.member("a", 1), {"cluster-pool-ipv4-cidr": "${POD_CIDR}"})
+	b := object.union(fixtures.member("b", 2), {"cluster-pool-ipv4-cidr": "${POD_CIDR}"})
+	count(mesh.MESH004) == 0 with input as two(a, b)
+}

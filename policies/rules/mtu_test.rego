@@ -299,3 +299,26 @@ test_mtu001_ipsec_overhead_names_its_key if {
 	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.configmap(0, "a", cm)]}
 	contains(f.message, "77 IPsec (assuming the documented rfc4106(gcm(aes)) key with a 128-bit ICV)")
 }
+
+# An mtu (or routing mode) Flux substitutes when it applies the file is unknown: nothing
+# can be said of the cluster's packets. A deferred key no rule reads changes nothing.
+test_mtu001_passes_deferred_mtu if {
+	cm := object.union(fixtures.member("a", 1), {"mtu": "${CILIUM_MTU}"})
+	count(mtu.MTU001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", cm)])
+}
+
+test_mtu001_passes_deferred_routing_mode if {
+	cm := object.union(fixtures.member("a", 1), {"routing-mode": "${ROUTING_MODE}"})
+	count(mtu.MTU001) == 0 with input as fixtures.run([fixtures.configmap(0, "a", cm)])
+}
+
+test_mtu001_fires_beside_a_deferred_key_no_rule_reads if {
+	cm := object.union(fixtures.member("a", 1), {"k8s-service-host": "${KUBE_API_HOST}"})
+	count(mtu.MTU001) == 1 with input as fixtures.run([fixtures.configmap(0, "a", cm)])
+}
+
+test_mtu001_fires_when_a_higher_layer_sets_the_deferred_mtu if {
+	base := fixtures.helm(0, "a", {"cluster": {"name": "a", "id": 1}, "MTU": "${CILIUM_MTU}"})
+	prod := json.patch(fixtures.helm(1, "a", {"MTU": 9001}), [{"op": "add", "path": "/cilium/order", "value": 1}])
+	count(mtu.MTU001) == 1 with input as fixtures.run([base, prod])
+}

@@ -7,8 +7,14 @@ import (
 
 // settingsQuery reads each cluster's effective Cilium settings and base MTU, as the rules
 // see them (for `mtuguard explain FILE` and the Helm differential test): what every node
-// runs with, CiliumNodeConfigs selecting every node included.
-const settingsQuery = `{c: object.union(s, {"base_mtu": data.mtuguard.lib.mesh.base_mtu[c], "primary_sets_mtu": data.mtuguard.lib.mesh.primary_sets_mtu(s)}) | some c, s in data.mtuguard.lib.mesh.settings}`
+// runs with, CiliumNodeConfigs selecting every node included. A cluster with unknown
+// settings, which the MTU rules pass by, has them read as unset (base_mtu 0 if that is
+// its mtu).
+const settingsQuery = `{c: object.union(s, {
+	"base_mtu": object.get(data.mtuguard.lib.mesh.base_mtu, c, data.mtuguard.lib.mesh.base_of(c, s)),
+	"primary_sets_mtu": data.mtuguard.lib.mesh.primary_sets_mtu(s),
+	"unknown": data.mtuguard.lib.cilium.unknown_of(c),
+}) | some c, s in data.mtuguard.lib.nodeconfig.everywhere}`
 
 // ClusterSettings is one cluster's normalised Cilium configuration.
 type ClusterSettings struct {
@@ -42,6 +48,9 @@ type ClusterSettings struct {
 	HostFirewall   bool     `json:"host_firewall"`
 	MaxConnected   int      `json:"max_connected_clusters"`
 	PMTUDiscovery  bool     `json:"pmtu_discovery"`
+	// Unknown are the settings filled in when the config is applied (a Flux substitution
+	// variable, a HelmChartProxy's <no value>); the fields above read them as unset.
+	Unknown []string `json:"unknown"`
 }
 
 // Settings evaluates the normalised settings of every cluster in the input.

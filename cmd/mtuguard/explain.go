@@ -344,6 +344,9 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 			member = "ClusterMesh member"
 		}
 		fmt.Fprintf(out, "== cluster %q (%s)\n", s.ClusterName, member)
+		if len(s.Unknown) > 0 {
+			fmt.Fprintf(out, "Not known until the config is applied: %s; read below as unset (the rules do not judge what depends on them).\n", strings.Join(s.Unknown, ", "))
+		}
 		d := datapath{protocol: s.TunnelProtocol, explicitMTU: s.MTU > 0}
 		if s.PrimarySetsMTU {
 			d.primary = s.Chaining

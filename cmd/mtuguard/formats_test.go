@@ -261,6 +261,7 @@ func containsAll(t *testing.T, what, out string, wants ...string) {
 
 func TestExplainFiles(t *testing.T) {
 	examples, _ := filepath.Abs("../../testdata/examples")
+	fluxMTU, _ := filepath.Abs("../../testdata/rules/MTU001/pass-flux-substituted-mtu.yaml")
 	code, out, errOut := mtuguard(t, examples, "", "explain", "clusters/prod-euw1/cilium-config.yaml", "clusters/prod-use1/cilium-values.yaml")
 	if code != 0 {
 		t.Fatal(errOut)
@@ -311,6 +312,11 @@ func TestExplainFiles(t *testing.T) {
 		"  └─ pod packet (pod MTU)                               8939\n",
 		"which is the node, not the pod",
 	)
+	// A setting Flux substitutes when it applies the file is named, and read as unset.
+	code, out, errOut = mtuguard(t, dir, "", "explain", "--path", "aws-transit-gateway", fluxMTU)
+	if code != 0 || !strings.Contains(out, "Not known until the config is applied: mtu; read below as unset") || !strings.Contains(errOut, `MTU is "${CILIUM_MTU}"`) {
+		t.Errorf("a substituted mtu: exit %d %s\n%s", code, errOut, out)
+	}
 	// A base values file is explained with the overlays beside it, as lint layers them:
 	// staging-use1's name, cluster id and MTU 8500 are in values-staging.yaml.
 	code, out, errOut = mtuguard(t, examples, "", "explain", "clusters/staging-use1/values.yaml")

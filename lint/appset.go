@@ -18,30 +18,19 @@ import (
 // ApplicationSet's template and naming the generated Application.
 
 // generatedApp says what made a generated document: an Application an ApplicationSet
-// generates, or a HelmChartProxy's values for one Cluster (helmchartproxy.go).
+// generates, a HelmChartProxy's values for one Cluster (helmchartproxy.go), or a
+// cluster as one Flux Kustomization substitutes it (fluxsubst.go).
 type generatedApp struct {
-	name     string         // the Application's, or the Cluster's
-	appSet   map[string]any // the ApplicationSet or HelmChartProxy
-	template [][]any        // where the Application's template is in the ApplicationSet
-	proxy    bool           // a HelmChartProxy's
+	what, name string         // "Application" and its name, "Cluster" and its name, ...
+	of         string         // "of ApplicationSet cilium", or ""
+	appSet     map[string]any // the ApplicationSet or HelmChartProxy, whose annotations count
+	template   [][]any        // where the Application's template is in the ApplicationSet
 }
 
-func (g generatedApp) String() string { return g.what() + " " + g.name + " " + g.of() }
+func (g generatedApp) String() string { return strings.TrimSuffix(g.what+" "+g.name+" "+g.of, " ") }
 
-func (g generatedApp) what() string {
-	if g.proxy {
-		return "Cluster"
-	}
-	return "Application"
-}
-
-func (g generatedApp) of() string {
-	_, owner, _ := policies.Meta(g.appSet)
-	if g.proxy {
-		return "of HelmChartProxy " + owner
-	}
-	return "of ApplicationSet " + owner
-}
+// fromAppSet is true for an ApplicationSet's Application.
+func (g generatedApp) fromAppSet() bool { return g.template != nil }
 
 // expandApplicationSets replaces each ApplicationSet among ordered with views of it, one
 // per Cilium Application it generates, classified, and returns the run's files its git
@@ -70,7 +59,8 @@ func (inv *inventory) expandApplicationSets(ordered []*yamldoc.Document, classes
 		}
 		for _, app := range e.Apps {
 			view := doc.Within(app.Object, app.Template...)
-			g := generatedApp{name: app.Name, appSet: obj, template: app.Template}
+			_, appSet, _ := policies.Meta(obj)
+			g := generatedApp{what: "Application", name: app.Name, of: "of ApplicationSet " + appSet, appSet: obj, template: app.Template}
 			c, err := policies.Classify(app.Object)
 			if err != nil {
 				var fe *policies.FieldError
@@ -146,7 +136,7 @@ func namedApps(apps []generatedApp) string {
 	byOwner := map[owner][]string{}
 	var order []owner
 	for _, a := range apps {
-		o := owner{a.what(), a.of()}
+		o := owner{a.what, a.of}
 		if _, ok := byOwner[o]; !ok {
 			order = append(order, o)
 		}
@@ -160,7 +150,7 @@ func namedApps(apps []generatedApp) string {
 		if len(names) > shown {
 			list += fmt.Sprintf(" and %d more", len(names)-shown)
 		}
-		parts = append(parts, fmt.Sprintf("%ss %s %s", o.what, list, o.of))
+		parts = append(parts, strings.TrimSuffix(fmt.Sprintf("%ss %s %s", o.what, list, o.of), " "))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -79,7 +79,8 @@ func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classe
 		for _, cluster := range selected {
 			cobj := cluster.Object.(map[string]any)
 			_, name, _ := policies.Meta(cobj)
-			g := generatedApp{name: name, appSet: obj, proxy: true}
+			_, proxy, _ := policies.Meta(obj)
+			g := generatedApp{what: "Cluster", name: name, of: "of HelmChartProxy " + proxy, appSet: obj}
 			if view, c, ok := inv.renderProxy(doc, obj, capi.of(cobj), g, 0); ok {
 				inv.generated[view] = g
 				home[view] = path.Dir(cluster.File)

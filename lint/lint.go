@@ -153,7 +153,7 @@ func Evaluate(ctx context.Context, engine *policies.Engine, loaded Loaded, opts 
 		doc := set.docs[p.Object]
 		e := yamldoc.Error{File: doc.File, Line: doc.LineOf(p.Path), Msg: p.Message}
 		if g, ok := set.generated[doc]; ok {
-			if !g.proxy && strings.Contains(e.Msg, "is a string") && policies.TemplatedString(g.appSet, g.template, p.Path) {
+			if g.fromAppSet() && strings.Contains(e.Msg, "is a string") && policies.TemplatedString(g.appSet, g.template, p.Path) {
 				// Unquoting is no fix in a template: the rendering makes the string.
 				if i := strings.LastIndex(e.Msg, ": write "); i > 0 {
 					e.Msg = e.Msg[:i]
@@ -226,6 +226,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	}
 	if policies.IsCAPICluster(obj) || policies.IsCAPIClusterPart(obj) {
 		return true // what a HelmChartProxy's template reads (helmchartproxy.go)
+	}
+	if _, ok := policies.FluxKustomizationPostBuild(obj); ok {
+		return true // substitutes variables in the clusters it applies (fluxsubst.go)
 	}
 	if _, ok := kustomizationDoc(d); ok || fluxHelmRelease(obj) {
 		return true // kustomize overlays and their patches (kustomize.go)
@@ -396,6 +399,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.docs = append(inv.docs, inv.docs[s.ID])
 		inv.bundle = append(inv.bundle, o.ID)
 	}
+	inv.substituteFlux(fluxSubstitutions(ordered), home)
 	inv.deferredNotes()
 	return inv
 }

@@ -2,8 +2,14 @@ package policies
 
 import (
 	"fmt"
+	slashpath "path"
+	"reflect"
 	"regexp"
 	"sort"
+	"strings"
+
+	"github.com/fluxcd/pkg/envsubst"
+	"sigs.k8s.io/yaml"
 )
 
 // A setting may be left for the deployment to fill in: Flux's kustomize-controller
@@ -61,4 +67,126 @@ func DeferredSettings(l *CiliumValues) [][]any {
 func DeferredNote(l *CiliumValues, p []any) string {
 	return fmt.Sprintf("%s is %q, which Flux's post-build substitution (spec.postBuild of the Flux Kustomization that applies this file) fills in: mtuguard reads it as unknown: %s",
 		pathString(p), dig(l.Values, p...), UnknownEffect)
+}
+
+// FluxPostBuild is what a Flux Kustomization (kustomize.toolkit.fluxcd.io) substitutes in
+// what it applies: kustomize-controller reads the substituteFrom sources in order, then
+// substitute over them (fluxcd/pkg kustomize/kustomize_varsub.go).
+type FluxPostBuild struct {
+	Path       string // spec.path, cleaned: what it applies, from its source's root ("" for all)
+	Substitute map[string]string
+	From       []FluxVarSource
+}
+
+// FluxVarSource is a substituteFrom entry: a ConfigMap or Secret of the Kustomization's
+// namespace.
+type FluxVarSource struct {
+	Kind, Name string
+	Optional   bool
+}
+
+// FluxKustomizationPostBuild reads a Flux Kustomization's spec.postBuild; ok is false for
+// anything else, or one that substitutes nothing.
+func FluxKustomizationPostBuild(obj map[string]any) (FluxPostBuild, bool) {
+	apiVersion, kind := TypeMeta(obj)
+	if kind != "Kustomization" || !strings.HasPrefix(apiVersion, "kustomize.toolkit.fluxcd.io/") {
+		return FluxPostBuild{}, false
+	}
+	pb, _ := dig(obj, "spec", "postBuild").(map[string]any)
+	if pb == nil {
+		return FluxPostBuild{}, false
+	}
+	p, _ := dig(obj, "spec", "path").(string)
+	p = strings.TrimPrefix(slashpath.Clean("/"+strings.TrimSpace(p)), "/")
+	out := FluxPostBuild{Path: p, Substitute: map[string]string{}}
+	if m, ok := pb["substitute"].(map[string]any); ok {
+		for k, v := range m {
+			// Flux drops newlines from values; a non-string the CRD refuses.
+			if s, ok := v.(string); ok {
+				out.Substitute[k] = strings.ReplaceAll(s, "\n", "")
+			}
+		}
+	}
+	for _, e := range sliceOf(pb["substituteFrom"]) {
+		m, _ := e.(map[string]any)
+		kind, _ := m["kind"].(string)
+		name, _ := m["name"].(string)
+		optional, _ := m["optional"].(bool)
+		out.From = append(out.From, FluxVarSource{Kind: kind, Name: name, Optional: optional})
+	}
+	return out, len(out.Substitute) > 0 || len(out.From) > 0
+}
+
+// wholeVariable matches a string that is one variable reference and nothing else: its
+// substituted text is read as YAML again (id: ${CLUSTER_ID} becomes a number).
+var wholeVariable = regexp.MustCompile(`^\$\{[^}]*\}$`)
+
+// SubstituteFlux returns v, found at path at, with every string substituted as Flux does
+// (envsubst, the ${var} forms). With complete, vars are all the variables there are: one
+// not among them is empty, as Flux's default (non-strict) substitution has it, and
+// missing gets the path of its first use; otherwise a string naming one stays as written
+// (unknown). A string that was a variable reference alone is read as YAML again, as Flux
+// re-reads the substituted manifest; an empty one is then null, which Helm takes as the
+// key unset (the key is dropped). v is not changed.
+func SubstituteFlux(v any, at []any, vars map[string]string, complete bool, missing map[string][]any) any {
+	switch v := v.(type) {
+	case string:
+		if !strings.Contains(v, "${") {
+			return v
+		}
+		lacking := false
+		out, err := envsubst.Eval(v, func(name string) (string, bool) {
+			val, ok := vars[name]
+			if !ok && complete {
+				if _, seen := missing[name]; !seen {
+					missing[name] = at
+				}
+				return "", true
+			}
+			lacking = lacking || !ok
+			return val, ok
+		})
+		if err != nil || lacking {
+			return v // a form envsubst refuses, or a variable the run cannot see
+		}
+		for name, p := range missing {
+			if reflect.DeepEqual(p, at) && regexp.MustCompile(`\$\{`+regexp.QuoteMeta(name)+`:[-=]`).MatchString(v) {
+				delete(missing, name) // its default stands in for it
+			}
+		}
+		if !wholeVariable.MatchString(v) {
+			return out
+		}
+		var typed any
+		if yaml.Unmarshal([]byte(out), &typed) != nil {
+			return out
+		}
+		return typed
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, e := range v {
+			if e = SubstituteFlux(e, pathOf(at, k), vars, complete, missing); e != nil {
+				m[k] = e
+			}
+		}
+		return m
+	case []any:
+		l := make([]any, 0, len(v))
+		for i, e := range v {
+			l = append(l, SubstituteFlux(e, pathOf(at, i), vars, complete, missing))
+		}
+		return l
+	}
+	return v
+}
+
+// FluxSubstitutionDisabled reports whether obj opts out of substitution (the label or
+// annotation kustomize.toolkit.fluxcd.io/substitute: disabled).
+func FluxSubstitutionDisabled(obj map[string]any) bool {
+	for _, field := range []string{"labels", "annotations"} {
+		if v, _ := dig(obj, "metadata", field, "kustomize.toolkit.fluxcd.io/substitute").(string); v == "disabled" {
+			return true
+		}
+	}
+	return false
 }

@@ -68,6 +68,13 @@ func (d *Document) Within(obj any, prefixes ...[]any) *Document {
 	return &v
 }
 
+// Copy is another document of the same content and lines, views included: one cluster
+// judged twice (two Flux Kustomizations substitute one file) needs a document each.
+func (d *Document) Copy() *Document {
+	v := *d
+	return &v
+}
+
 // source is a file's bytes and the node trees of its documents, kept from Parse for LineOf
 // until RetainNodes or ReleaseNodes drop them (keeping every document's node tree in memory
 // would cost more than the objects), and parsed again if asked for after that.

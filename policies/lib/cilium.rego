@@ -108,6 +108,7 @@ deferred(v) if {
 
 deferred_text(v) if {
 	is_string(v)
+	contains(v, "${") # cheaper than the match, which most values never need
 	regex.match(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=][^}]*)?\}`, v)
 }
 
@@ -117,10 +118,11 @@ deferred_text(v) if {
 }
 
 # deferred_keys[id] are the settings the rules read that object id writes as deferred
-# values (a cilium-config's other keys may be deferred too: nothing reads them).
+# values (a cilium-config's other keys may be deferred too: nothing reads them): those it
+# writes that raw leaves out.
 deferred_keys := {o.id: keys |
 	some o in configs
-	keys := {key | some key, e in written(o); key in read_keys; deferred(e.value)}
+	keys := {key | some key, _ in written(o); not raw[o.id][key]; key in read_keys}
 	count(keys) > 0
 }
 

@@ -63,9 +63,9 @@ func DeferredSettings(l *CiliumValues) [][]any {
 	return out
 }
 
-// DeferredNote is the input note on a setting l leaves to Flux's substitution.
+// DeferredNote is the input note on a setting l leaves to a substitution.
 func DeferredNote(l *CiliumValues, p []any) string {
-	return fmt.Sprintf("%s is %q, which Flux's post-build substitution (spec.postBuild of the Flux Kustomization that applies this file) fills in: mtuguard reads it as unknown: %s",
+	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild, whose value for it the linted files do not hold, or by clusterctl): mtuguard reads it as unknown: %s",
 		pathString(p), dig(l.Values, p...), UnknownEffect)
 }
 

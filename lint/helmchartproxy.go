@@ -106,7 +106,8 @@ func selectedClusters(hcp map[string]any, clusters []*yamldoc.Document) ([]*yaml
 }
 
 // renderProxy renders hcp's values for one Cluster: g names it, or is zero for the
-// stand-in of a HelmChartProxy that selects none of the run's clusters (there are).
+// stand-in of a HelmChartProxy that selects none of the run's Clusters, of which there
+// are clusters.
 func (inv *inventory) renderProxy(doc *yamldoc.Document, hcp map[string]any, objs policies.CAPIObjects, g generatedApp, clusters int) (*yamldoc.Document, policies.Classified, bool) {
 	ns, name, _ := policies.Meta(hcp)
 	standIn := g.name == ""
@@ -120,7 +121,10 @@ func (inv *inventory) renderProxy(doc *yamldoc.Document, hcp map[string]any, obj
 	}
 	if standIn {
 		which := "no Cluster is among the linted files"
-		if clusters > 0 {
+		switch {
+		case clusters == 1:
+			which = "the one Cluster among the linted files is not in its namespace with labels its clusterSelector matches"
+		case clusters > 1:
 			which = fmt.Sprintf("none of the %d Clusters among the linted files is in its namespace with labels its clusterSelector matches", clusters)
 		}
 		report([]any{"spec", "clusterSelector"}, fmt.Sprintf("HelmChartProxy %s installs Cilium on the Clusters it selects, and %s: its values are judged once, for a Cluster named %s with the labels the selector requires; lint it with the Cluster objects to judge each Cluster's", qualified(ns, name), which, policies.StandInCluster(hcp)["metadata"].(map[string]any)["name"]), true)

@@ -116,7 +116,7 @@ func TestHelmChartProxySelectsNone(t *testing.T) {
 		"addons/cilium.yaml":      strings.Replace(ciliumProxy("    MTU: 8500\n"), "namespace: fleet}", "namespace: lab}", 1),
 		"clusters/a/cluster.yaml": capiCluster("prod-use1", "1"),
 	})
-	if notes := noteList(rep); len(notes) == 0 || !strings.Contains(notes[0], "none of the 1 Clusters among the linted files is in its namespace") {
+	if notes := noteList(rep); len(notes) == 0 || !strings.Contains(notes[0], "the one Cluster among the linted files is not in its namespace") {
 		t.Errorf("notes = %q", notes)
 	}
 }

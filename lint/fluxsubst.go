@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,14 +42,13 @@ func (s *fluxSubst) covers(file string) bool {
 // fluxSubstitutions reads the run's Flux Kustomizations that substitute variables, with
 // the variables the run holds: substituteFrom ConfigMaps in order, then substitute.
 func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
-	configMaps := map[[2]string]map[string]any{}
+	configMaps := map[[2]string][]*yamldoc.Document{}
 	var subs []*fluxSubst
 	for _, d := range docs {
 		obj, _ := d.Object.(map[string]any)
 		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
 			ns, name, _ := policies.Meta(obj)
-			data, _ := obj["data"].(map[string]any)
-			configMaps[[2]string{ns, name}] = data
+			configMaps[[2]string{ns, name}] = append(configMaps[[2]string{ns, name}], d)
 		}
 	}
 	for _, d := range docs {
@@ -61,15 +61,19 @@ func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
 		// One name per cluster's repository directory is usual: the file tells them apart.
 		s := &fluxSubst{doc: d, name: fmt.Sprintf("%s (%s)", qualified(ns, name), d.File), dir: pb.Path, vars: map[string]string{}, complete: true}
 		for _, src := range pb.From {
-			data, found := configMaps[[2]string{ns, src.Name}]
-			if !found && ns == "" {
-				data, found = configMaps[[2]string{"flux-system", src.Name}]
+			// A ConfigMap without a namespace gets one when applied (a kustomization's
+			// namespace:, often flux-system); of several, each cluster's directory holding
+			// its own, the one nearest the Kustomization is its cluster's.
+			var found []*yamldoc.Document
+			if src.Kind == "ConfigMap" {
+				found = slices.Concat(configMaps[[2]string{ns, src.Name}], configMaps[[2]string{"", src.Name}])
 			}
-			if src.Kind != "ConfigMap" || !found {
+			if len(found) == 0 {
 				s.complete = false
 				s.unseen = append(s.unseen, src.Kind+" "+src.Name)
 				continue
 			}
+			data, _ := nearest(found, d.File).Object.(map[string]any)["data"].(map[string]any)
 			for k, v := range data {
 				if str, ok := v.(string); ok {
 					s.vars[k] = strings.ReplaceAll(str, "\n", "")
@@ -82,6 +86,18 @@ func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
 		subs = append(subs, s)
 	}
 	return subs
+}
+
+// nearest is the document of docs sharing the most leading directories with file (the
+// first of equals).
+func nearest(docs []*yamldoc.Document, file string) *yamldoc.Document {
+	best, bestShared := docs[0], -1
+	for _, d := range docs {
+		if shared := policies.SharedDirs(d.File, file); shared > bestShared {
+			best, bestShared = d, shared
+		}
+	}
+	return best
 }
 
 // substituteFlux judges each cluster whose Cilium config a Flux Kustomization of subs

@@ -75,7 +75,7 @@ func TestFluxSubstitutionMissingVariables(t *testing.T) {
 	rep := lintFiles(t, map[string]string{
 		"infrastructure/cilium/release.yaml": release,
 		"clusters/prod/infrastructure.yaml":  fluxKustomization("./infrastructure/cilium", "    substitute: {CLUSTER_NAME: prod, CLUSTER_ID: '1'}\n    substituteFrom: [{kind: ConfigMap, name: cluster-vars}]\n"),
-		"clusters/prod/vars.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\ndata: {POD_CIDR: 10.1.0.0/16}\n",
+		"clusters/prod/vars.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars}\ndata: {POD_CIDR: 10.1.0.0/16}\n",
 	})
 	if got := findings(rep, "MTU001"); len(got) != 1 || got[0].Cluster != "prod" {
 		t.Errorf("an empty MTU is unset, auto-detected: %+v", rep.Findings)
@@ -123,5 +123,25 @@ func TestFluxSubstitutionDisabled(t *testing.T) {
 	})
 	if notes := noteList(rep); len(notes) != 4 {
 		t.Errorf("every variable is left unknown: %q", notes)
+	}
+}
+
+// Each cluster's directory holds its own cluster-settings ConfigMap of one name (applied
+// to its own cluster): each Kustomization reads the one nearest it.
+func TestFluxSubstitutionNearestConfigMap(t *testing.T) {
+	settings := func(name, id, cidr string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-settings, namespace: flux-system}\ndata: {CLUSTER_NAME: " +
+			name + ", CLUSTER_ID: '" + id + "', POD_CIDR: " + cidr + "}\n"
+	}
+	from := "    substituteFrom: [{kind: ConfigMap, name: cluster-settings}]\n"
+	rep := lintFiles(t, map[string]string{
+		"infrastructure/cilium/release.yaml":            substitutedRelease,
+		"clusters/prod-use1/infrastructure.yaml":        fluxKustomization("./infrastructure/cilium", from),
+		"clusters/prod-use1/vars/cluster-settings.yaml": settings("prod-use1", "1", "10.1.0.0/16"),
+		"clusters/prod-euw1/infrastructure.yaml":        fluxKustomization("./infrastructure/cilium", from),
+		"clusters/prod-euw1/vars/cluster-settings.yaml": settings("prod-euw1", "2", "10.2.0.0/16"),
+	})
+	if len(rep.Findings) > 0 || len(rep.Notes) > 0 {
+		t.Errorf("each cluster has its own id, name and CIDR: %+v %q", rep.Findings, noteList(rep))
 	}
 }

@@ -327,7 +327,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		classes[i] = c
 	}
 	resolveChartRefs(ordered, classes)
-	inv.umbrellaReleaseNotes(ordered, classes, loaded.Files, cl)
+	umbrellas := inv.umbrellaReleases(ordered, classes, loaded.Files, cl)
 	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
 	proxyHome := map[*yamldoc.Document]string{}
 	ordered, classes = inv.expandHelmChartProxies(ordered, classes, proxyHome)
@@ -375,6 +375,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	for _, l := range valueFiles.layers {
 		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
+	inv.layerUmbrellaReleases(umbrellas, ordered, classes, first, valueFiles.used)
 	configMaps := inv.addValuesFrom(docs)
 	units := map[int]string{}
 	for i, doc := range ordered {

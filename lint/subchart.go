@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
@@ -226,13 +227,21 @@ func readValues(file string) map[string]any {
 	return m
 }
 
-// umbrellaReleaseNotes notes the Argo CD Applications and Flux HelmReleases that install
-// an umbrella chart of Cilium's from a directory of the run (a git source's `path`, a
-// HelmRelease's chart path) and carry values of their own for its Cilium dependency:
-// the chart's values files are read as the cluster's Cilium settings, but these values,
-// which Helm layers over them, are not, so what they set (a clamp, the cluster name) is
-// not seen.
-func (inv *inventory) umbrellaReleaseNotes(ordered []*yamldoc.Document, classes []policies.Classified, files []string, cl *classifier) {
+// umbrellaRelease is an Argo CD Application or Flux HelmRelease that installs an umbrella
+// chart of Cilium's from a directory of the run (a git source's `path`, a HelmRelease's
+// chart path) and passes values of its own for the Cilium dependency: Helm layers them
+// over the chart's values files.
+type umbrellaRelease struct {
+	doc    *yamldoc.Document
+	dir    string // the chart's
+	at     []any  // the release's values, for a note
+	key    string
+	layers []*policies.CiliumValues
+}
+
+// umbrellaReleases finds the releases of umbrella charts of the run that pass values for
+// the Cilium dependency.
+func (inv *inventory) umbrellaReleases(ordered []*yamldoc.Document, classes []policies.Classified, files []string, cl *classifier) []umbrellaRelease {
 	dirs := map[string]bool{}
 	var dirList []string
 	for _, f := range files {
@@ -241,6 +250,7 @@ func (inv *inventory) umbrellaReleaseNotes(ordered []*yamldoc.Document, classes 
 			dirList = append(dirList, d)
 		}
 	}
+	var out []umbrellaRelease
 	for i, doc := range ordered {
 		obj, ok := doc.Object.(map[string]any)
 		if !ok || classes[i].Kind != "" {
@@ -255,7 +265,45 @@ func (inv *inventory) umbrellaReleaseNotes(ordered []*yamldoc.Document, classes 
 			if !ok || !src.sets(s.key) {
 				continue
 			}
-			inv.report(doc, &yamldoc.Error{File: doc.File, Line: doc.LineOf(src.at), Msg: "this release installs the umbrella chart in " + dir + ", whose values files are read for Cilium (under `" + s.key + ":`), but its own values for `" + s.key + ":`, which Helm layers over them, are not: a clamp or cluster name set here is not seen"}, true)
+			layers, err := policies.UmbrellaReleaseLayers(obj, src.source, s.key)
+			if err != nil {
+				inv.report(doc, &yamldoc.Error{File: doc.File, Line: doc.LineOf(src.at), Msg: err.Error()}, false)
+				continue
+			}
+			out = append(out, umbrellaRelease{doc: doc, dir: dir, at: src.at, key: s.key, layers: layers})
+		}
+	}
+	return out
+}
+
+// umbrellaReleaseOrder puts a release's values over every values file of its chart.
+const umbrellaReleaseOrder = 1000
+
+// layerUmbrellaReleases adds each release's values as the top layers of the cluster its
+// chart's values files make. When those files make several clusters (values-prod.yaml,
+// values-staging.yaml), which one the release installs is not followed: a note says so.
+func (inv *inventory) layerUmbrellaReleases(releases []umbrellaRelease, ordered []*yamldoc.Document, classes []policies.Classified, first []int, used map[*yamldoc.Document]bool) {
+	for _, r := range releases {
+		owner, names := -1, map[string]bool{}
+		for i, doc := range ordered {
+			c := classes[i]
+			if path.Dir(doc.File) != r.dir || used[doc] || c.Kind != policies.KindCiliumConfig || len(c.Layers) == 0 || !c.Layers[0].Subchart {
+				continue
+			}
+			if owner < 0 {
+				owner = first[i]
+			}
+			if n := clusterName(inv.objects[first[i]]); n != "" {
+				names[n] = true
+			}
+		}
+		if owner < 0 || len(names) > 1 {
+			inv.report(r.doc, &yamldoc.Error{File: r.doc.File, Line: r.doc.LineOf(r.at), Msg: "this release installs the umbrella chart in " + r.dir + ", whose values files are read for Cilium (under `" + r.key + ":`) as several clusters, so which one its own values for `" + r.key + ":` are layered over is not known and they are not read: a clamp or cluster name set here is not seen"}, true)
+			continue
+		}
+		for _, l := range r.layers {
+			l.Order += umbrellaReleaseOrder
+			inv.addLayer(owner, r.doc, l)
 		}
 	}
 }
@@ -263,6 +311,7 @@ func (inv *inventory) umbrellaReleaseNotes(ordered []*yamldoc.Document, classes 
 // umbrellaSource is a chart path a release installs from, with the values it passes.
 type umbrellaSource struct {
 	path   string
+	source []any          // the Argo CD source's path in the Application; nil for Flux
 	at     []any          // where the release's values are, for the note's line
 	values map[string]any // valuesObject / spec.values
 	text   string         // Argo CD's helm.values string
@@ -314,7 +363,7 @@ func umbrellaSources(obj map[string]any) []umbrellaSource {
 			values, _ := helm["valuesObject"].(map[string]any)
 			text, _ := helm["values"].(string)
 			params, _ := helm["parameters"].([]any)
-			out = append(out, umbrellaSource{path: p, at: append(at[i], "helm"), values: values, text: text, params: params})
+			out = append(out, umbrellaSource{path: p, source: at[i], at: slices.Concat(at[i], []any{"helm"}), values: values, text: text, params: params})
 		}
 	case fluxHelmRelease(obj):
 		chartSpec, _ := spec["chart"].(map[string]any)

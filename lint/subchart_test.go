@@ -2,6 +2,7 @@ package lint_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -158,10 +159,11 @@ func TestUmbrellaChartOddChartFiles(t *testing.T) {
 	}
 }
 
-// TestUmbrellaReleaseValuesNoted: a release installing an umbrella chart of Cilium's from
-// the run, with values of its own for the dependency, gets a note saying those values are
-// not layered over the chart's (a clamp there is not seen); without such values, none.
-func TestUmbrellaReleaseValuesNoted(t *testing.T) {
+// TestUmbrellaReleaseValuesLayered: a release installing an umbrella chart of Cilium's
+// from the run passes values of its own for the dependency, which Helm layers over the
+// chart's values files: a clamp there closes MTU001, and a finding on it points into the
+// release. When the chart's files make several clusters, a note says they are not read.
+func TestUmbrellaReleaseValuesLayered(t *testing.T) {
 	chart := map[string]string{
 		"charts/platform/Chart.yaml":  "apiVersion: v2\nname: platform\nversion: 1.0.0\ndependencies:\n- name: cilium\n  version: 1.18.3\n",
 		"charts/platform/values.yaml": "cilium:\n  cluster: {name: prod, id: 1}\n",
@@ -170,13 +172,15 @@ func TestUmbrellaReleaseValuesNoted(t *testing.T) {
 	flux := "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: platform}\nspec:\n  chart:\n    spec:\n      chart: ./charts/platform\n      sourceRef: {kind: GitRepository, name: platform}\n  values:\n%s"
 	for _, tc := range []struct {
 		name, release string
-		noted         bool
+		mtu001        string // where MTU001 points, "" for none
 	}{
-		{"Argo CD valuesObject", fmt.Sprintf(argo, "      valuesObject:\n        cilium: {MTU: 8500}\n"), true},
-		{"Argo CD values string", fmt.Sprintf(argo, "      values: |\n        cilium:\n          MTU: 8500\n"), true},
-		{"Argo CD parameters", fmt.Sprintf(argo, "      parameters:\n      - {name: cilium.MTU, value: \"8500\"}\n"), true},
-		{"Argo CD values for another dependency", fmt.Sprintf(argo, "      valuesObject:\n        cert-manager: {installCRDs: true}\n"), false},
-		{"Flux values", fmt.Sprintf(flux, "    cilium: {MTU: 8500}\n"), true},
+		{"Argo CD valuesObject", fmt.Sprintf(argo, "      valuesObject:\n        cilium: {MTU: 8500}\n"), ""},
+		{"Argo CD values string", fmt.Sprintf(argo, "      values: |\n        cilium:\n          MTU: 8500\n"), ""},
+		{"Argo CD parameters", fmt.Sprintf(argo, "      parameters:\n      - {name: cilium.MTU, value: \"8500\"}\n"), ""},
+		{"Argo CD parameters over valuesObject", fmt.Sprintf(argo, "      valuesObject:\n        cilium: {MTU: 8500}\n      parameters:\n      - {name: cilium.MTU, value: \"9001\"}\n"), "apps/platform.yaml:11"}, // parameters: a list, pointed at as a whole
+		{"Argo CD values for another dependency", fmt.Sprintf(argo, "      valuesObject:\n        cert-manager: {installCRDs: true}\n"), "charts/platform/values.yaml:1"},
+		{"Flux values", fmt.Sprintf(flux, "    cilium: {MTU: 8500}\n"), ""},
+		{"Flux values of jumbo frames", fmt.Sprintf(flux, "    cilium: {MTU: 9001}\n"), "apps/platform.yaml:10"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{"apps/platform.yaml": tc.release}
@@ -184,13 +188,26 @@ func TestUmbrellaReleaseValuesNoted(t *testing.T) {
 				files[k] = v
 			}
 			rep := lintFiles(t, files)
-			noted := false
-			for _, n := range rep.Notes {
-				noted = noted || strings.Contains(n.Error(), "installs the umbrella chart in charts/platform") && strings.HasPrefix(n.Error(), "apps/platform.yaml:")
+			var at []string
+			for _, f := range findings(rep, "MTU001") {
+				at = append(at, fmt.Sprintf("%s:%d", f.File, f.Line))
 			}
-			if noted != tc.noted {
-				t.Errorf("noted %v, want %v: %v", noted, tc.noted, rep.Notes)
+			if want := strings.Fields(tc.mtu001); !slices.Equal(at, want) {
+				t.Errorf("MTU001 at %v, want %v: %+v", at, want, rep.Findings)
+			}
+			if len(rep.Notes) > 0 {
+				t.Errorf("notes: %v", rep.Notes)
 			}
 		})
+	}
+	files := map[string]string{
+		"charts/platform/Chart.yaml":          chart["charts/platform/Chart.yaml"],
+		"charts/platform/values-prod.yaml":    "cilium:\n  cluster: {name: prod, id: 1}\n",
+		"charts/platform/values-staging.yaml": "cilium:\n  cluster: {name: staging, id: 2}\n",
+		"apps/platform.yaml":                  fmt.Sprintf(argo, "      valuesObject:\n        cilium: {MTU: 8500}\n"),
+	}
+	rep := lintFiles(t, files)
+	if len(rep.Notes) != 1 || !strings.HasPrefix(rep.Notes[0].Error(), "apps/platform.yaml:8: this release installs the umbrella chart in charts/platform") {
+		t.Errorf("notes: %v", rep.Notes)
 	}
 }

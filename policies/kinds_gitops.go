@@ -113,59 +113,72 @@ func classifyArgoApplication(obj map[string]any) (Classified, bool, error) {
 	}
 	c := Classified{Kind: KindCiliumConfig}
 	for _, at := range sources {
-		helm, _ := dig(obj, append(append([]any{}, at...), "helm")...).(map[string]any)
-		helmAt := append(append([]any{}, at...), "helm")
-		// valueFiles come first (orders 0..n-1); the linter adds those it finds.
-		files := len(sliceOf(helm["valueFiles"]))
-		valuesAt := append(append([]any{}, helmAt...), "values")
-		if v, ok := helm["values"]; ok && v != nil {
-			if _, isString := v.(string); !isString {
-				// The CRD types helm.values as a string, so the API server refuses the
-				// Application; Argo CD never renders it.
-				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("Argo CD takes helm.values as a string, not %s, and refuses the Application: "+
-					"move the map to helm.valuesObject, or write it as a block string (values: |)", yamlKindOf(v))}
-			}
+		layers, err := argoHelmLayers(obj, at)
+		if err != nil {
+			return Classified{}, true, err
 		}
-		// valuesObject replaces the values string (ApplicationSourceHelm.ValuesYAML).
-		_, hasObject := helm["valuesObject"].(map[string]any)
-		if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" && !hasObject {
-			var values map[string]any
-			if err := yaml.Unmarshal([]byte(s), &values); err != nil {
-				return Classified{}, true, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("the string is not YAML values: %v", err)}
-			}
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: valuesAt, Values: values, Order: files})
-		}
-		if v, ok := helm["valuesObject"].(map[string]any); ok {
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: files + 1})
-		}
-		if params := sliceOf(helm["parameters"]); len(params) > 0 {
-			// Argo CD passes parameters as `helm --set name=value` (`--set-string` with
-			// forceString), so Helm types them: "true" a boolean, "8500" a number.
-			values := map[string]any{}
-			for _, p := range params {
-				pm, _ := p.(map[string]any)
-				name, _ := pm["name"].(string)
-				value := fmt.Sprint(pm["value"])
-				if pm["value"] == nil {
-					value = ""
-				}
-				if name == "" {
-					continue
-				}
-				if force, _ := pm["forceString"].(bool); force {
-					setPath(values, splitHelmPath(name), value)
-				} else {
-					setPath(values, splitHelmPath(name), helmSetValue(value))
-				}
-			}
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "parameters"), Values: values, Order: files + 2})
-		}
-		if len(c.Layers) == 0 {
-			// A Cilium install with chart defaults: still a cluster to reason about.
-			c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: helmAt, Values: map[string]any{}})
-		}
+		c.Layers = append(c.Layers, layers...)
+	}
+	if len(c.Layers) == 0 {
+		// A Cilium install with chart defaults: still a cluster to reason about.
+		c.Layers = append(c.Layers, &CiliumValues{Form: "helm", At: append(append([]any{}, sources[0]...), "helm"), Values: map[string]any{}})
 	}
 	return c, true, nil
+}
+
+// argoHelmLayers reads the values an Application's source at passes Helm, lowest first:
+// the values string, replaced by valuesObject when there is one, then parameters; their
+// orders leave room below for the source's valueFiles.
+func argoHelmLayers(obj map[string]any, at []any) ([]*CiliumValues, error) {
+	var layers []*CiliumValues
+	helm, _ := dig(obj, append(append([]any{}, at...), "helm")...).(map[string]any)
+	helmAt := append(append([]any{}, at...), "helm")
+	// valueFiles come first (orders 0..n-1); the linter adds those it finds.
+	files := len(sliceOf(helm["valueFiles"]))
+	valuesAt := append(append([]any{}, helmAt...), "values")
+	if v, ok := helm["values"]; ok && v != nil {
+		if _, isString := v.(string); !isString {
+			// The CRD types helm.values as a string, so the API server refuses the
+			// Application; Argo CD never renders it.
+			return nil, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("Argo CD takes helm.values as a string, not %s, and refuses the Application: "+
+				"move the map to helm.valuesObject, or write it as a block string (values: |)", yamlKindOf(v))}
+		}
+	}
+	// valuesObject replaces the values string (ApplicationSourceHelm.ValuesYAML).
+	_, hasObject := helm["valuesObject"].(map[string]any)
+	if s, ok := helm["values"].(string); ok && strings.TrimSpace(s) != "" && !hasObject {
+		var values map[string]any
+		if err := yaml.Unmarshal([]byte(s), &values); err != nil {
+			return nil, &FieldError{Path: valuesAt, Msg: fmt.Sprintf("the string is not YAML values: %v", err)}
+		}
+		layers = append(layers, &CiliumValues{Form: "helm", At: valuesAt, Values: values, Order: files})
+	}
+	if v, ok := helm["valuesObject"].(map[string]any); ok {
+		layers = append(layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "valuesObject"), Values: v, Order: files + 1})
+	}
+	if params := sliceOf(helm["parameters"]); len(params) > 0 {
+		// Argo CD passes parameters as `helm --set name=value` (`--set-string` with
+		// forceString), so Helm types them: "true" a boolean, "8500" a number.
+		values := map[string]any{}
+		for _, p := range params {
+			pm, _ := p.(map[string]any)
+			name, _ := pm["name"].(string)
+			value := fmt.Sprint(pm["value"])
+			if pm["value"] == nil {
+				value = ""
+			}
+			if name == "" {
+				continue
+			}
+			if force, _ := pm["forceString"].(bool); force {
+				setPath(values, splitHelmPath(name), value)
+			} else {
+				setPath(values, splitHelmPath(name), helmSetValue(value))
+			}
+		}
+		layers = append(layers, &CiliumValues{Form: "helm", At: append(append([]any{}, helmAt...), "parameters"), Values: values, Order: files + 2})
+	}
+	return layers, nil
 }
 
 // argoCiliumSources lists the paths of an Application's sources of the cilium chart.
@@ -475,4 +488,28 @@ func yamlKindOf(v any) string {
 		return "a string"
 	}
 	return "a number"
+}
+
+// UmbrellaReleaseLayers are the values a release installing an umbrella chart passes
+// Cilium's chart under the dependency's key: those of the Argo CD Application source at
+// (values, valuesObject, parameters, in Argo CD's order), or, with at nil, a Flux
+// HelmRelease's spec.values; each descended into key.
+func UmbrellaReleaseLayers(obj map[string]any, at []any, key string) ([]*CiliumValues, error) {
+	var layers []*CiliumValues
+	if at == nil {
+		values, _ := dig(obj, "spec", "values").(map[string]any)
+		layers = []*CiliumValues{{Form: "helm", At: []any{"spec", "values"}, Values: values}}
+	} else {
+		var err error
+		if layers, err = argoHelmLayers(obj, at); err != nil {
+			return nil, err
+		}
+	}
+	var out []*CiliumValues
+	for _, l := range layers {
+		if v, ok := l.Values[key].(map[string]any); ok {
+			out = append(out, &CiliumValues{Form: "helm", At: pathOf(l.At, key), Values: v, Order: l.Order})
+		}
+	}
+	return out, nil
 }

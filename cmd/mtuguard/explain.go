@@ -159,7 +159,7 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 	base := fmt.Sprintf("Cilium mtu %d", b.BaseMTU)
 	switch {
 	case d.primary != "":
-		base = fmt.Sprintf("node MTU %d, which %s gives the pods (Cilium is chained to it and leaves their MTU alone)", b.BaseMTU, d.primary)
+		base = fmt.Sprintf("node MTU %d, which %s gives the pods (Cilium is chained to it and leaves their MTU alone)", b.PodMTU, d.primary)
 	case !d.explicitMTU:
 		base = fmt.Sprintf("node MTU %d, auto-detected (Cilium mtu unset)", b.BaseMTU)
 	}
@@ -220,7 +220,7 @@ func printBudget(w io.Writer, q policies.BudgetQuery, b policies.Budget, d datap
 		clamp = fmt.Sprintf("; or clamp the nodes' interface MTU to %d", b.SafeMTU)
 	}
 	if d.primary != "" {
-		fmt.Fprintf(w, "  (Cilium's mtu reaches the pods only with enable-route-mtu-for-cni-chaining: \"true\" (Helm cni.enableRouteMTUForCNIChaining); else set the MTU %s gives pods to %d)\n", d.primary, b.SafeMTU)
+		fmt.Fprintf(w, "  (Cilium's mtu reaches the pods only with enable-route-mtu-for-cni-chaining: \"true\" (Helm cni.enableRouteMTUForCNIChaining); else set the MTU %s gives pods to %d)\n", d.primary, b.SafePodMTU)
 	} else {
 		fmt.Fprintf(w, "  (cilium-config ConfigMap: mtu: \"%d\"; Helm values: MTU: %d%s)\n", b.SafeMTU, b.SafeMTU, clamp)
 	}
@@ -335,6 +335,13 @@ func explainFiles(cmd *cobra.Command, files []string, fl explainFlags) error {
 		b, err := engine.Budget(ctx, q)
 		if err != nil {
 			return err
+		}
+		if s.PrimarySetsMTU && b.Overhead > 0 {
+			// The primary CNI gives pods the node MTU; Cilium's overheads come on top.
+			q.BaseMTU = s.BaseMTU + b.Overhead
+			if b, err = engine.Budget(ctx, q); err != nil {
+				return err
+			}
 		}
 		if i > 0 {
 			fmt.Fprintln(out)

@@ -295,6 +295,14 @@ func TestExplainFiles(t *testing.T) {
 	if !strings.Contains(out, "node MTU 9001, which aws-cni gives the pods") || !strings.Contains(out, "UNSAFE: pod MTU 9001") || !strings.Contains(out, "only with enable-route-mtu-for-cni-chaining") {
 		t.Errorf("aws-cni chaining:\n%s", out)
 	}
+	// In tunnel mode the primary's pod MTU gets Cilium's VXLAN on top.
+	values = "cluster: {name: a, id: 1}\ncni: {chainingMode: generic-veth}\nMTU: 8500\n"
+	if err := os.WriteFile(filepath.Join(chained, "values.yaml"), []byte(values), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, _ = mtuguard(t, chained, "", "explain", "--path", "aws-transit-gateway", "values.yaml")
+	containsAll(t, "tunnel chained to generic-veth", out, "packet on the wire (Cilium's MTU)                     9051 bytes",
+		"UNSAFE: pod MTU 9001 makes 9051-byte packets", "else set the MTU generic-veth gives pods to 8450")
 	// Cilium 1.16/1.17's high-scale ipcache: Geneve in native routing, with the DSR option.
 	dir := t.TempDir()
 	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cilium-config, namespace: kube-system}\n" +

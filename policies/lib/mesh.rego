@@ -44,8 +44,22 @@ primary_sets_mtu(s) if {
 	not object.get(s, "route_mtu_in_chaining", false)
 }
 
-# pod_mtu[cluster]: the route MTU Cilium gives pods.
-pod_mtu := {c: budget.pod_mtu(base_mtu[c], s) | some c, s in settings}
+# pod_mtu[cluster]: the MTU pods get: Cilium's route MTU, the base less its overheads;
+# chained to a CNI that sets it, the primary's (the node MTU), the overheads then coming on
+# top of it on the wire.
+pod_mtu := {c: pod_of(c, s) | some c, s in settings}
+
+pod_of(c, s) := base_of(c, s) if primary_sets_mtu(s)
+
+else := budget.pod_mtu(base_of(c, s), s)
+
+# wire_mtu[cluster]: the largest packet a member puts on the wire: the base, or chained
+# pods' MTU plus the overheads Cilium adds.
+wire_mtu := {c: wire_of(c, s) | some c, s in settings}
+
+wire_of(c, s) := (2 * base_of(c, s)) - budget.pod_mtu(base_of(c, s), s) if primary_sets_mtu(s)
+
+else := base_of(c, s)
 
 budget_pod_mtu(base, s) := budget.pod_mtu(base, s)
 

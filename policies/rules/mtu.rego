@@ -44,14 +44,14 @@ MTU001 contains f if {
 	mesh.path_known
 	own := cilium.settings[c]
 	mesh.encapsulated(own)
-	mesh.base_of(c, own) > mesh.path_mtu # the cluster's own config opens it; MTU003 judges overrides that do
+	mesh.wire_of(c, own) > mesh.path_mtu # the cluster's own config opens it; MTU003 judges overrides that do
 	s := mesh.settings[c]
 	mesh.encapsulated(s) # and no CiliumNodeConfig selecting every node closes it
-	base := mesh.base_mtu[c]
-	base > mesh.path_mtu
+	wire := mesh.wire_mtu[c]
+	wire > mesh.path_mtu
 	at := cilium.at(c, "mtu")
 	objects.focused(at.object)
-	f := finding.new(at, mtu001_text(c, s, base))
+	f := finding.new(at, mtu001_text(c, s, wire))
 }
 
 # Native routing without encryption: pods' packets cross the path as they are, so a hop
@@ -64,7 +64,7 @@ MTU001 contains f if {
 	mesh.path_known
 	own := cilium.settings[c]
 	not mesh.encapsulated(own)
-	budget.pod_mtu(mesh.base_of(c, own), own) > mesh.path_mtu
+	mesh.pod_of(c, own) > mesh.path_mtu
 	s := mesh.settings[c]
 	not mesh.encapsulated(s) # an every-node CiliumNodeConfig that encapsulates is MTU003's
 	pod := mesh.pod_mtu[c] # what pods send: the base, less room an egress gateway keeps
@@ -97,10 +97,10 @@ native_effect(droppers) := "TCP survives because the path clamps its MSS, but UD
 	mesh.mss_clamped(droppers)
 } else := "Requests work, but large transfers between clusters hang and large UDP datagrams are lost."
 
-mtu001_text(c, s, base) := {
+mtu001_text(c, s, wire) := {
 	"message": sprintf(
-		"cluster %q is a ClusterMesh member %s and %s: pods get MTU %d = %d - %s, so encapsulated packets reach %d bytes, but %s carries at most %d and drops larger ones; ICMP from the path, if any, reaches the node, not the pod. Requests work, but packets over %d bytes between clusters are lost and large transfers hang.",
-		[s.cluster_name, mesh.mode_text(s), mesh.base_source[c], mesh.pod_mtu[c], base, mesh.overhead_text(s), base, mesh.path_text, mesh.path_mtu, budget.pod_mtu(mesh.path_mtu, s)],
+		"cluster %q is a ClusterMesh member %s and %s: %s, but %s carries at most %d and drops larger ones; ICMP from the path, if any, reaches the node, not the pod. Requests work, but packets over %d bytes between clusters are lost and large transfers hang.",
+		[s.cluster_name, mesh.mode_text(s), mesh.base_source[c], wire_text(c, s, wire), mesh.path_text, mesh.path_mtu, budget.pod_mtu(mesh.path_mtu, s)],
 	),
 	"remediation": sprintf(
 		"%s so pods get MTU %d (TCP MSS %d) and packets fit %d; or clamp the nodes' interface MTU to %d. packetization-layer-pmtud-mode (now %q) only lets TCP recover after a stall and never helps UDP; enable-pmtu-discovery is for DSR load balancing and does not fix the tunnel.",
@@ -108,9 +108,16 @@ mtu001_text(c, s, base) := {
 	),
 }
 
+# wire_text says how pods' packets grow to wire bytes: Cilium sizes pods to fit its MTU,
+# but a primary CNI's pod MTU gets the tunnel on top.
+wire_text(c, s, wire) := sprintf("pods get MTU %d, so encapsulated packets reach %d = %d + %s bytes", [mesh.pod_mtu[c], wire, mesh.pod_mtu[c], mesh.overhead_text(s)]) if {
+	mesh.primary_sets_mtu(s)
+} else := sprintf("pods get MTU %d = %d - %s, so encapsulated packets reach %d bytes", [mesh.pod_mtu[c], wire, mesh.overhead_text(s), wire])
+
 # set_mtu_snippet is the line to paste, in the form the user wrote the settings in; where
 # a CiliumNodeConfig sets mtu for every node, only that override changes it.
-set_mtu_snippet(c, mtu) := sprintf("Lower the MTU %s gives pods to %d%s, or let Cilium set it: %s", [mesh.settings[c].chaining, mtu, primary_knob(mesh.settings[c].chaining, mtu), chained_snippet(c, mtu)]) if {
+set_mtu_snippet(c, mtu) := sprintf("Lower the MTU %s gives pods to %d%s, or let Cilium set it: %s", [mesh.settings[c].chaining, pod, primary_knob(mesh.settings[c].chaining, pod), chained_snippet(c, mtu)]) if {
+	pod := budget.pod_mtu(mtu, mesh.settings[c]) # room for what Cilium adds on top
 	mesh.primary_sets_mtu(mesh.settings[c])
 } else := sprintf("Set `mtu: \"%d\"` in CiliumNodeConfig %q (its mtu overrides the cluster's on every node)", [mtu, nodeconfig.mtu_from[c]]) if {
 	nodeconfig.mtu_from[c]

@@ -105,6 +105,15 @@ test_mtu001_chained_cilium_leaves_the_pod_mtu_to_the_primary_cni if {
 	count(mtu.MTU001) == 0 with input as {"config": via("aws-vpc-peering-inter-region", "drops", false), "objects": [fixtures.helm(0, "a", asked)]}
 }
 
+test_mtu001_tunnel_chained_to_a_primary_cni_adds_the_tunnel_to_its_pod_mtu if {
+	# The primary gives pods the node MTU; Cilium's VXLAN then comes on top of it.
+	chained := {"cluster": {"name": "a", "id": 1}, "cni": {"chainingMode": "generic-veth"}, "MTU": 8500}
+	some f in mtu.MTU001 with input as {"config": fixtures.tgw, "objects": [fixtures.helm(0, "a", chained)]}
+	contains(f.message, "pods get MTU 9001, so encapsulated packets reach 9051 = 9001 + 50 VXLAN over IPv4 bytes")
+	contains(f.remediation, "Lower the MTU generic-veth gives pods to 8450")
+	contains(f.remediation, "`MTU: 8500`")
+}
+
 test_mtu001_chained_with_a_custom_cni_conf_names_its_enable_route_mtu if {
 	# A cilium-cni entry with enable-route-mtu in the CNI configuration the agent reads
 	# turns the route MTU on too (pkg/mtu/endpoint_updater.go); the run cannot see it.

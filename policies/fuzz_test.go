@@ -64,8 +64,10 @@ func FuzzClassify(f *testing.F) {
 		"apiVersion: karpenter.sh/v1\nkind: NodePool\n",
 		"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n",
 		"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\n",
+		"apiVersion: addons.cluster.x-k8s.io/v1alpha1\nkind: HelmChartProxy\nmetadata: {name: cilium}\n",
 	} {
 		f.Add([]byte(head + "spec: {chart: cilium, values: {MTU: 9001}, valuesContent: 'MTU: [1]', set: {MTU: x}}\n"))
+		f.Add([]byte(head + "spec: {chartName: cilium, clusterSelector: {matchLabels: {a: b}}, valuesTemplate: \"cluster: {id: {{ index .Cluster.metadata.labels \\\"a\\\" }}}\\nMTU: ${MTU}\"}\n"))
 		f.Add([]byte(head + "helmCharts: [{name: cilium, valuesInline: {MTU: 1}, valuesMerge: merge}]\nnodeGroups: [{name: a, preBootstrapCommands: [1]}]\n"))
 	}
 	fuzzRules(f, func(obj map[string]any) []Object {

@@ -177,7 +177,8 @@ func renderHelmChartProxy(hcp map[string]any, objs CAPIObjects) (RenderedProxy, 
 	if _, err := r.parse(raw, nil); err != nil {
 		return RenderedProxy{}, &TemplateError{Parse: true, Msg: err.Error()}
 	}
-	data := map[string]any{"Cluster": objs.Cluster}
+	// Copies: sprig's set and unset change the maps they are given.
+	data := map[string]any{"Cluster": copyTree(objs.Cluster)}
 	controlPlane, infra := ClusterRefs(objs.Cluster)
 	ns, _, _ := Meta(objs.Cluster)
 	for _, part := range []struct {
@@ -187,7 +188,7 @@ func renderHelmChartProxy(hcp map[string]any, objs CAPIObjects) (RenderedProxy, 
 	}{{"ControlPlane", controlPlane, objs.ControlPlane}, {"InfraCluster", infra, objs.InfraCluster}} {
 		switch {
 		case part.obj != nil:
-			data[part.key] = part.obj
+			data[part.key] = copyTree(part.obj)
 		case part.ref[0] != "" && part.ref[1] != "":
 			md := map[string]any{"name": part.ref[1]}
 			if ns != "" {

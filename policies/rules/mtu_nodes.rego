@@ -90,7 +90,24 @@ pool_remediation := sprintf("Set the MTU to %d in this pool, persistently and be
 
 iface(set) := sprintf("interface %s", [set.interface]) if not set.interface in {"", "$"}
 
-iface(set) := "the interfaces" if set.interface == ""
+# A networkd file or drop-in names no interface: its unit's [Match] section does (on AL2023
+# 70-ens5.network matches the primary ENI by MAC address).
+iface(set) := sprintf("the interfaces %s matches", [networkd_unit(object.get(set, "file", ""))]) if set.interface == ""
+
+iface(set) := "the interfaces" if {
+	set.interface == ""
+	not networkd_unit(object.get(set, "file", ""))
+}
+
+networkd_unit(file) := trim_suffix(dir, ".d") if {
+	parts := split(file, "/")
+	dir := parts[count(parts) - 2]
+	endswith(dir, ".network.d")
+} else := base if {
+	parts := split(file, "/")
+	base := parts[count(parts) - 1]
+	endswith(base, ".network")
+}
 
 # "$": the command names the interface by a shell variable (userdata.VariableInterface).
 iface(set) := "an interface named by a shell variable" if set.interface == "$"

@@ -188,6 +188,9 @@ func karpenterNodePool(obj map[string]any) ([]NodePool, error) {
 	ref, _ := dig(obj, refAt...).(map[string]any)
 	kind, _ := ref["kind"].(string)
 	group, _ := ref["group"].(string)
+	if apiVersion, _ := TypeMeta(obj); apiVersion != "karpenter.sh/v1" {
+		group = "" // v1beta1's nodeClassRef has apiVersion, no group: the API server prunes it
+	}
 	if strings.Contains(group, "/") {
 		// karpenter.sh_nodepools.yaml: group has pattern ^[^/]*$.
 		return nil, &FieldError{Path: append(refAt, "group"), Msg: fmt.Sprintf("nodeClassRef.group %q is an API group and version; the API server refuses the NodePool (the CRD allows no \"/\"): write %q", group, strings.SplitN(group, "/", 2)[0])}

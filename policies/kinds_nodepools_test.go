@@ -229,6 +229,20 @@ func TestKarpenterWrapsUserData(t *testing.T) {
 	}
 }
 
+// TestV1beta1NodePoolGroupPruned: v1beta1's nodeClassRef has no group field, so the API
+// server drops one rather than refusing its "/"; the pool reads its EC2NodeClass.
+func TestV1beta1NodePoolGroupPruned(t *testing.T) {
+	var obj map[string]any
+	doc := "apiVersion: karpenter.sh/v1beta1\nkind: NodePool\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      nodeClassRef: {group: karpenter.k8s.aws/v1beta1, name: jumbo}\n"
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Classify(obj)
+	if err != nil || len(c.Pools) != 1 || c.Pools[0].NodeClass != "jumbo" {
+		t.Errorf("Classify = %+v, %v", c.Pools, err)
+	}
+}
+
 func TestPoolErrorsNameTheField(t *testing.T) {
 	for _, tc := range []struct{ doc, path, msg string }{
 		{"apiVersion: karpenter.k8s.aws/v1\nkind: EC2NodeClass\nmetadata: {name: x}\nspec:\n  userData: |\n    [settings.kubernetes]\n    max-pods 1\n", "spec.userData", "not TOML"},

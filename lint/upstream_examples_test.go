@@ -2,12 +2,15 @@ package lint_test
 
 import (
 	"context"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/mtuguard/mtuguard/lint"
 	"github.com/mtuguard/mtuguard/policies"
@@ -208,5 +211,87 @@ func TestUpstreamNodePoolExamples(t *testing.T) {
 		if !seen[rel] {
 			t.Errorf("%s: listed but no longer upstream", rel)
 		}
+	}
+}
+
+// TestUpstreamHelmChartProxies renders every HelmChartProxy Cluster API's Helm add-on
+// provider publishes (its samples and end-to-end data) for each Cluster of its e2e
+// cluster templates it selects, as the add-on provider would: every template must render,
+// into a map of values. The charts are not Cilium's, so lint reads none of them as a
+// Cilium config, and the templates beside them lint without input errors.
+func TestUpstreamHelmChartProxies(t *testing.T) {
+	mod, err := upstream.ModuleDir(upstream.ClusterAPIHelm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []map[string]any
+	for _, pattern := range []string{"config/samples/*.yaml", "test/e2e/data/addons-helm/*/bases/*.yaml", "test/e2e/data/addons-helm/*/cluster-template*.yaml"} {
+		files, _ := filepath.Glob(filepath.Join(mod, pattern))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, part := range strings.Split(string(data), "\n---") {
+				var obj map[string]any
+				if yaml.Unmarshal([]byte(part), &obj) == nil && obj != nil {
+					docs = append(docs, obj)
+				}
+			}
+		}
+	}
+	var proxies, clusters []map[string]any
+	for _, obj := range docs {
+		if _, kind := policies.TypeMeta(obj); kind == "HelmChartProxy" {
+			proxies = append(proxies, obj)
+		}
+		if policies.IsCAPICluster(obj) {
+			clusters = append(clusters, obj)
+		}
+	}
+	if len(proxies) < 6 || len(clusters) == 0 {
+		t.Fatalf("%d HelmChartProxies, %d Clusters: expected the published set", len(proxies), len(clusters))
+	}
+	rendered := 0
+	for _, hcp := range proxies {
+		_, name, _ := policies.Meta(hcp)
+		sel, err := policies.ClusterSelector(hcp)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		// The stand-in has only the selector's labels: a template reading more of the
+		// Cluster fails for it (an input note), but must parse.
+		if _, err := policies.RenderHelmChartProxy(hcp, policies.CAPIObjects{Cluster: policies.StandInCluster(hcp)}); err != nil {
+			if te := (*policies.TemplateError)(nil); !errors.As(err, &te) || te.Parse {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		for _, c := range clusters {
+			if !policies.HelmChartProxySelects(hcp, sel, c) {
+				continue
+			}
+			if _, err := policies.RenderHelmChartProxy(hcp, policies.CAPIObjects{Cluster: c}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			rendered++
+		}
+		if c, err := policies.Classify(hcp); err != nil || c.Kind != "" {
+			t.Errorf("%s installs no Cilium, classified %q, %v", name, c.Kind, err)
+		}
+	}
+	if rendered == 0 {
+		t.Error("no HelmChartProxy selects a Cluster of the e2e templates")
+	}
+	t.Logf("%d HelmChartProxies rendered for %d Clusters they select", len(proxies), rendered)
+	rep, err := lint.Run(context.Background(), testEngine(t), []string{filepath.Join(mod, "config", "samples"), filepath.Join(mod, "test", "e2e", "data", "addons-helm")}, lint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ie := range rep.InputErrors {
+		t.Errorf("input error %v", ie)
+	}
+	if len(rep.Findings) > 0 {
+		t.Errorf("findings %+v", rep.Findings)
 	}
 }

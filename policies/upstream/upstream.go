@@ -17,6 +17,8 @@ const (
 	KarpenterAWS  = "github.com/aws/karpenter-provider-aws@v1.14.1"
 	Eksctl        = "github.com/weaveworks/eksctl@v0.215.0"
 	ClusterAPIAWS = "sigs.k8s.io/cluster-api-provider-aws/v2@v2.13.0"
+	// The newest CAAPH release the module proxy serves here.
+	ClusterAPIHelm = "sigs.k8s.io/cluster-api-addon-provider-helm@v0.2.6"
 )
 
 var (

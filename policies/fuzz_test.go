@@ -65,6 +65,7 @@ func FuzzClassify(f *testing.F) {
 		"apiVersion: eksctl.io/v1alpha5\nkind: ClusterConfig\n",
 		"apiVersion: bootstrap.cluster.x-k8s.io/v1beta1\nkind: KubeadmConfigTemplate\n",
 		"apiVersion: addons.cluster.x-k8s.io/v1alpha1\nkind: HelmChartProxy\nmetadata: {name: cilium}\n",
+		"apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: a}\nspec: {rkeConfig: {machineGlobalConfig: {cni: cilium}, chartValues: {rke2-cilium: {MTU: 9001}}}}\n",
 	} {
 		f.Add([]byte(head + "spec: {chart: cilium, values: {MTU: 9001}, valuesContent: 'MTU: [1]', set: {MTU: x}}\n"))
 		f.Add([]byte(head + "spec: {chartName: cilium, clusterSelector: {matchLabels: {a: b}}, valuesTemplate: \"cluster: {id: {{ index .Cluster.metadata.labels \\\"a\\\" }}}\\nMTU: ${MTU}\"}\n"))

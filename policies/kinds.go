@@ -12,7 +12,7 @@ import (
 
 // Normalised kinds: what the rules call the objects they read.
 const (
-	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application/HelmChart(Config)/HelmChartProxy values
+	KindCiliumConfig                   = "CiliumConfig" // cilium-config ConfigMap, Helm values, HelmRelease/Application/HelmChart(Config)/HelmChartProxy/Rancher Cluster values
 	KindCiliumNetworkPolicy            = "CiliumNetworkPolicy"
 	KindCiliumClusterwideNetworkPolicy = "CiliumClusterwideNetworkPolicy"
 	KindNetworkPolicy                  = "NetworkPolicy"
@@ -71,6 +71,7 @@ var classifiers = []classifier{
 	classifyArgoApplication,
 	classifyHelmController,
 	classifyHelmChartProxy,
+	classifyRancherCluster,
 	classifyKustomization,
 	classifyNodePools,
 	classifyHelmValues,

@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -87,6 +88,32 @@ func classifyHelmChartConfig(obj, spec map[string]any) (Classified, bool, error)
 	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{
 		{Form: "helm", At: []any{"spec", "valuesContent"}, Values: values, Order: helmConfigValuesOrder},
 	}}, true, nil
+}
+
+// Rancher provisions RKE2 clusters from a provisioning.cattle.io/v1 Cluster: with
+// spec.rkeConfig.machineGlobalConfig.cni cilium (a comma-separated list such as
+// "multus,cilium" too), RKE2 installs its rke2-cilium chart, and Rancher hands the chart
+// spec.rkeConfig.chartValues["rke2-cilium"] as the HelmChartConfig of that name would.
+func classifyRancherCluster(obj map[string]any) (Classified, bool, error) {
+	apiVersion, kind := TypeMeta(obj)
+	if kind != "Cluster" || !strings.HasPrefix(apiVersion, "provisioning.cattle.io/") {
+		return Classified{}, false, nil
+	}
+	at := []any{"spec", "rkeConfig", "chartValues", rke2CiliumChart}
+	raw := dig(obj, at...)
+	present := raw != nil
+	cni, _ := dig(obj, "spec", "rkeConfig", "machineGlobalConfig", "cni").(string)
+	if !present && !slices.Contains(strings.Split(strings.ReplaceAll(cni, " ", ""), ","), "cilium") {
+		return Classified{}, false, nil
+	}
+	values, ok := raw.(map[string]any)
+	if present && !ok {
+		return Classified{}, true, &FieldError{Path: at, Msg: fmt.Sprintf("want a map of rke2-cilium chart values, got %s", yamlKindOf(raw))}
+	}
+	if values == nil {
+		values = map[string]any{} // RKE2's chart defaults: still a cluster to reason about
+	}
+	return Classified{Kind: KindCiliumConfig, Layers: []*CiliumValues{{Form: "helm", At: at, Values: values}}}, true, nil
 }
 
 // ciliumArchive matches a chart given as an archive URL or path, e.g.

@@ -52,6 +52,16 @@ spec:
 		{name: "valuesContent not YAML",
 			doc: "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata: {name: rke2-cilium}\nspec:\n  valuesContent: '[a'\n",
 			err: "spec.valuesContent is not a YAML map"},
+		{name: "Rancher Cluster: chartValues of rke2-cilium",
+			doc:  "apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  rkeConfig:\n    machineGlobalConfig: {cni: cilium}\n    chartValues:\n      rke2-cilium: {MTU: 8500}\n      rke2-ingress-nginx: {}\n",
+			want: []*CiliumValues{{Form: "helm", At: []any{"spec", "rkeConfig", "chartValues", "rke2-cilium"}, Values: map[string]any{"MTU": float64(8500)}}}},
+		{name: "Rancher Cluster with cilium among its CNIs, chart defaults",
+			doc:  "apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  rkeConfig:\n    machineGlobalConfig: {cni: 'multus, cilium'}\n",
+			want: []*CiliumValues{{Form: "helm", At: []any{"spec", "rkeConfig", "chartValues", "rke2-cilium"}, Values: map[string]any{}}}},
+		{name: "Rancher Cluster on canal", doc: "apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  rkeConfig:\n    machineGlobalConfig: {cni: canal}\n"},
+		{name: "Rancher Cluster with chartValues of rke2-cilium a string",
+			doc: "apiVersion: provisioning.cattle.io/v1\nkind: Cluster\nmetadata: {name: a}\nspec:\n  rkeConfig:\n    chartValues: {rke2-cilium: 'MTU: 8500'}\n",
+			err: "spec.rkeConfig.chartValues.rke2-cilium: want a map of rke2-cilium chart values, got a string"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.err == "" {

@@ -65,7 +65,7 @@ func DeferredSettings(l *CiliumValues) [][]any {
 
 // DeferredNote is the input note on a setting l leaves to a substitution.
 func DeferredNote(l *CiliumValues, p []any) string {
-	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild, whose value for it the linted files do not hold, or by clusterctl): mtuguard reads it as unknown: %s",
+	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild whose value for it the linted files do not hold, by clusterctl, or by a Terraform templatefile): mtuguard reads it as unknown: %s",
 		pathString(p), dig(l.Values, p...), UnknownEffect)
 }
 

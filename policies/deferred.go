@@ -17,8 +17,10 @@ import (
 // Flux Kustomization's spec.postBuild. The rules read such a setting as unknown
 // (lib/cilium.rego deferred), never as its default; the linter says so once per setting.
 
-// fluxVariable matches a post-build substitution variable, as lib/cilium.rego does.
-var fluxVariable = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=][^}]*)?\}`)
+// fluxVariable matches a reference to a variable of a substitution, as lib/cilium.rego
+// does: Flux's and clusterctl's ${VAR}, ${VAR:=default}, Terraform's ${var.x}, Fleet's
+// ${ .ClusterLabels.x }.
+var fluxVariable = regexp.MustCompile(`\$\{\s*[.A-Za-z_][^}]*\}`)
 
 // UnknownEffect says what the rules do with an unknown setting.
 const UnknownEffect = "the ClusterMesh rules do not compare it, and the MTU rules pass the cluster by if it sizes packets"

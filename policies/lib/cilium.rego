@@ -93,10 +93,10 @@ written(o) := object.union(
 	},
 ) if o.cilium.form == "helm"
 
-# deferred(v): a value the file does not hold but gets when it is applied: a Flux
-# post-build substitution variable (${VAR}, ${VAR:=default}; kustomize-controller
-# substitutes them, envsubst-style, after building), or what a Cluster API
-# HelmChartProxy's template renders for a field the linted files do not set ("<no value>").
+# deferred(v): a value the file does not hold but gets when it is applied: a variable of a
+# substitution (Flux post-build and clusterctl ${VAR}, ${VAR:=default}; Terraform
+# ${var.x}; Fleet ${ .ClusterName }), or what a Cluster API HelmChartProxy's template
+# renders for a field the linted files do not set ("<no value>").
 # The rules read such a setting as unknown (unknown below), never as its default.
 deferred(v) if deferred_text(v)
 
@@ -109,7 +109,7 @@ deferred(v) if {
 deferred_text(v) if {
 	is_string(v)
 	contains(v, "${") # cheaper than the match, which most values never need
-	regex.match(`\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=][^}]*)?\}`, v)
+	regex.match(`\$\{\s*[.A-Za-z_][^}]*\}`, v)
 }
 
 deferred_text(v) if {

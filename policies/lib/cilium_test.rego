@@ -37,3 +37,12 @@ test_deferred_values_are_no_problems if {
 	cm := {"cluster-name": "a", "cluster-id": "${CLUSTER_ID}", "mtu": "${MTU:=8500}", "enable-ipv6": "<no value>"}
 	count(cilium.problems) == 0 with input as {"config": fixtures.undeclared, "objects": [fixtures.configmap(0, "a", cm)], "focus": [0]}
 }
+
+test_deferred_forms if {
+	every v in ["${CLUSTER_ID}", "${MTU:=8500}", "${var.cluster_id}", "${ .ClusterLabels.id }", "prod-${REGION}", "<no value>", ["${POD_CIDR}"]] {
+		cilium.deferred(v)
+	}
+	not cilium.deferred("$CLUSTER_ID")
+	not cilium.deferred("8500")
+	not cilium.deferred(8500)
+}

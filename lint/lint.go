@@ -221,6 +221,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
 		return true
 	}
+	if _, ok := policies.CiliumFleetBundle(d.File, obj); ok {
+		return true // expanded with the whole run (fleet.go)
+	}
 	if policies.IsApplicationSet(obj) || policies.IsCiliumHelmChartProxy(obj) {
 		return true // expanded with the whole run (appset.go, helmchartproxy.go)
 	}
@@ -331,7 +334,11 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
 	proxyHome := map[*yamldoc.Document]string{}
 	ordered, classes = inv.expandHelmChartProxies(ordered, classes, proxyHome)
+	ordered, classes, fleet := inv.expandFleetBundles(ordered, classes, loaded.Files)
 	valueFiles := inv.valueFiles(ordered, classes, cl)
+	for d := range fleet.used {
+		valueFiles.used[d] = true // a Fleet bundle's values file
+	}
 	for _, doc := range ordered {
 		if _, gen := inv.generated[doc]; gitRead[doc.File] && !gen {
 			valueFiles.used[doc] = true // a git generator's parameters, not a cluster's settings
@@ -376,6 +383,11 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
 	inv.layerUmbrellaReleases(umbrellas, ordered, classes, first, valueFiles.used)
+	for i, doc := range ordered {
+		for _, f := range fleet.layers[doc] {
+			inv.addLayer(first[i], f.doc, &policies.CiliumValues{Form: "helm", At: []any{}, Values: f.doc.Object.(map[string]any), Order: f.order})
+		}
+	}
 	configMaps := inv.addValuesFrom(docs)
 	units := map[int]string{}
 	for i, doc := range ordered {

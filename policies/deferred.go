@@ -22,6 +22,9 @@ import (
 // ${ .ClusterLabels.x }.
 var fluxVariable = regexp.MustCompile(`\$\{\s*[.A-Za-z_][^}]*\}`)
 
+// fleetClusterLabel starts a value Fleet replaces with a label of the target cluster.
+const fleetClusterLabel = "global.fleet.clusterLabels."
+
 // UnknownEffect says what the rules do with an unknown setting.
 const UnknownEffect = "the ClusterMesh rules do not compare it, and the MTU rules pass the cluster by if it sizes packets"
 
@@ -33,7 +36,7 @@ func DeferredSettings(l *CiliumValues) [][]any {
 	walk = func(v any, at []any) {
 		switch v := v.(type) {
 		case string:
-			if fluxVariable.MatchString(v) {
+			if fluxVariable.MatchString(v) || strings.HasPrefix(v, fleetClusterLabel) {
 				out = append(out, at)
 			}
 		case map[string]any:
@@ -67,7 +70,7 @@ func DeferredSettings(l *CiliumValues) [][]any {
 
 // DeferredNote is the input note on a setting l leaves to a substitution.
 func DeferredNote(l *CiliumValues, p []any) string {
-	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild whose value for it the linted files do not hold, by clusterctl, or by a Terraform templatefile): mtuguard reads it as unknown: %s",
+	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild whose value for it the linted files do not hold, by clusterctl, a Terraform templatefile, or Fleet from the target cluster): mtuguard reads it as unknown: %s",
 		pathString(p), dig(l.Values, p...), UnknownEffect)
 }
 

@@ -95,7 +95,7 @@ written(o) := object.union(
 
 # deferred(v): a value the file does not hold but gets when it is applied: a variable of a
 # substitution (Flux post-build and clusterctl ${VAR}, ${VAR:=default}; Terraform
-# ${var.x}; Fleet ${ .ClusterName }), or what a Cluster API HelmChartProxy's template
+# ${var.x}; Fleet ${ .ClusterName } and global.fleet.clusterLabels.x), or what a Cluster API HelmChartProxy's template
 # renders for a field the linted files do not set ("<no value>").
 # The rules read such a setting as unknown (unknown below), never as its default.
 deferred(v) if deferred_text(v)
@@ -115,6 +115,12 @@ deferred_text(v) if {
 deferred_text(v) if {
 	is_string(v)
 	contains(v, "<no value>")
+}
+
+# Fleet replaces a value global.fleet.clusterLabels.<label> with the target cluster's label.
+deferred_text(v) if {
+	is_string(v)
+	startswith(v, "global.fleet.clusterLabels.")
 }
 
 # deferred_keys[id] are the settings the rules read that object id writes as deferred

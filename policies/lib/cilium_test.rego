@@ -39,7 +39,7 @@ test_deferred_values_are_no_problems if {
 }
 
 test_deferred_forms if {
-	every v in ["${CLUSTER_ID}", "${MTU:=8500}", "${var.cluster_id}", "${ .ClusterLabels.id }", "prod-${REGION}", "<no value>", ["${POD_CIDR}"]] {
+	every v in ["${CLUSTER_ID}", "${MTU:=8500}", "${var.cluster_id}", "${ .ClusterLabels.id }", "prod-${REGION}", "<no value>", "global.fleet.clusterLabels.cluster-id", ["${POD_CIDR}"]] {
 		cilium.deferred(v)
 	}
 	not cilium.deferred("$CLUSTER_ID")

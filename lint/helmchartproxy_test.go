@@ -152,3 +152,30 @@ func TestHelmChartProxyTemplateErrors(t *testing.T) {
 		t.Errorf("input errors = %v", rep.InputErrors)
 	}
 }
+
+// clusterctl writes each Cluster's objects to a file of its own, often side by side: a
+// bootstrap config template is its Cluster's through the MachineDeployment naming it.
+func TestHelmChartProxyPoolsByOwner(t *testing.T) {
+	machines := func(cluster, template string) string {
+		return `apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineDeployment
+metadata: {name: ` + cluster + `-md-0, namespace: fleet}
+spec:
+  clusterName: ` + cluster + `
+  template:
+    spec:
+      clusterName: ` + cluster + `
+      bootstrap:
+        configRef: {apiVersion: bootstrap.cluster.x-k8s.io/v1beta1, kind: KubeadmConfigTemplate, name: ` + template + `}
+`
+	}
+	rep := lintFiles(t, map[string]string{
+		"addons/cilium.yaml":      ciliumProxy(""),
+		"clusters/prod-use1.yaml": capiCluster("prod-use1", "1") + "---\n" + machines("prod-use1", "workers") + "---\n" + clampedWorkers,
+		"clusters/prod-euw1.yaml": capiCluster("prod-euw1", "2") + "---\n" + machines("prod-euw1", "euw1-workers"),
+	})
+	got := findings(rep, "MTU001")
+	if len(got) != 1 || got[0].Cluster != "prod-euw1" {
+		t.Errorf("want MTU001 on prod-euw1 alone (prod-use1's MachineDeployment uses the clamped template): %+v", rep.Findings)
+	}
+}

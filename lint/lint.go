@@ -230,6 +230,9 @@ func (cl *classifier) keep(d *yamldoc.Document) bool {
 	if policies.IsCAPICluster(obj) || policies.IsCAPIClusterPart(obj) {
 		return true // what a HelmChartProxy's template reads (helmchartproxy.go)
 	}
+	if isCAPIMachineOwner(obj) {
+		return true // ties a bootstrap config template to its Cluster (capiowners.go)
+	}
 	if _, ok := policies.FluxKustomizationPostBuild(obj); ok {
 		return true // substitutes variables in the clusters it applies (fluxsubst.go)
 	}
@@ -412,6 +415,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.docs = append(inv.docs, inv.docs[s.ID])
 		inv.bundle = append(inv.bundle, o.ID)
 	}
+	inv.tieCAPIPools(ordered)
 	inv.substituteFlux(fluxSubstitutions(ordered), home)
 	inv.deferredNotes()
 	return inv

@@ -139,6 +139,7 @@ func (inv *inventory) substituteFlux(subs []*fluxSubst, home map[int]string) {
 				}
 			}
 		}
+		covering = innermost(covering)
 		switch len(covering) {
 		case 0:
 		case 1:
@@ -159,6 +160,42 @@ func (inv *inventory) substituteFlux(subs []*fluxSubst, home map[int]string) {
 			}
 		}
 	}
+}
+
+// innermost keeps, of Kustomizations covering one cluster, those whose path no other's
+// lies under: a parent's path holds its children's files, but the child applies them. The
+// parent's variables are taken as the child's below its own, since parents commonly patch
+// their children's postBuild in (spec.patches), and the child's are complete only if both
+// are. Kustomizations of one path (a base each cluster's Kustomization applies) stay side
+// by side.
+func innermost(subs []*fluxSubst) []*fluxSubst {
+	var out []*fluxSubst
+	for _, s := range subs {
+		inner := true
+		for _, t := range subs {
+			if t.dir != s.dir && (s.dir == "" || strings.HasPrefix(t.dir, s.dir+"/")) {
+				inner = false
+			}
+		}
+		if !inner {
+			continue
+		}
+		merged := *s
+		merged.vars = map[string]string{}
+		for _, parent := range subs {
+			if parent.dir != s.dir && (parent.dir == "" || strings.HasPrefix(s.dir, parent.dir+"/")) {
+				for k, v := range parent.vars {
+					merged.vars[k] = v
+				}
+				merged.complete = merged.complete && parent.complete
+			}
+		}
+		for k, v := range s.vars {
+			merged.vars[k] = v
+		}
+		out = append(out, &merged)
+	}
+	return out
 }
 
 // cloneCluster copies the objects ids for s to judge, with documents of their own that

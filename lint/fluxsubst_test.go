@@ -145,3 +145,20 @@ func TestFluxSubstitutionNearestConfigMap(t *testing.T) {
 		t.Errorf("each cluster has its own id, name and CIDR: %+v %q", rep.Findings, noteList(rep))
 	}
 }
+
+// A parent Kustomization's path holds its child's files, but the child applies them; the
+// parent's variables (which parents commonly patch into their children) come under the
+// child's own.
+func TestFluxSubstitutionNested(t *testing.T) {
+	parent := strings.Replace(fluxKustomization("./kubernetes/apps", "    substituteFrom: [{kind: ConfigMap, name: cluster-settings}]\n"), "name: infrastructure", "name: cluster-apps", 1)
+	child := fluxKustomization("./kubernetes/apps/kube-system/cilium/app", "    substitute: {APP: cilium}\n")
+	rep := lintFiles(t, map[string]string{
+		"kubernetes/flux/apps.yaml":                           parent,
+		"kubernetes/flux/vars/cluster-settings.yaml":          "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-settings, namespace: flux-system}\ndata: {CLUSTER_NAME: home, CLUSTER_ID: '1', POD_CIDR: 10.42.0.0/16}\n",
+		"kubernetes/apps/kube-system/cilium/ks.yaml":          child,
+		"kubernetes/apps/kube-system/cilium/app/release.yaml": substitutedRelease,
+	})
+	if len(rep.Findings) > 0 || len(rep.Notes) > 0 {
+		t.Errorf("judged once, with the parent's variables under the child's: %+v %q", rep.Findings, noteList(rep))
+	}
+}

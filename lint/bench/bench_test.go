@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -207,19 +208,51 @@ func TestDeploymentEnv(t *testing.T) {
 }
 
 // startFloor serves a no-op admission handler from controller-runtime's webhook server,
-// with the same TLS settings: what any webhook costs before it judges anything.
+// with the same TLS settings: what any webhook costs before it judges anything. It runs in
+// a process of its own, this test binary again (TestFloorServer) with the Deployment's
+// environment, as the webhook does: served from the load generator's process, the floor
+// would be spared the wake-ups between processes the webhook pays.
 func startFloor(t *testing.T, certDir string) string {
 	port := freePort(t)
-	srv := crwebhook.NewServer(crwebhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir, TLSOpts: webhook.TLSOptions()})
-	srv.Register(webhook.Path, &crwebhook.Admission{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for srv.StartedChecker()(nil) != nil {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFloorServer$", "-test.timeout=0")
+	cmd.Env = append(append(os.Environ(), deploymentEnv(t)...), fmt.Sprintf("%s=%d %s", floorEnv, port, certDir))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() })
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the no-op webhook did not start")
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Sprintf("https://127.0.0.1:%d%s", port, webhook.Path)
+}
+
+// floorEnv tells TestFloorServer where to serve: "PORT CERT-DIR".
+const floorEnv = "MTUGUARD_BENCH_FLOOR"
+
+// TestFloorServer is the floor's process (startFloor): it serves until terminated.
+func TestFloorServer(t *testing.T) {
+	var port int
+	var certDir string
+	if _, err := fmt.Sscan(os.Getenv(floorEnv), &port, &certDir); err != nil {
+		t.Skip("the no-op webhook of `make bench`, started by TestBenchTable")
+	}
+	srv := crwebhook.NewServer(crwebhook.Options{Host: "127.0.0.1", Port: port, CertDir: certDir, TLSOpts: webhook.TLSOptions()})
+	srv.Register(webhook.Path, &crwebhook.Admission{Handler: admission.HandlerFunc(func(context.Context, admission.Request) admission.Response { return admission.Allowed("") })})
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	if err := srv.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func freePort(t *testing.T) int {

@@ -94,3 +94,13 @@ func orEmpty(m map[string]any) map[string]any {
 	}
 	return m
 }
+
+// addFleetLayers adds the values files of each Fleet bundle's view among ordered as layers
+// of its cluster; first holds each document's first object.
+func (inv *inventory) addFleetLayers(set fleetSet, ordered []*yamldoc.Document, first []int) {
+	for i, doc := range ordered {
+		for _, f := range set.layers[doc] {
+			inv.addLayer(first[i], f.doc, &policies.CiliumValues{Form: "helm", At: []any{}, Values: f.doc.Object.(map[string]any), Order: f.order})
+		}
+	}
+}

@@ -301,8 +301,10 @@ type inventory struct {
 	bundle []int
 	errors []error
 	notes  []error // what the run could not see, without failing it (Report.Notes)
-	// generated are the documents of Applications an ApplicationSet generates (views of
-	// the ApplicationSet's document), and their errors, said once per ApplicationSet.
+	// generated are the documents made from another (an ApplicationSet's Applications, a
+	// HelmChartProxy's Clusters, a Fleet bundle's customizations, a cluster as one Flux
+	// Kustomization substitutes it: views of the document), and their errors, said once
+	// for all an owner makes.
 	generated     map[*yamldoc.Document]generatedApp
 	appErrors     map[appErrorKey][]generatedApp
 	appErrorOrder []appErrorKey
@@ -386,11 +388,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.addLayer(first[l.owner], l.doc, l.values)
 	}
 	inv.layerUmbrellaReleases(umbrellas, ordered, classes, first, valueFiles.used)
-	for i, doc := range ordered {
-		for _, f := range fleet.layers[doc] {
-			inv.addLayer(first[i], f.doc, &policies.CiliumValues{Form: "helm", At: []any{}, Values: f.doc.Object.(map[string]any), Order: f.order})
-		}
-	}
+	inv.addFleetLayers(fleet, ordered, first)
 	configMaps := inv.addValuesFrom(docs)
 	units := map[int]string{}
 	for i, doc := range ordered {
@@ -421,8 +419,8 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	return inv
 }
 
-// deferredNotes says, once each, which settings are left to Flux's post-build
-// substitution: the rules read them as unknown.
+// deferredNotes says, once each, which settings are left to a substitution when the file
+// is applied: the rules read them as unknown.
 func (inv *inventory) deferredNotes() {
 	seen := map[yamldoc.Error]bool{}
 	for id, o := range inv.objects {

@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 
@@ -20,12 +19,10 @@ import (
 
 // fluxSubst is one Flux Kustomization's substitution.
 type fluxSubst struct {
-	doc      *yamldoc.Document
-	name     string // namespace/name
+	name     string // namespace/name (file)
 	dir      string // spec.path, from the repository's root
 	vars     map[string]string
-	complete bool     // every substituteFrom source is among the linted files
-	unseen   []string // those that are not
+	complete bool // every substituteFrom source is among the linted files
 }
 
 // covers reports whether the Kustomization applies file: a file under its spec.path,
@@ -35,22 +32,13 @@ func (s *fluxSubst) covers(file string) bool {
 	if s.dir == "" {
 		return true
 	}
-	file = path.Clean(file)
-	return strings.HasPrefix(file, s.dir+"/") || strings.Contains("/"+file, "/"+s.dir+"/")
+	return strings.Contains("/"+path.Clean(file), "/"+s.dir+"/")
 }
 
 // fluxSubstitutions reads the run's Flux Kustomizations that substitute variables, with
 // the variables the run holds: substituteFrom ConfigMaps in order, then substitute.
-func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
-	configMaps := map[[2]string][]*yamldoc.Document{}
+func fluxSubstitutions(docs []*yamldoc.Document, configMaps configMapIndex) []*fluxSubst {
 	var subs []*fluxSubst
-	for _, d := range docs {
-		obj, _ := d.Object.(map[string]any)
-		if apiVersion, kind := policies.TypeMeta(obj); apiVersion == "v1" && kind == "ConfigMap" {
-			ns, name, _ := policies.Meta(obj)
-			configMaps[[2]string{ns, name}] = append(configMaps[[2]string{ns, name}], d)
-		}
-	}
 	for _, d := range docs {
 		obj, _ := d.Object.(map[string]any)
 		pb, ok := policies.FluxKustomizationPostBuild(obj)
@@ -59,21 +47,17 @@ func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
 		}
 		ns, name, _ := policies.Meta(obj)
 		// One name per cluster's repository directory is usual: the file tells them apart.
-		s := &fluxSubst{doc: d, name: fmt.Sprintf("%s (%s)", qualified(ns, name), d.File), dir: pb.Path, vars: map[string]string{}, complete: true}
+		s := &fluxSubst{name: fmt.Sprintf("%s (%s)", qualified(ns, name), d.File), dir: pb.Path, vars: map[string]string{}, complete: true}
 		for _, src := range pb.From {
-			// A ConfigMap without a namespace gets one when applied (a kustomization's
-			// namespace:, often flux-system); of several, each cluster's directory holding
-			// its own, the one nearest the Kustomization is its cluster's.
-			var found []*yamldoc.Document
+			var cm *yamldoc.Document
 			if src.Kind == "ConfigMap" {
-				found = slices.Concat(configMaps[[2]string{ns, src.Name}], configMaps[[2]string{"", src.Name}])
+				cm = configMaps.find(ns, src.Name, d.File) // each cluster's directory may hold its own
 			}
-			if len(found) == 0 {
-				s.complete = false
-				s.unseen = append(s.unseen, src.Kind+" "+src.Name)
+			if cm == nil {
+				s.complete = false // a Secret, or a ConfigMap the run does not hold
 				continue
 			}
-			data, _ := nearest(found, d.File).Object.(map[string]any)["data"].(map[string]any)
+			data, _ := cm.Object.(map[string]any)["data"].(map[string]any)
 			for k, v := range data {
 				if str, ok := v.(string); ok {
 					s.vars[k] = strings.ReplaceAll(str, "\n", "")
@@ -86,18 +70,6 @@ func fluxSubstitutions(docs []*yamldoc.Document) []*fluxSubst {
 		subs = append(subs, s)
 	}
 	return subs
-}
-
-// nearest is the document of docs sharing the most leading directories with file (the
-// first of equals).
-func nearest(docs []*yamldoc.Document, file string) *yamldoc.Document {
-	best, bestShared := docs[0], -1
-	for _, d := range docs {
-		if shared := policies.SharedDirs(d.File, file); shared > bestShared {
-			best, bestShared = d, shared
-		}
-	}
-	return best
 }
 
 // substituteFlux judges each cluster whose Cilium config a Flux Kustomization of subs

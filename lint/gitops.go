@@ -115,8 +115,8 @@ func (inv *inventory) generatedValuesFrom(owner int, ns string, ref policies.Val
 	return found
 }
 
-// configMapIndex finds the ConfigMap a HelmRelease in namespace ns names: Flux reads it
-// from the release's namespace. Manifests often leave the namespace to kustomize's
+// configMapIndex finds the ConfigMap a HelmRelease (or a Flux Kustomization's
+// substituteFrom) in namespace ns names: Flux reads it from that namespace. Manifests often leave the namespace to kustomize's
 // `namespace:` or to `kubectl -n`, so a ConfigMap or release without one matches by name;
 // of several, the one nearest the release's file (the same cluster's directory).
 type configMapIndex struct {
@@ -124,17 +124,30 @@ type configMapIndex struct {
 }
 
 func (x configMapIndex) find(ns, name, releaseFile string) *yamldoc.Document {
-	var best *yamldoc.Document
-	bestShared := -1
+	var exact, loose []*yamldoc.Document
 	for _, d := range x.byName[name] {
-		cmNamespace, _, _ := policies.Meta(d.Object.(map[string]any))
-		if cmNamespace == ns {
-			return d
-		}
-		if cmNamespace != "" && ns != "" {
-			continue // in another namespace: not the one Flux reads
-		}
-		if shared := policies.SharedDirs(d.File, releaseFile); shared > bestShared {
+		switch cmNamespace, _, _ := policies.Meta(d.Object.(map[string]any)); {
+		case cmNamespace == ns:
+			exact = append(exact, d)
+		case cmNamespace == "" || ns == "":
+			loose = append(loose, d)
+		} // else in another namespace: not the one Flux reads
+	}
+	if len(exact) > 0 {
+		return nearest(exact, releaseFile)
+	}
+	if len(loose) > 0 {
+		return nearest(loose, releaseFile)
+	}
+	return nil
+}
+
+// nearest is the document of docs sharing the most leading directories with file (the
+// first of equals).
+func nearest(docs []*yamldoc.Document, file string) *yamldoc.Document {
+	best, bestShared := docs[0], -1
+	for _, d := range docs {
+		if shared := policies.SharedDirs(d.File, file); shared > bestShared {
 			best, bestShared = d, shared
 		}
 	}

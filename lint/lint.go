@@ -414,7 +414,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.bundle = append(inv.bundle, o.ID)
 	}
 	inv.tieCAPIPools(ordered)
-	inv.substituteFlux(fluxSubstitutions(ordered), home)
+	inv.substituteFlux(fluxSubstitutions(ordered, configMaps), home)
 	inv.deferredNotes()
 	return inv
 }

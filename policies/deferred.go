@@ -3,7 +3,6 @@ package policies
 import (
 	"fmt"
 	slashpath "path"
-	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -122,6 +121,9 @@ func FluxKustomizationPostBuild(obj map[string]any) (FluxPostBuild, bool) {
 	return out, len(out.Substitute) > 0 || len(out.From) > 0
 }
 
+// withDefault finds the variables a string gives a default for an empty value.
+var withDefault = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*):[-=]`)
+
 // wholeVariable matches a string that is one variable reference and nothing else: its
 // substituted text is read as YAML again (id: ${CLUSTER_ID} becomes a number).
 var wholeVariable = regexp.MustCompile(`^\$\{[^}]*\}$`)
@@ -139,11 +141,15 @@ func SubstituteFlux(v any, at []any, vars map[string]string, complete bool, miss
 		if !strings.Contains(v, "${") {
 			return v
 		}
+		defaulted := map[string]bool{} // ${name:=x}, ${name:-x}: the default stands in for it
+		for _, m := range withDefault.FindAllStringSubmatch(v, -1) {
+			defaulted[m[1]] = true
+		}
 		lacking := false
 		out, err := envsubst.Eval(v, func(name string) (string, bool) {
 			val, ok := vars[name]
 			if !ok && complete {
-				if _, seen := missing[name]; !seen {
+				if _, seen := missing[name]; !seen && !defaulted[name] {
 					missing[name] = at
 				}
 				return "", true
@@ -153,11 +159,6 @@ func SubstituteFlux(v any, at []any, vars map[string]string, complete bool, miss
 		})
 		if err != nil || lacking {
 			return v // a form envsubst refuses, or a variable the run cannot see
-		}
-		for name, p := range missing {
-			if reflect.DeepEqual(p, at) && regexp.MustCompile(`\$\{`+regexp.QuoteMeta(name)+`:[-=]`).MatchString(v) {
-				delete(missing, name) // its default stands in for it
-			}
 		}
 		if !wholeVariable.MatchString(v) {
 			return out

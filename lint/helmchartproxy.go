@@ -146,9 +146,6 @@ func (inv *inventory) renderProxy(doc *yamldoc.Document, hcp map[string]any, obj
 		report(at, err.Error(), note)
 		return nil, policies.Classified{}, false
 	}
-	for _, u := range r.Unknown {
-		report(u.Path, u.Error(), true)
-	}
 	return doc.Within(r.Object), r.Classified(), true
 }
 

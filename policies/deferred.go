@@ -4,6 +4,7 @@ import (
 	"fmt"
 	slashpath "path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -27,15 +28,16 @@ const fleetClusterLabel = "global.fleet.clusterLabels."
 // UnknownEffect says what the rules do with an unknown setting.
 const UnknownEffect = "the ClusterMesh rules do not compare it, and the MTU rules pass the cluster by if it sizes packets"
 
-// DeferredSettings lists the paths, under l.At, of the settings l leaves to Flux's
-// substitution, among those the rules read.
+// DeferredSettings lists the paths, under l.At, of the settings the rules read that l
+// leaves to a substitution (or that a HelmChartProxy rendered as "<no value>"): the forms
+// lib/cilium.rego's deferred takes as unknown.
 func DeferredSettings(l *CiliumValues) [][]any {
 	var out [][]any
 	var walk func(v any, at []any)
 	walk = func(v any, at []any) {
 		switch v := v.(type) {
 		case string:
-			if fluxVariable.MatchString(v) || strings.HasPrefix(v, fleetClusterLabel) {
+			if fluxVariable.MatchString(v) || strings.HasPrefix(v, fleetClusterLabel) || strings.Contains(v, noValue) {
 				out = append(out, at)
 			}
 		case map[string]any:
@@ -67,8 +69,13 @@ func DeferredSettings(l *CiliumValues) [][]any {
 	return out
 }
 
-// DeferredNote is the input note on a setting l leaves to a substitution.
+// DeferredNote is the input note on a setting l leaves to a substitution, or that a
+// HelmChartProxy's template rendered as "<no value>".
 func DeferredNote(l *CiliumValues, p []any) string {
+	if s, _ := dig(l.Values, p...).(string); strings.Contains(s, noValue) {
+		return fmt.Sprintf("%s: renders %q: the template reads a field the linted files do not set (perhaps one Cluster API's controllers fill in), so mtuguard reads the setting as unknown: %s",
+			pathString(slices.Concat(l.At, p)), noValue, UnknownEffect)
+	}
 	return fmt.Sprintf("%s is %q, a variable filled in when the file is applied (by a Flux Kustomization's spec.postBuild whose value for it the linted files do not hold, by clusterctl, a Terraform templatefile, or Fleet from the target cluster): mtuguard reads it as unknown: %s",
 		pathString(p), dig(l.Values, p...), UnknownEffect)
 }

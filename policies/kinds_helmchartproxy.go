@@ -2,7 +2,6 @@ package policies
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -132,10 +131,7 @@ func StandInCluster(hcp map[string]any) map[string]any {
 // RenderedProxy is a HelmChartProxy's values for one Cluster.
 type RenderedProxy struct {
 	Object map[string]any // the HelmChartProxy with spec.valuesTemplate rendered
-	Values map[string]any // the chart values it renders
-	// Unknown are the rule-read values that rendered as "<no value>" (a field of the
-	// Cluster the run does not hold), which the rules read as unknown: input notes.
-	Unknown []*FieldError
+	Values map[string]any // the chart values it renders ("<no value>" ones are unknown: DeferredSettings)
 }
 
 // Classified is the rendered HelmChartProxy as rule input.
@@ -207,40 +203,13 @@ func renderHelmChartProxy(hcp map[string]any, objs CAPIObjects) (RenderedProxy, 
 	if err != nil {
 		return RenderedProxy{}, err
 	}
-	var paths [][]any
-	noValuePaths(values, nil, &paths)
-	sort.Slice(paths, func(i, j int) bool { return fmt.Sprint(paths[i]) < fmt.Sprint(paths[j]) })
-	var unknown []*FieldError
-	for _, p := range paths {
-		unknown = append(unknown, &FieldError{Path: pathOf([]any{"spec", "valuesTemplate"}, p...),
-			Msg: fmt.Sprintf("renders %q: the template reads a field the linted files do not set (perhaps one Cluster API's controllers fill in), so mtuguard reads the setting as unknown: %s", noValue, UnknownEffect)})
-	}
-	return RenderedProxy{Object: rendered, Values: values, Unknown: unknown}, nil
+	return RenderedProxy{Object: rendered, Values: values}, nil
 }
 
 // caaphTemplateBase is CAAPH's functions: sprig's, less the environment's, each bounded.
 var caaphTemplateBase = sync.OnceValue(func() *texttemplate.Template {
 	return texttemplate.New("base").Funcs(boundedFuncs("CAAPH", nil))
 })
-
-// noValuePaths collects the paths of the values under a key the rules read that
-// rendered a field the data lacks.
-func noValuePaths(v any, at []any, out *[][]any) {
-	switch v := v.(type) {
-	case string:
-		if k, ok := at[0].(string); ok && ruleReadKeys[k] && strings.Contains(v, noValue) {
-			*out = append(*out, at)
-		}
-	case map[string]any:
-		for k, e := range v {
-			noValuePaths(e, pathOf(at, k), out)
-		}
-	case []any:
-		for i, e := range v {
-			noValuePaths(e, pathOf(at, i), out)
-		}
-	}
-}
 
 // helmChartProxyValues parses rendered values (nil: none).
 func helmChartProxyValues(s string) (map[string]any, error) {

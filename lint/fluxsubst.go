@@ -3,6 +3,7 @@ package lint
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -143,19 +144,13 @@ func (inv *inventory) substituteFlux(subs []*fluxSubst, home map[int]string) {
 func innermost(subs []*fluxSubst) []*fluxSubst {
 	var out []*fluxSubst
 	for _, s := range subs {
-		inner := true
-		for _, t := range subs {
-			if t.dir != s.dir && (s.dir == "" || strings.HasPrefix(t.dir, s.dir+"/")) {
-				inner = false
-			}
-		}
-		if !inner {
+		if slices.ContainsFunc(subs, s.holds) {
 			continue
 		}
 		merged := *s
 		merged.vars = map[string]string{}
 		for _, parent := range subs {
-			if parent.dir != s.dir && (parent.dir == "" || strings.HasPrefix(s.dir, parent.dir+"/")) {
+			if parent.holds(s) {
 				for k, v := range parent.vars {
 					merged.vars[k] = v
 				}
@@ -168,6 +163,11 @@ func innermost(subs []*fluxSubst) []*fluxSubst {
 		out = append(out, &merged)
 	}
 	return out
+}
+
+// holds reports whether s's path lies above t's.
+func (s *fluxSubst) holds(t *fluxSubst) bool {
+	return t.dir != s.dir && (s.dir == "" || strings.HasPrefix(t.dir, s.dir+"/"))
 }
 
 // cloneCluster copies the objects ids for s to judge, with documents of their own that

@@ -3,7 +3,6 @@ package lint
 import (
 	"strings"
 
-	"github.com/mtuguard/mtuguard/lint/yamldoc"
 	"github.com/mtuguard/mtuguard/policies"
 )
 
@@ -31,7 +30,7 @@ func isCAPIMachineOwner(obj map[string]any) bool {
 
 // tieCAPIPools puts each Cluster API node pool in the cluster of the Cluster that uses
 // it, when a HelmChartProxy's rendering for that Cluster is one.
-func (inv *inventory) tieCAPIPools(ordered []*yamldoc.Document) {
+func (inv *inventory) tieCAPIPools(capi capiObjects) {
 	proxied := map[[2]string]string{} // Cluster (namespace, name) -> its cluster's key
 	for id, o := range inv.objects {
 		if g, ok := inv.generated[inv.docs[id]]; ok && g.what == "Cluster" && o.Cluster != "" {
@@ -42,34 +41,6 @@ func (inv *inventory) tieCAPIPools(ordered []*yamldoc.Document) {
 	if len(proxied) == 0 {
 		return
 	}
-	users := map[capiKey]map[string]bool{} // pool object -> the Clusters using it
-	use := func(k capiKey, cluster string) {
-		if k[1] == "" || k[2] == "" || cluster == "" {
-			return
-		}
-		if users[k] == nil {
-			users[k] = map[string]bool{}
-		}
-		users[k][cluster] = true
-	}
-	for _, d := range ordered {
-		obj, _ := d.Object.(map[string]any)
-		if obj == nil {
-			continue
-		}
-		ns, _, _ := policies.Meta(obj)
-		switch {
-		case policies.IsCAPICluster(obj):
-			_, name, _ := policies.Meta(obj)
-			controlPlane, _ := policies.ClusterRefs(obj)
-			use(capiKey{ns, controlPlane[0], controlPlane[1]}, name)
-		case isCAPIMachineOwner(obj):
-			cluster, _ := dig(obj, "spec", "clusterName").(string)
-			kind, _ := dig(obj, "spec", "template", "spec", "bootstrap", "configRef", "kind").(string)
-			name, _ := dig(obj, "spec", "template", "spec", "bootstrap", "configRef", "name").(string)
-			use(capiKey{ns, kind, name}, cluster)
-		}
-	}
 	for id := range inv.objects {
 		o := &inv.objects[id]
 		if o.Kind != policies.KindNodePool {
@@ -77,7 +48,7 @@ func (inv *inventory) tieCAPIPools(ordered []*yamldoc.Document) {
 		}
 		ns, name, _ := policies.Meta(o.Object)
 		_, kind := policies.TypeMeta(o.Object)
-		clusters := users[capiKey{ns, kind, name}]
+		clusters := capi.users[capiKey{ns, kind, name}]
 		if label, _ := dig(o.Object, "metadata", "labels", capiClusterLabel).(string); label != "" {
 			clusters = map[string]bool{label: true}
 		}
@@ -92,4 +63,15 @@ func (inv *inventory) tieCAPIPools(ordered []*yamldoc.Document) {
 			}
 		}
 	}
+}
+
+// use records that cluster uses the node pool object k.
+func (c capiObjects) use(k capiKey, cluster string) {
+	if k[1] == "" || k[2] == "" || cluster == "" {
+		return
+	}
+	if c.users[k] == nil {
+		c.users[k] = map[string]bool{}
+	}
+	c.users[k][cluster] = true
 }

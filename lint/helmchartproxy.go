@@ -17,24 +17,37 @@ import (
 // of the run's Clusters is judged once, for a Cluster with the labels its selector
 // requires, and a note says so.
 
-// capiObjects are the run's Cluster API objects a HelmChartProxy's template reads.
+// capiObjects are the run's Cluster API objects: the Clusters, what their templates read
+// (parts), and which Clusters use each node pool object (users, capiowners.go).
 type capiObjects struct {
 	clusters []*yamldoc.Document
-	parts    map[[3]string]map[string]any // namespace, kind, name -> control plane or infrastructure
+	parts    map[capiKey]map[string]any // control planes and infrastructure clusters
+	users    map[capiKey]map[string]bool
 }
 
 func findCAPIObjects(docs []*yamldoc.Document) capiObjects {
-	c := capiObjects{parts: map[[3]string]map[string]any{}}
+	c := capiObjects{parts: map[capiKey]map[string]any{}, users: map[capiKey]map[string]bool{}}
 	for _, doc := range docs {
 		obj, _ := doc.Object.(map[string]any)
+		if obj == nil {
+			continue
+		}
 		switch {
-		case obj == nil:
 		case policies.IsCAPICluster(obj):
+			ns, name, _ := policies.Meta(obj)
 			c.clusters = append(c.clusters, doc)
+			controlPlane, _ := policies.ClusterRefs(obj)
+			c.use(capiKey{ns, controlPlane[0], controlPlane[1]}, name)
 		case policies.IsCAPIClusterPart(obj):
 			ns, name, _ := policies.Meta(obj)
 			_, kind := policies.TypeMeta(obj)
-			c.parts[[3]string{ns, kind, name}] = obj
+			c.parts[capiKey{ns, kind, name}] = obj
+		case isCAPIMachineOwner(obj):
+			ns, _, _ := policies.Meta(obj)
+			cluster, _ := dig(obj, "spec", "clusterName").(string)
+			refKind, _ := dig(obj, "spec", "template", "spec", "bootstrap", "configRef", "kind").(string)
+			refName, _ := dig(obj, "spec", "template", "spec", "bootstrap", "configRef", "name").(string)
+			c.use(capiKey{ns, refKind, refName}, cluster)
 		}
 	}
 	return c
@@ -46,16 +59,15 @@ func (c capiObjects) of(cluster map[string]any) policies.CAPIObjects {
 	controlPlane, infra := policies.ClusterRefs(cluster)
 	return policies.CAPIObjects{
 		Cluster:      cluster,
-		ControlPlane: c.parts[[3]string{ns, controlPlane[0], controlPlane[1]}],
-		InfraCluster: c.parts[[3]string{ns, infra[0], infra[1]}],
+		ControlPlane: c.parts[capiKey{ns, controlPlane[0], controlPlane[1]}],
+		InfraCluster: c.parts[capiKey{ns, infra[0], infra[1]}],
 	}
 }
 
 // expandHelmChartProxies replaces each HelmChartProxy installing Cilium among ordered
 // with views of it, one per Cluster of the run it selects, classified; home gets each
 // view's directory, its Cluster's.
-func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classes []policies.Classified, home map[*yamldoc.Document]string) ([]*yamldoc.Document, []policies.Classified) {
-	capi := findCAPIObjects(ordered)
+func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classes []policies.Classified, capi capiObjects, home map[*yamldoc.Document]string) ([]*yamldoc.Document, []policies.Classified) {
 	var docs []*yamldoc.Document
 	var cls []policies.Classified
 	for i, doc := range ordered {
@@ -76,10 +88,10 @@ func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classe
 			}
 			continue
 		}
+		_, proxy, _ := policies.Meta(obj)
 		for _, cluster := range selected {
 			cobj := cluster.Object.(map[string]any)
 			_, name, _ := policies.Meta(cobj)
-			_, proxy, _ := policies.Meta(obj)
 			g := generatedApp{what: "Cluster", name: name, of: "of HelmChartProxy " + proxy, appSet: obj}
 			if view, c, ok := inv.renderProxy(doc, obj, capi.of(cobj), g, 0); ok {
 				inv.generated[view] = g

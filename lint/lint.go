@@ -338,7 +338,8 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 	umbrellas := inv.umbrellaReleases(ordered, classes, loaded.Files, cl)
 	ordered, classes, gitRead := inv.expandApplicationSets(ordered, classes, newRunFiles(loaded, load))
 	proxyHome := map[*yamldoc.Document]string{}
-	ordered, classes = inv.expandHelmChartProxies(ordered, classes, proxyHome)
+	capi := findCAPIObjects(ordered)
+	ordered, classes = inv.expandHelmChartProxies(ordered, classes, capi, proxyHome)
 	ordered, classes, fleet := inv.expandFleetBundles(ordered, classes, loaded.Files)
 	valueFiles := inv.valueFiles(ordered, classes, cl)
 	for d := range fleet.used {
@@ -413,7 +414,7 @@ func newInventory(loaded Loaded, cl *classifier, load LoadOptions) *inventory {
 		inv.docs = append(inv.docs, inv.docs[s.ID])
 		inv.bundle = append(inv.bundle, o.ID)
 	}
-	inv.tieCAPIPools(ordered)
+	inv.tieCAPIPools(capi)
 	inv.substituteFlux(fluxSubstitutions(ordered, configMaps), home)
 	inv.deferredNotes()
 	return inv

@@ -29,10 +29,7 @@ type fleetValuesFile struct {
 // of it, one per group of target clusters, classified.
 func (inv *inventory) expandFleetBundles(ordered []*yamldoc.Document, classes []policies.Classified, files []string) ([]*yamldoc.Document, []policies.Classified, fleetSet) {
 	set := fleetSet{used: map[*yamldoc.Document]bool{}, layers: map[*yamldoc.Document][]fleetValuesFile{}}
-	byFile := map[string][]*yamldoc.Document{}
-	for _, d := range ordered {
-		byFile[d.File] = append(byFile[d.File], d)
-	}
+	var byFile map[string][]*yamldoc.Document // made at the first bundle: most runs have none
 	var docs []*yamldoc.Document
 	var cls []policies.Classified
 	for i, doc := range ordered {
@@ -41,6 +38,12 @@ func (inv *inventory) expandFleetBundles(ordered []*yamldoc.Document, classes []
 		if !ok {
 			docs, cls = append(docs, doc), append(cls, classes[i])
 			continue
+		}
+		if byFile == nil {
+			byFile = map[string][]*yamldoc.Document{}
+			for _, d := range ordered {
+				byFile[d.File] = append(byFile[d.File], d)
+			}
 		}
 		dir := path.Dir(doc.File)
 		// valuesFiles read for helm options h, as layers from order on.

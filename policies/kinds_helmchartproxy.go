@@ -165,8 +165,9 @@ func RenderHelmChartProxy(hcp map[string]any, objs CAPIObjects) (RenderedProxy, 
 }
 
 func renderHelmChartProxy(hcp map[string]any, objs CAPIObjects) (RenderedProxy, error) {
-	raw, present := dig(hcp, "spec", "valuesTemplate").(string)
-	if v := dig(hcp, "spec", "valuesTemplate"); v != nil && !present {
+	v := dig(hcp, "spec", "valuesTemplate")
+	raw, isString := v.(string)
+	if v != nil && !isString {
 		return RenderedProxy{}, &TemplateError{Parse: true, Msg: fmt.Sprintf("want a string (valuesTemplate: |), got %s; the API server refuses anything else", yamlKindOf(v))}
 	}
 	r := &renderer{goTemplate: true, base: caaphTemplateBase, left: maxRenderedTotal}

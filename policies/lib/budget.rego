@@ -102,7 +102,10 @@ encryption_overhead(s) := wireguard_overhead if {
 } else := 0
 
 # pod_mtu is Cilium's route MTU for a base MTU (pkg/mtu/mtu.go getRouteMTU).
-pod_mtu(base, s) := ((base - tunnel_overhead(s)) - dsr_overhead(s)) - encryption_overhead(s)
+pod_mtu(base, s) := base - overhead(s)
+
+# overhead is every byte Cilium adds to a pod's packet on the wire.
+overhead(s) := (tunnel_overhead(s) + dsr_overhead(s)) + encryption_overhead(s)
 
 # tcp_mss is the MSS a pod announces: pod MTU minus inner IP and TCP headers.
 tcp_mss(pod, "ipv6") := pod - 60
@@ -122,7 +125,7 @@ explain := report if {
 			"tunnel_overhead": tunnel_overhead(s),
 			"dsr_overhead": dsr_overhead(s),
 			"encryption_overhead": encryption_overhead(s),
-			"overhead": (tunnel_overhead(s) + dsr_overhead(s)) + encryption_overhead(s),
+			"overhead": overhead(s),
 			"pod_mtu": pod,
 			"mss": tcp_mss(pod, inner),
 			"wire": s.base,

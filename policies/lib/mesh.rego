@@ -57,7 +57,7 @@ else := budget.pod_mtu(base_of(c, s), s)
 # pods' MTU plus the overheads Cilium adds.
 wire_mtu := {c: wire_of(c, s) | some c, s in settings}
 
-wire_of(c, s) := (2 * base_of(c, s)) - budget.pod_mtu(base_of(c, s), s) if primary_sets_mtu(s)
+wire_of(c, s) := base_of(c, s) + budget.overhead(s) if primary_sets_mtu(s)
 
 else := base_of(c, s)
 

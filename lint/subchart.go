@@ -262,13 +262,16 @@ func (inv *inventory) umbrellaReleases(ordered []*yamldoc.Document, classes []po
 				continue
 			}
 			s, ok := cl.subchart(path.Join(dir, "values.yaml"))
-			if !ok || !src.sets(s.key) {
+			if !ok {
 				continue
 			}
 			layers, err := policies.UmbrellaReleaseLayers(obj, src.source, s.key)
 			if err != nil {
 				inv.report(doc, &yamldoc.Error{File: doc.File, Line: doc.LineOf(src.at), Msg: err.Error()}, false)
 				continue
+			}
+			if len(layers) == 0 {
+				continue // it passes the Cilium dependency nothing
 			}
 			out = append(out, umbrellaRelease{doc: doc, dir: dir, at: src.at, key: s.key, layers: layers})
 		}
@@ -308,33 +311,11 @@ func (inv *inventory) layerUmbrellaReleases(releases []umbrellaRelease, ordered 
 	}
 }
 
-// umbrellaSource is a chart path a release installs from, with the values it passes.
+// umbrellaSource is a chart path a release installs from.
 type umbrellaSource struct {
 	path   string
-	source []any          // the Argo CD source's path in the Application; nil for Flux
-	at     []any          // where the release's values are, for the note's line
-	values map[string]any // valuesObject / spec.values
-	text   string         // Argo CD's helm.values string
-	params []any          // Argo CD's helm.parameters
-}
-
-// sets reports whether the release passes values under key.
-func (u umbrellaSource) sets(key string) bool {
-	if _, ok := u.values[key]; ok {
-		return true
-	}
-	for _, line := range strings.Split(u.text, "\n") {
-		if strings.HasPrefix(line, key+":") {
-			return true
-		}
-	}
-	for _, p := range u.params {
-		m, _ := p.(map[string]any)
-		if name, _ := m["name"].(string); strings.HasPrefix(name, key+".") {
-			return true
-		}
-	}
-	return false
+	source []any // the Argo CD source's path in the Application; nil for Flux
+	at     []any // where the release's values are, for the note's line
 }
 
 // umbrellaSources lists the chart directories an Argo CD Application (git sources with
@@ -359,19 +340,14 @@ func umbrellaSources(obj map[string]any) []umbrellaSource {
 			if p == "" || m["chart"] != nil {
 				continue
 			}
-			helm, _ := m["helm"].(map[string]any)
-			values, _ := helm["valuesObject"].(map[string]any)
-			text, _ := helm["values"].(string)
-			params, _ := helm["parameters"].([]any)
-			out = append(out, umbrellaSource{path: p, source: at[i], at: slices.Concat(at[i], []any{"helm"}), values: values, text: text, params: params})
+			out = append(out, umbrellaSource{path: p, source: at[i], at: slices.Concat(at[i], []any{"helm"})})
 		}
 	case fluxHelmRelease(obj):
 		chartSpec, _ := spec["chart"].(map[string]any)
 		inner, _ := chartSpec["spec"].(map[string]any)
 		chart, _ := inner["chart"].(string)
-		values, _ := spec["values"].(map[string]any)
 		if strings.Contains(chart, "/") {
-			out = append(out, umbrellaSource{path: chart, at: []any{"spec", "values"}, values: values})
+			out = append(out, umbrellaSource{path: chart, at: []any{"spec", "values"}})
 		}
 	}
 	return out

@@ -47,7 +47,7 @@ func CiliumFleetBundle(file string, obj map[string]any) (FleetBundle, bool) {
 	helm, _ := obj["helm"].(map[string]any)
 	chart, _ := helm["chart"].(string)
 	repo, _ := helm["repo"].(string)
-	if !isCiliumChart(chart) && !ciliumArchive.MatchString(chart) && !(chart == "" && strings.Contains(repo, "helm.cilium.io")) {
+	if !isCiliumChartOrArchive(chart) && !(chart == "" && strings.Contains(repo, "helm.cilium.io")) {
 		return FleetBundle{}, false
 	}
 	b := FleetBundle{Base: fleetHelm("", helm, []any{"helm"})}

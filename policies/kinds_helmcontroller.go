@@ -48,7 +48,7 @@ func classifyHelmController(obj map[string]any) (Classified, bool, error) {
 func classifyHelmChart(obj, spec map[string]any) (Classified, bool, error) {
 	_, name, _ := Meta(obj)
 	chart, _ := spec["chart"].(string)
-	if name != rke2CiliumChart && !isCiliumChart(chart) && !ciliumArchive.MatchString(chart) {
+	if name != rke2CiliumChart && !isCiliumChartOrArchive(chart) {
 		return Classified{}, false, nil
 	}
 	c := Classified{Kind: KindCiliumConfig}
@@ -119,6 +119,10 @@ func classifyRancherCluster(obj map[string]any) (Classified, bool, error) {
 // ciliumArchive matches a chart given as an archive URL or path, e.g.
 // https://helm.cilium.io/cilium-1.18.2.tgz.
 var ciliumArchive = regexp.MustCompile(`(^|/)cilium-v?[0-9][^/]*\.tgz$`)
+
+// isCiliumChartOrArchive accepts what isCiliumChart does, or an archive of the chart:
+// helm-controller and Fleet take either as a chart.
+func isCiliumChartOrArchive(s string) bool { return isCiliumChart(s) || ciliumArchive.MatchString(s) }
 
 // valuesContent parses spec.valuesContent; nil when there is none.
 func valuesContent(spec map[string]any) (map[string]any, error) {

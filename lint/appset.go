@@ -19,13 +19,9 @@ import (
 // generators read.
 func (inv *inventory) expandApplicationSets(ordered []*yamldoc.Document, classes []policies.Classified, run *runFiles) ([]*yamldoc.Document, []policies.Classified, map[string]bool) {
 	read := map[string]bool{}
-	var docs []*yamldoc.Document
-	var cls []policies.Classified
-	for i, doc := range ordered {
-		obj, _ := doc.Object.(map[string]any)
-		if obj == nil || !policies.IsApplicationSet(obj) {
-			docs, cls = append(docs, doc), append(cls, classes[i])
-			continue
+	docs, cls := expandEach(ordered, classes, func(doc *yamldoc.Document, obj map[string]any, out *expanded) bool {
+		if !policies.IsApplicationSet(obj) {
+			return false
 		}
 		e := policies.ExpandApplicationSet(obj, policies.AppSetRun{Files: run.files, Read: run.read, From: doc.File})
 		for _, is := range e.Issues {
@@ -39,9 +35,9 @@ func (inv *inventory) expandApplicationSets(ordered []*yamldoc.Document, classes
 		for _, f := range e.Read {
 			read[f] = true
 		}
+		_, appSet, _ := policies.Meta(obj)
 		for _, app := range e.Apps {
 			view := doc.Within(app.Object, app.Template...)
-			_, appSet, _ := policies.Meta(obj)
 			g := generatedApp{what: "Application", name: app.Name, of: "of ApplicationSet " + appSet, appSet: obj, template: app.Template}
 			c, err := policies.Classify(app.Object)
 			if err != nil {
@@ -57,9 +53,10 @@ func (inv *inventory) expandApplicationSets(ordered []*yamldoc.Document, classes
 				continue // its chart, named by a parameter, is not Cilium's
 			}
 			inv.generated[view] = g
-			docs, cls = append(docs, view), append(cls, c)
+			out.add(view, c)
 		}
-	}
+		return true
+	})
 	return docs, cls, read
 }
 

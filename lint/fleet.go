@@ -30,14 +30,10 @@ type fleetValuesFile struct {
 func (inv *inventory) expandFleetBundles(ordered []*yamldoc.Document, classes []policies.Classified, files []string) ([]*yamldoc.Document, []policies.Classified, fleetSet) {
 	set := fleetSet{used: map[*yamldoc.Document]bool{}, layers: map[*yamldoc.Document][]fleetValuesFile{}}
 	var byFile map[string][]*yamldoc.Document // made at the first bundle: most runs have none
-	var docs []*yamldoc.Document
-	var cls []policies.Classified
-	for i, doc := range ordered {
-		obj, _ := doc.Object.(map[string]any)
+	docs, cls := expandEach(ordered, classes, func(doc *yamldoc.Document, obj map[string]any, out *expanded) bool {
 		bundle, ok := policies.CiliumFleetBundle(doc.File, obj)
 		if !ok {
-			docs, cls = append(docs, doc), append(cls, classes[i])
-			continue
+			return false
 		}
 		if byFile == nil {
 			byFile = map[string][]*yamldoc.Document{}
@@ -71,9 +67,9 @@ func (inv *inventory) expandFleetBundles(ordered []*yamldoc.Document, classes []
 		}
 		baseFiles := valuesFiles(bundle.Base, 1)
 		if len(bundle.Targets) == 0 {
-			docs, cls = append(docs, doc), append(cls, policies.Classified{Kind: policies.KindCiliumConfig, Layers: []*policies.CiliumValues{base()}})
+			out.add(doc, policies.Classified{Kind: policies.KindCiliumConfig, Layers: []*policies.CiliumValues{base()}})
 			set.layers[doc] = baseFiles
-			continue
+			return true
 		}
 		// The clusters no customization matches get the bundle's own values alone; whether
 		// there are any is up to the GitRepo's targets, so they are not judged.
@@ -84,10 +80,11 @@ func (inv *inventory) expandFleetBundles(ordered []*yamldoc.Document, classes []
 			own := &policies.CiliumValues{Form: "helm", At: t.At, Values: orEmpty(t.Values), Order: order}
 			view := doc.Within(obj)
 			inv.generated[view] = generatedApp{what: "targetCustomization", name: t.Name, of: "of Fleet bundle " + dir}
-			docs, cls = append(docs, view), append(cls, policies.Classified{Kind: policies.KindCiliumConfig, Layers: []*policies.CiliumValues{base(), own}})
+			out.add(view, policies.Classified{Kind: policies.KindCiliumConfig, Layers: []*policies.CiliumValues{base(), own}})
 			set.layers[view] = append(slices.Clone(baseFiles), valuesFiles(t, order+1)...)
 		}
-	}
+		return true
+	})
 	return docs, cls, set
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mtuguard/mtuguard/lint/yamldoc"
+	"github.com/mtuguard/mtuguard/policies"
 )
 
 // Documents made from another: an ApplicationSet's Applications (appset.go), a
@@ -13,6 +14,29 @@ import (
 // customizations (fleet.go), a cluster as one Flux Kustomization substitutes it
 // (fluxsubst.go). Their findings name what they are; their input errors and notes, often
 // the same for all an owner makes, are said once, naming them.
+
+// expanded is the run's documents and their classifications as an expansion pass rebuilds
+// them: views of the documents it expands in their place, the rest as they were.
+type expanded struct {
+	docs []*yamldoc.Document
+	cls  []policies.Classified
+}
+
+func (e *expanded) add(d *yamldoc.Document, c policies.Classified) {
+	e.docs, e.cls = append(e.docs, d), append(e.cls, c)
+}
+
+// expandEach offers each document of ordered with an object to expand, which adds the
+// views it makes of one it claims (returning true) to out; the others stay as they are.
+func expandEach(ordered []*yamldoc.Document, classes []policies.Classified, expand func(doc *yamldoc.Document, obj map[string]any, out *expanded) bool) ([]*yamldoc.Document, []policies.Classified) {
+	var out expanded
+	for i, doc := range ordered {
+		if obj, _ := doc.Object.(map[string]any); obj == nil || !expand(doc, obj, &out) {
+			out.add(doc, classes[i])
+		}
+	}
+	return out.docs, out.cls
+}
 
 // generatedApp says what made a generated document.
 type generatedApp struct {

@@ -68,25 +68,20 @@ func (c capiObjects) of(cluster map[string]any) policies.CAPIObjects {
 // with views of it, one per Cluster of the run it selects, classified; home gets each
 // view's directory, its Cluster's.
 func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classes []policies.Classified, capi capiObjects, home map[*yamldoc.Document]string) ([]*yamldoc.Document, []policies.Classified) {
-	var docs []*yamldoc.Document
-	var cls []policies.Classified
-	for i, doc := range ordered {
-		obj, _ := doc.Object.(map[string]any)
-		if obj == nil || !policies.IsCiliumHelmChartProxy(obj) {
-			docs, cls = append(docs, doc), append(cls, classes[i])
-			continue
+	return expandEach(ordered, classes, func(doc *yamldoc.Document, obj map[string]any, out *expanded) bool {
+		if !policies.IsCiliumHelmChartProxy(obj) {
+			return false
 		}
 		selected, err := selectedClusters(obj, capi.clusters)
 		if err != nil {
 			inv.errors = append(inv.errors, &yamldoc.Error{File: doc.File, Line: doc.LineOf([]any{"spec", "clusterSelector"}), Msg: err.Error()})
-			continue
+			return true
 		}
 		if len(selected) == 0 {
-			view, c, ok := inv.renderProxy(doc, obj, policies.CAPIObjects{Cluster: policies.StandInCluster(obj)}, generatedApp{}, len(capi.clusters))
-			if ok {
-				docs, cls = append(docs, view), append(cls, c)
+			if view, c, ok := inv.renderProxy(doc, obj, policies.CAPIObjects{Cluster: policies.StandInCluster(obj)}, generatedApp{}, len(capi.clusters)); ok {
+				out.add(view, c)
 			}
-			continue
+			return true
 		}
 		_, proxy, _ := policies.Meta(obj)
 		for _, cluster := range selected {
@@ -96,11 +91,11 @@ func (inv *inventory) expandHelmChartProxies(ordered []*yamldoc.Document, classe
 			if view, c, ok := inv.renderProxy(doc, obj, capi.of(cobj), g, 0); ok {
 				inv.generated[view] = g
 				home[view] = path.Dir(cluster.File)
-				docs, cls = append(docs, view), append(cls, c)
+				out.add(view, c)
 			}
 		}
-	}
-	return docs, cls
+		return true
+	})
 }
 
 func selectedClusters(hcp map[string]any, clusters []*yamldoc.Document) ([]*yamldoc.Document, error) {
